@@ -1,0 +1,28 @@
+"""The JSON report: the stable interface for scripts (`plansync sync --json`)."""
+
+from __future__ import annotations
+
+from ..nightly import SyncResult
+
+
+def as_json(result: SyncResult) -> dict:
+    """Schools with their completeness, figures and issues, and where the rollup was written."""
+    return {
+        "district": result.district.district,
+        "today": result.today.isoformat(),
+        "rollup": result.rollup,
+        "schools": [
+            {
+                "id": school.school.id,
+                "name": school.school.name,
+                "coach": school.school.coach,
+                "completeness": school.completeness,
+                "errors": school.errors,
+                "warnings": school.warnings,
+                "metrics": school.metrics,
+                "last_edit": school.last_edit.isoformat() if school.last_edit else None,
+                "issues": [issue.as_json() for issue in school.issues],
+            }
+            for school in result.schools
+        ],
+    }

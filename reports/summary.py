@@ -1,0 +1,261 @@
+"""The coach summary tab: one school's plan at a glance, written into that school's PM Tool.
+
+Built only from one SchoolResult, so a school's summary cannot hold another school's data. It lists
+the completeness score, what is missing (with links to the cells), overdue and upcoming items, and
+the sections the templates ask for (benchmark status by cycle, open decisions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from ..checks import format_date, overdue_rows, row_label, upcoming_rows
+from ..config import District
+from ..grid import OutCell, OutSheet, quote_sheet
+from ..issues import RULES, Issue
+from ..nightly import SchoolResult
+from ..tables import Table, WorkbookTables
+from ..templates import OverdueRule, SummaryBreakdown, SummaryList, Template, standard_templates
+from ..values import as_text, normalize_words
+
+# Enough to act on; the district rollup's Issues tab has the full list.
+MAX_LISTED = 150
+# Long text always sits in the last column of its table, so it can run on to the right unclipped.
+WIDTHS = [30, 30, 14, 12, 12, 12, 12, 12, 12]
+
+
+def summary_tab_name() -> str:
+    return next(t.summary_tab for t in standard_templates() if t.summary_tab)
+
+
+def score_style(score: int) -> str:
+    return "good" if score >= 85 else "warn" if score >= 60 else "bad"
+
+
+def build_summary(school: SchoolResult, district: District, today: dt.date) -> OutSheet:
+    """The summary tab for one school."""
+    home = next(t for t in standard_templates() if t.summary_tab)
+    sheet = OutSheet(home.summary_tab, widths=list(WIDTHS), tab_color="1F6FB2")
+    info = school.school
+    sheet.add(f"Coach summary · {info.name}", style="title")
+    coach = f" · coach: {info.coach}" if info.coach else ""
+    sheet.add(
+        f"{district.district} · updated by the nightly sync on {today:%A}, "
+        f"{format_date(today)}{coach}",
+        style="subtitle",
+    )
+    sheet.add(
+        "This tab is rewritten every night from the plan's other tabs and the school's other "
+        "workbooks. Make changes there; anything typed here is replaced.",
+        style="muted",
+    )
+    _at_a_glance(sheet, school)
+    _needs_fixing(sheet, school, home)
+    _due_lists(sheet, school, today, home)
+    for workbook in school.workbooks:
+        for section in workbook.template.summary:
+            _section(sheet, section, workbook.tables, workbook.template, district, today, home)
+    sheet.blank()
+    sheet.add(
+        "Completeness is the share of required pieces in place: the rows each plan needs "
+        "(2-3 strategies, 2-3 goals per strategy, 2-4 benchmarks per strategy in each cycle "
+        "that has begun, ...) and the required cells of every row. Warnings such as overdue "
+        "steps do not lower it.",
+        style="muted",
+    )
+    return sheet
+
+
+def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:
+    sheet.blank()
+    sheet.add("At a glance", style="heading")
+    score = school.completeness
+    sheet.add(
+        OutCell("Completeness", "header"),
+        OutCell(
+            f"{score}% · {school.met} of {school.expected} required pieces in place",
+            score_style(score),
+        ),
+    )
+    # Figures as text, so they line up on the left with the score above them.
+    sheet.add(OutCell("Errors to fix", "header"), OutCell(str(school.errors)))
+    sheet.add(OutCell("Warnings", "header"), OutCell(str(school.warnings)))
+    for label, value in school.metrics.items():
+        shown = str(value) if value is not None else "workbook not read"
+        sheet.add(OutCell(label, "header"), OutCell(shown))
+    if school.last_edit:
+        sheet.add(
+            OutCell("Last saved by the school", "header"),
+            OutCell(f"{format_date(school.last_edit.date())} {school.last_edit:%H:%M}"),
+        )
+
+
+def _where(issue_sheet: str | None, cell: str | None, workbook: str, home: Template) -> OutCell:
+    """'Action Steps!F7', linked to the cell when it is in this same workbook."""
+    if not issue_sheet:
+        return OutCell(f"{workbook} (whole file)")
+    text = f"{issue_sheet}!{cell}" if cell else issue_sheet
+    if workbook != home.title:
+        return OutCell(f"{workbook} › {text}")
+    target = cell.split(":")[0] if cell else "A1"
+    if target.isdigit():
+        target = f"A{target}"
+    return OutCell(text, link=f"{quote_sheet(issue_sheet)}!{target}")
+
+
+def _needs_fixing(sheet: OutSheet, school: SchoolResult, home: Template) -> None:
+    listed = [i for i in school.issues if i.rule != "overdue"]
+    listed.sort(key=lambda issue: issue.severity != "error")
+    sheet.blank()
+    sheet.add(f"What is missing or needs fixing ({len(listed)})", style="heading")
+    if not listed:
+        sheet.add(OutCell("Nothing is missing.", "good"))
+        return
+    sheet.add("Where", "Kind", "What to fix", style="header")
+    for issue in listed[:MAX_LISTED]:
+        sheet.add(
+            _where(issue.sheet, issue.cell, issue.workbook, home),
+            OutCell(_kind(issue), "bad" if issue.severity == "error" else "warn"),
+            issue.message,
+        )
+    if len(listed) > MAX_LISTED:
+        sheet.add(
+            f"… and {len(listed) - MAX_LISTED} more: see the Issues tab of the district rollup.",
+            style="muted",
+        )
+
+
+def _kind(issue: Issue) -> str:
+    return RULES.get(issue.rule, issue.rule)
+
+
+def _due_lists(sheet: OutSheet, school: SchoolResult, today: dt.date, home: Template) -> None:
+    late, soon = [], []
+    horizon = 14
+    for workbook in school.workbooks:
+        if workbook.tables is None:
+            continue
+        for rule in workbook.template.rules:
+            if not isinstance(rule, OverdueRule):
+                continue
+            table = workbook.tables.tables[rule.tab]
+            horizon = rule.upcoming_days
+            late += [
+                (workbook.template, table, rule, row, due)
+                for row, due in overdue_rows(table, rule, today)
+            ]
+            soon += [
+                (workbook.template, table, rule, row, due)
+                for row, due in upcoming_rows(table, rule, today)
+            ]
+    late.sort(key=lambda item: item[4])
+    soon.sort(key=lambda item: item[4])
+    sheet.blank()
+    sheet.add(f"Overdue ({len(late)})", style="heading")
+    if late:
+        sheet.add("Where", "Owner", "Was due", "Days late", "Item", style="header")
+    else:
+        sheet.add(OutCell("Nothing is overdue.", "good"))
+    for template, table, rule, row, due in late[:MAX_LISTED]:
+        sheet.add(
+            _where(table.display_name, row.cells[rule.due].address, template.title, home),
+            row.text(rule.owner) if rule.owner else "",
+            format_date(due),
+            OutCell((today - due).days, "text"),
+            f"{table.tab.noun.capitalize()} {row_label(table.tab, row, 90)}",
+        )
+    sheet.blank()
+    sheet.add(f"Due in the next {horizon} days ({len(soon)})", style="heading")
+    if soon:
+        sheet.add("Where", "Owner", "Due", "Item", style="header")
+    else:
+        sheet.add(OutCell("Nothing falls due in the next two weeks.", "muted"))
+    for template, table, rule, row, due in soon[:MAX_LISTED]:
+        sheet.add(
+            _where(table.display_name, row.cells[rule.due].address, template.title, home),
+            row.text(rule.owner) if rule.owner else "",
+            format_date(due),
+            f"{table.tab.noun.capitalize()} {row_label(table.tab, row, 90)}",
+        )
+
+
+def _section(
+    sheet,
+    section,
+    tables: WorkbookTables | None,
+    template: Template,
+    district: District,
+    today: dt.date,
+    home: Template,
+) -> None:
+    sheet.blank()
+    if tables is None:
+        sheet.add(section.title, style="heading")
+        sheet.add(OutCell(f"The {template.title} could not be read.", "muted"))
+        return
+    table = tables.tables[section.tab]
+    if isinstance(section, SummaryList):
+        _list_section(sheet, section, table, template, home)
+    elif isinstance(section, SummaryBreakdown):
+        _breakdown_section(sheet, section, table, district, today)
+
+
+def _list_section(
+    sheet, section: SummaryList, table: Table, template: Template, home: Template
+) -> None:
+    wanted = {key: normalize_words(value) for key, value in section.where.items()}
+    rows = [
+        row
+        for row in table.rows
+        if all(normalize_words(row.text(k)) == v for k, v in wanted.items())
+    ]
+    sheet.add(f"{section.title} ({len(rows)})", style="heading")
+    if not rows:
+        sheet.add(OutCell("None.", "muted"))
+        return
+    # The first column (the decision itself) is the long one: it goes last.
+    first, *rest = section.columns
+    keys = [*rest, first]
+    sheet.add("Where", *[table.tab.column(key).header for key in keys], style="header")
+    for row in rows[:MAX_LISTED]:
+        values = [_shown(row.value(key), row.text(key)) for key in keys]
+        sheet.add(
+            _where(table.display_name, table.address(first, row.number), template.title, home),
+            *values,
+        )
+
+
+def _shown(value, text: str) -> str:
+    if isinstance(value, dt.date):
+        return format_date(value)
+    return as_text(value) if value is not None else text
+
+
+def _breakdown_section(
+    sheet, section: SummaryBreakdown, table: Table, district: District, today: dt.date
+) -> None:
+    sheet.add(section.title, style="heading")
+    statuses = [*table.tab.column(section.count_by).choices, "No status"]
+    counts: dict[tuple[str, ...], Counter] = {}
+    for row in table.rows:
+        key = tuple(_shown(row.value(k), row.text(k)) for k in section.rows)
+        counts.setdefault(key, Counter())[row.value(section.count_by) or "No status"] += 1
+    if table.tab.column(section.rows[0]).choices_from == "cycles":
+        # Every cycle that has begun gets a line, so a cycle with no benchmarks stands out.
+        present = {key[0] for key in counts}
+        rest = ("none entered yet", *("",) * len(section.rows))[: len(section.rows) - 1]
+        for cycle in district.cycles_begun(today):
+            if cycle.name not in present:
+                counts[(cycle.name, *rest)] = Counter()
+    order = {cycle.name: index for index, cycle in enumerate(district.cycles)}
+    sheet.add(
+        *[table.tab.column(k).header for k in section.rows], "Total", *statuses, style="header"
+    )
+    for key in sorted(counts, key=lambda k: (order.get(k[0], len(order)), k)):
+        tally = counts[key]
+        sheet.add(
+            *key,
+            OutCell(sum(tally.values()), "text"),
+            *[OutCell(tally[status], "text") for status in statuses],
+        )

@@ -1,0 +1,1 @@
+"""Declarative workbook templates (YAML) that plansync provisions and checks against."""

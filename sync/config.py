@@ -1,0 +1,141 @@
+"""The district config: one YAML file naming the district, its schools, coaches, cycles and folders.
+
+Every mistake in it is a one-line ConfigError naming the key, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError, one_line_validation_error
+
+SCHOOL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cycle(Model):
+    """A monitoring cycle: benchmarks are set and checked once per cycle."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _starts_before_it_ends(self) -> Cycle:
+        if self.end < self.start:
+            raise ValueError(f"cycle {self.name!r} ends before it starts")
+        return self
+
+
+class Coach(Model):
+    name: str
+    email: str | None = None
+
+
+class School(Model):
+    id: str
+    name: str
+    coach: str | None = None
+    # Team emails: who the Google backend shares the school's spreadsheets with.
+    team: tuple[str, ...] = ()
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_a_safe_folder_name(cls, value: str) -> str:
+        if not SCHOOL_ID.match(value) or ".." in value:
+            raise ValueError("use letters, digits, '-', '_' or '.' (it names the school's folder)")
+        return value
+
+
+class District(Model):
+    district: str
+    backend: Literal["excel"] = "excel"
+    workbooks: Path = Path("workbooks")
+    rollup: Path = Path("rollup")
+    reports: Path = Path("reports")
+    # How to read a date typed as text like 3/4/2027: month first (MDY) or day first (DMY).
+    date_order: Literal["MDY", "DMY"] = "MDY"
+    cycles: tuple[Cycle, ...] = Field(min_length=1)
+    coaches: tuple[Coach, ...] = ()
+    schools: tuple[School, ...] = Field(min_length=1)
+    # Folder the config file lives in; relative paths above are read from there.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _names_are_consistent(self) -> District:
+        seen: set[str] = set()
+        for index, school in enumerate(self.schools):
+            if school.id.casefold() in seen:
+                raise ValueError(f"schools[{index}].id: {school.id!r} is used by another school")
+            seen.add(school.id.casefold())
+        coaches = {coach.name for coach in self.coaches}
+        for index, school in enumerate(self.schools):
+            if school.coach and coaches and school.coach not in coaches:
+                raise ValueError(f"schools[{index}].coach: {school.coach!r} is not in coaches")
+        names = [cycle.name for cycle in self.cycles]
+        if len(set(names)) != len(names):
+            raise ValueError("cycles: two cycles share a name")
+        return self
+
+    def path(self, value: Path) -> Path:
+        return value if value.is_absolute() else self.base_dir / value
+
+    @property
+    def workbooks_dir(self) -> Path:
+        return self.path(self.workbooks)
+
+    @property
+    def rollup_dir(self) -> Path:
+        return self.path(self.rollup)
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.path(self.reports)
+
+    def school(self, school_id: str) -> School:
+        for school in self.schools:
+            if school.id == school_id:
+                return school
+        raise KeyError(school_id)
+
+    def cycles_begun(self, today: dt.date) -> tuple[Cycle, ...]:
+        """The cycles that have started by `today`: benchmarks are expected for these."""
+        return tuple(cycle for cycle in self.cycles if cycle.start <= today)
+
+
+def load_config(path: Path | str) -> District:
+    """Read and validate a district config; raise ConfigError with one line on any mistake."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path.name}: not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path.name}: expected keys such as 'district' and 'schools'")
+    if "base_dir" in data:
+        raise ConfigError(f"{path.name}: base_dir: unknown key (check its spelling)")
+    try:
+        return District.model_validate({**data, "base_dir": path.resolve().parent})
+    except ValidationError as error:
+        raise ConfigError(f"{path.name}: {one_line_validation_error(error)}") from None
+
+
+def dump_config(district: District) -> str:
+    """The config as YAML text, as a person would write it (used by the demo)."""
+    data = district.model_dump(mode="json", exclude_defaults=False, exclude={"base_dir"})
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -1,0 +1,399 @@
+"""The Excel store: one folder per school holding .xlsx files, read with calamine.
+
+Reading uses python-calamine (a Rust parser, many times faster than openpyxl). New workbooks and
+the rollup are written with openpyxl. A school's existing workbook is never loaded and saved by
+openpyxl: the summary tab goes in at the package level (xlsx_package), so nothing else changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+import python_calamine
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
+
+from .config import District, School
+from .errors import WorkbookBusy, WorkbookMissing, WorkbookUnreadable
+from .grid import OutCell, OutSheet, column_letter
+from .layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
+from .store import RawSheet, RawWorkbook, WorkbookRef
+from .templates import Template
+from .xlsx_package import PackageError, put_sheet, sheet_xml
+
+ROLLUP_NAME = "District Rollup.xlsx"
+
+_FONTS = {
+    "title": Font(bold=True, size=16, color="1F3864"),
+    "subtitle": Font(italic=True, size=11, color="595959"),
+    "heading": Font(bold=True, size=13, color="1F3864"),
+    "header": Font(bold=True, color="FFFFFF"),
+    "text": Font(),
+    "muted": Font(italic=True, size=10, color="7F7F7F"),
+    "good": Font(bold=True, color="2E7D32"),
+    "warn": Font(bold=True, color="B26A00"),
+    "bad": Font(bold=True, color="C62828"),
+}
+_HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CORE_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+
+
+class ExcelStore:
+    """Workbooks at `<workbooks>/<school id>/<template title>.xlsx`, rollup in `<rollup>/`."""
+
+    def __init__(self, district: District):
+        self.district = district
+        self.root = district.workbooks_dir
+
+    # -- finding -------------------------------------------------------------------------------
+
+    def locate(self, school: School, template: Template) -> WorkbookRef:
+        path = self.root / school.id / f"{template.title}.xlsx"
+        return WorkbookRef(school.id, template.id, str(path), _label(path, self.district.base_dir))
+
+    def exists(self, ref: WorkbookRef) -> bool:
+        return Path(ref.location).is_file()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
+        return read_xlsx(Path(ref.location), ref, skip)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> None:
+        path = Path(ref.location)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book = Workbook()
+        book.remove(book.active)
+        _render_text_sheet(book.create_sheet(plan.instructions.name), plan.instructions)
+        if plan.summary:
+            _render_text_sheet(book.create_sheet(plan.summary.name), plan.summary)
+        for table in plan.tables:
+            _render_table(book.create_sheet(table.title), table)
+        stamp = book.create_sheet(STAMP_TAB)
+        for key, value in plan.stamp.items():
+            stamp.append([key, value])
+        stamp.sheet_state = "hidden"
+        if plan.saved_at:
+            utc = plan.saved_at.astimezone(dt.UTC).replace(tzinfo=None)
+            book.properties.created = book.properties.modified = utc
+        _save_new(book, path)
+
+    def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> None:
+        path = Path(ref.location)
+        lock = open_elsewhere(path)
+        if lock:
+            raise WorkbookBusy(
+                f"The workbook is open in a spreadsheet program ({lock} is beside it), so the "
+                "summary tab was not updated. It will be on the first run after the file is closed."
+            )
+
+        def still_as_read() -> None:
+            if _version(path, ref) != version:
+                raise WorkbookBusy(
+                    "The workbook changed while the sync was running, so the summary tab was not "
+                    "written (nothing anyone typed was overwritten). It will be written next run."
+                )
+
+        still_as_read()
+        try:
+            put_sheet(path, sheet.name, sheet_xml(sheet), before_replace=still_as_read)
+        except PackageError as error:
+            raise WorkbookBusy(f"The summary tab could not be written: {error}.") from None
+        except PermissionError:
+            raise WorkbookBusy(
+                "The sync is not allowed to write to this file or its folder, so the summary tab "
+                "was not updated."
+            ) from None
+
+    def write_rollup(self, sheets: list[OutSheet]) -> str:
+        path = self.district.rollup_dir / ROLLUP_NAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book = Workbook(write_only=True)
+        for sheet in sheets:
+            _render_rollup_sheet(book, sheet)
+        _save_replacing(book, path)
+        return str(path)
+
+
+# -- reading helpers -------------------------------------------------------------------------------
+
+
+def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
+    """Every worksheet's values (except `skip`), with merges, visibility and the last save time."""
+    version = _version(path, ref)
+    skipped = {name.casefold() for name in skip}
+    try:
+        with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
+            sheets = [
+                _raw_sheet(book, meta)
+                for meta in book.sheets_metadata
+                if meta.name.casefold() not in skipped
+                and meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+            ]
+    except python_calamine.PasswordError:
+        raise WorkbookUnreadable(
+            "The file is protected by a password, so the sync cannot open it. Remove the file "
+            "password (protecting single tabs is fine)."
+        ) from None
+    except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook, not a crash
+        raise WorkbookUnreadable(
+            "The file could not be opened as an Excel workbook. It may be damaged, still being "
+            "copied, or saved in another format (it must be .xlsx)."
+        ) from None
+    return RawWorkbook(ref, sheets, _last_saved(path), version)
+
+
+def _label(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _version(path: Path, ref: WorkbookRef) -> str:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise WorkbookMissing(
+            f"The file {ref.label} is not there: it may have been moved, renamed or deleted."
+        ) from None
+    except OSError as error:
+        raise WorkbookUnreadable(
+            f"The file {ref.label} cannot be reached ({error.strerror})."
+        ) from None
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _raw_sheet(book: python_calamine.CalamineWorkbook, meta) -> RawSheet:
+    sheet = book.get_sheet_by_name(meta.name)
+    rows = sheet.to_python(skip_empty_area=False)
+    merged = [
+        (first[0] + 1, first[1] + 1, last[0] + 1, last[1] + 1)
+        for first, last in (sheet.merged_cell_ranges or [])
+    ]
+    hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+    return RawSheet(meta.name, rows, hidden=hidden, merged=merged)
+
+
+def _last_saved(path: Path) -> dt.datetime | None:
+    """When a person last saved the file, from the package's own properties (docProps/core.xml).
+
+    The file's modification time would also move when the sync writes the summary tab; the
+    properties record the spreadsheet program's last save and the sync never touches them.
+    """
+    try:
+        with zipfile.ZipFile(path) as package:
+            match = _CORE_MODIFIED.search(package.read("docProps/core.xml"))
+        if match:
+            stamp = dt.datetime.fromisoformat(
+                match.group(1).decode().strip().replace("Z", "+00:00")
+            )
+            return stamp.astimezone().replace(tzinfo=None) if stamp.tzinfo else stamp
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile):
+        pass
+    with contextlib.suppress(OSError):
+        return dt.datetime.fromtimestamp(path.stat().st_mtime)
+    return None
+
+
+def open_elsewhere(path: Path) -> str | None:
+    """The lock file Excel (~$name) or LibreOffice (.~lock.name#) leaves while the file is open."""
+    candidates = [f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#"]
+    for name in candidates:
+        if (path.parent / name).exists():
+            return name
+    return None
+
+
+# -- writing helpers -------------------------------------------------------------------------------
+
+
+def _render_text_sheet(sheet, content: OutSheet) -> None:
+    """Instructions and placeholders: styled text, wrapped in wide columns."""
+    for index, width in enumerate(content.widths, start=1):
+        sheet.column_dimensions[column_letter(index)].width = width
+    for row in content.rows:
+        sheet.append([cell.value for cell in row])
+        sheet.row_dimensions[sheet.max_row].height = _wrapped_height(row, content.widths)
+        for col_index, cell in enumerate(row, start=1):
+            target = sheet.cell(row=sheet.max_row, column=col_index)
+            target.font = _FONTS[cell.style]
+            if col_index > 1 or cell.style in ("text", "muted"):
+                target.alignment = _WRAP  # titles stay on one line; prose wraps
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                target.data_type = "s"
+    sheet.sheet_view.showGridLines = False
+    _fit_to_page_width(sheet)
+
+
+def _wrapped_height(row: list[OutCell], widths: list[int]) -> float | None:
+    """Spreadsheet programs do not grow a row for wrapped text written by a script: estimate it."""
+    lines = 1
+    for index, cell in enumerate(row[1:], start=1):
+        width = widths[index] if index < len(widths) else 10
+        text = str(cell.value or "")
+        lines = max(
+            lines, sum(-(-max(len(part), 1) // int(width * 1.05)) for part in text.split("\n"))
+        )
+    return 15.0 * lines if lines > 1 else None
+
+
+def _fit_to_page_width(sheet) -> None:
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+
+
+def _render_table(sheet, table: TablePlan) -> None:
+    sheet.append(table.headers)
+    for index, column in enumerate(table.columns, start=1):
+        letter = column_letter(index)
+        header = sheet.cell(row=1, column=index)
+        header.font = _FONTS["header"]
+        header.fill = _HEADER_FILL
+        header.alignment = Alignment(wrap_text=True, vertical="center")
+        note = column.help + ("\nRequired." if column.required else "")
+        header.comment = Comment(note, "plansync", width=260, height=110)
+        sheet.column_dimensions[letter].width = column.width
+        if column.type == "date":
+            sheet.column_dimensions[letter].number_format = DATE_FORMAT
+        validation = table.validations.get(index)
+        if validation:
+            sheet.add_data_validation(_data_validation(validation, column.header, letter))
+    sheet.row_dimensions[1].height = 30
+    sheet.freeze_panes = "A2"
+    keys = [column.key for column in table.columns]
+    for values in table.rows:
+        sheet.append([values.get(key) for key in keys])
+        for index, key in enumerate(keys, start=1):
+            cell = sheet.cell(row=sheet.max_row, column=index)
+            if isinstance(values.get(key), dt.date):
+                cell.number_format = DATE_FORMAT
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+            cell.alignment = _WRAP
+
+
+def _data_validation(validation: Validation, header: str, letter: str) -> DataValidation:
+    area = f"{letter}2:{letter}{TABLE_ROWS}"
+    if validation.kind == "list":
+        formula = validation.source or '"' + ",".join(validation.choices) + '"'
+        error = "Pick one of the values in the list."
+        rule = DataValidation(type="list", formula1=formula, allow_blank=True)
+    elif validation.kind == "date":
+        rule = DataValidation(
+            type="date", operator="greaterThan", formula1="36526", allow_blank=True
+        )
+        error = "Type a date such as 2026-10-15."
+    else:
+        rule = DataValidation(
+            type="custom", formula1=f'ISNUMBER(SEARCH("@",{letter}2))', allow_blank=True
+        )
+        error = "Type an email address such as name@school.org."
+    rule.errorStyle = "stop" if validation.strict else "warning"
+    rule.showErrorMessage = True
+    rule.errorTitle = header
+    rule.error = error
+    rule.showInputMessage = bool(validation.prompt)
+    rule.promptTitle = header[:32]
+    rule.prompt = validation.prompt
+    rule.add(area)
+    return rule
+
+
+def _render_rollup_sheet(book: Workbook, content: OutSheet) -> None:
+    sheet = book.create_sheet(content.name)
+    for index, width in enumerate(content.widths, start=1):
+        sheet.column_dimensions[column_letter(index)].width = width
+    if content.freeze_rows:
+        sheet.freeze_panes = f"A{content.freeze_rows + 1}"
+    last_row = len(content.rows)
+    if content.filter_row and last_row >= content.filter_row:
+        sheet.auto_filter.ref = (
+            f"A{content.filter_row}:{column_letter(max(content.width, 1))}{last_row}"
+        )
+    for column in content.score_columns:
+        letter = column_letter(column)
+        sheet.conditional_formatting.add(
+            f"{letter}2:{letter}{max(last_row, 2)}",
+            ColorScaleRule(
+                start_type="num",
+                start_value=0,
+                start_color="F8696B",
+                mid_type="num",
+                mid_value=70,
+                mid_color="FFEB84",
+                end_type="num",
+                end_value=100,
+                end_color="63BE7B",
+            ),
+        )
+    for row in content.rows:
+        sheet.append([_rollup_cell(sheet, cell) for cell in row])
+
+
+def _rollup_cell(sheet, cell: OutCell):
+    """Plain values go in as they are; styled ones and text that looks like a formula get a cell."""
+    value = cell.value
+    formula_like = isinstance(value, str) and value.startswith("=")
+    if cell.style == "text" and not formula_like:
+        return value
+    target = WriteOnlyCell(sheet, value=value)
+    if formula_like:
+        target.data_type = "s"  # school text is text: never run it as a formula
+    if cell.style == "header":
+        target.fill = _HEADER_FILL
+        target.alignment = Alignment(wrap_text=True, vertical="center")
+    if cell.style != "text":
+        target.font = _FONTS[cell.style]
+    return target
+
+
+def _temporary_beside(path: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=".~plansync-", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def _save_new(book: Workbook, path: Path) -> None:
+    """Save, but never over a file that appeared meanwhile (provisioning never overwrites)."""
+    temporary = _temporary_beside(path)
+    try:
+        # ExcelWriter directly: Workbook.save() would overwrite the recorded save time.
+        ExcelWriter(book, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED)).save()
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:  # file systems without hard links
+            if path.exists():
+                raise FileExistsError(path) from None
+            os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def _save_replacing(book: Workbook, path: Path) -> None:
+    """Save to a temporary file and move it over `path` in one step."""
+    temporary = _temporary_beside(path)
+    try:
+        book.save(temporary)
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()

@@ -1,0 +1,93 @@
+"""Positions and sheets, shared by every backend.
+
+Cells are 1-based (row, column) like the spreadsheet programs show them; `a1()` and `parse_a1()`
+convert to and from "D7". `OutSheet` is a backend-neutral sheet to write (the rollup's tabs, a coach
+summary): rows of values with a style name each, which the Excel and Google stores render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+_A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def column_letter(column: int) -> str:
+    """1 -> A, 27 -> AA."""
+    if column < 1:
+        raise ValueError(f"column numbers start at 1, not {column}")
+    letters = ""
+    while column:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def column_number(letters: str) -> int:
+    """A -> 1, AA -> 27."""
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def a1(row: int, column: int) -> str:
+    return f"{column_letter(column)}{row}"
+
+
+def parse_a1(ref: str) -> tuple[int, int]:
+    """'D7' -> (7, 4)."""
+    match = _A1.match(ref)
+    if not match:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(match.group(2)), column_number(match.group(1))
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as it must appear in a reference: 'Action Steps'!F7."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name):
+        return name
+    return "'" + name.replace("'", "''") + "'"
+
+
+Style = Literal["title", "subtitle", "heading", "header", "text", "muted", "good", "warn", "bad"]
+
+
+@dataclass(frozen=True)
+class OutCell:
+    """One value to write. `link` jumps to a cell of the same workbook ("'Action Steps'!F7")."""
+
+    value: str | int | float | dt.date | None = None
+    style: Style = "text"
+    link: str | None = None
+
+
+@dataclass
+class OutSheet:
+    """A sheet to write in full: the rollup's tabs and the coach summary are built as these."""
+
+    name: str
+    rows: list[list[OutCell]] = field(default_factory=list)
+    widths: list[int] = field(default_factory=list)
+    freeze_rows: int = 0
+    # Row number of a header row that should carry a filter (tables in the rollup).
+    filter_row: int | None = None
+    tab_color: str | None = None
+    # Columns holding a 0-100 score, shaded red to green in the rollup.
+    score_columns: list[int] = field(default_factory=list)
+
+    def add(
+        self, *cells: OutCell | str | int | float | dt.date | None, style: Style = "text"
+    ) -> None:
+        """Append one row; plain values take `style`."""
+        self.rows.append([c if isinstance(c, OutCell) else OutCell(c, style) for c in cells])
+
+    def blank(self) -> None:
+        self.rows.append([])
+
+    @property
+    def width(self) -> int:
+        return max((len(row) for row in self.rows), default=0)

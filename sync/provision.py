@@ -1,0 +1,66 @@
+"""Provisioning: create each school's three standard workbooks from the templates.
+
+An existing workbook is never overwritten or changed; running provision again only adds what is
+missing (a new school in the config, a deleted file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .config import District, School
+from .layout import WorkbookPlan, plan_workbook
+from .store import Store, WorkbookRef, open_store
+from .templates import Template, standard_templates
+
+# Lets the demo fill a plan with rows before it is written; returning None skips the workbook.
+Filler = Callable[[School, Template, WorkbookPlan], WorkbookPlan | None]
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    school: School
+    template: Template
+    ref: WorkbookRef
+    # "created", "exists" (left as it was) or "would create" (dry run).
+    outcome: str
+
+
+def provision_district(
+    district: District,
+    *,
+    store: Store | None = None,
+    dry_run: bool = False,
+    fill: Filler | None = None,
+    now: dt.datetime | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Provisioned]:
+    """Create every school's missing workbooks; report what was created and what already existed."""
+    store = store or open_store(district)
+    done: list[Provisioned] = []
+    for index, school in enumerate(district.schools, start=1):
+        for template in standard_templates():
+            done.append(_provision_one(store, district, school, template, dry_run, fill, now))
+        if progress:
+            progress("Provisioning", index, len(district.schools))
+    return done
+
+
+def _provision_one(store, district, school, template, dry_run, fill, now) -> Provisioned:
+    ref = store.locate(school, template)
+    if store.exists(ref):
+        return Provisioned(school, template, ref, "exists")
+    if dry_run:
+        return Provisioned(school, template, ref, "would create")
+    plan = plan_workbook(template, school, district, now)
+    if fill is not None:
+        plan = fill(school, template, plan)
+        if plan is None:
+            return Provisioned(school, template, ref, "skipped")
+    try:
+        store.create(ref, plan)
+    except FileExistsError:  # appeared while we were building it: leave it alone
+        return Provisioned(school, template, ref, "exists")
+    return Provisioned(school, template, ref, "created")

@@ -1,0 +1,275 @@
+"""From raw grids to typed rows: find each template tab, its header row and its columns.
+
+Tabs are found by their title (or an alias); a renamed tab is still found when its header row
+matches the template. Columns are matched by header text, never by position, so teams may reorder
+columns, add their own or type notes above the header. Merged cells count for every cell they cover.
+Each typed cell keeps its address so that every problem can point at it. Nothing here decides what
+is wrong; checks.py does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .grid import a1, column_letter
+from .layout import INSTRUCTIONS_TAB, STAMP_TAB
+from .store import RawSheet, RawWorkbook, WorkbookRef
+from .templates import Column, Tab, Template
+from .values import as_text, is_blank, normalize_words, parse_value
+
+# Notes or a title typed above the header row are allowed within this many rows.
+HEADER_SEARCH_ROWS = 15
+
+
+@dataclass(slots=True)
+class TypedCell:
+    raw: Any
+    value: Any
+    problem: str | None
+    address: str
+
+    @property
+    def blank(self) -> bool:
+        return is_blank(self.raw)
+
+    @property
+    def text(self) -> str:
+        return as_text(self.raw)
+
+
+@dataclass(slots=True)
+class Row:
+    number: int
+    cells: dict[str, TypedCell]
+
+    def value(self, key: str) -> Any:
+        cell = self.cells.get(key)
+        return cell.value if cell else None
+
+    def text(self, key: str) -> str:
+        cell = self.cells.get(key)
+        return cell.text if cell else ""
+
+
+@dataclass
+class Table:
+    tab: Tab
+    # The tab's name as the school has it; None when the tab is missing.
+    sheet_name: str | None = None
+    # "title" when found by its name, "headers" when a renamed tab was recognised by its columns.
+    found_by: str | None = None
+    hidden: bool = False
+    header_row: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+    missing: list[Column] = field(default_factory=list)
+    last_row: int = 1
+
+    @property
+    def found(self) -> bool:
+        return self.sheet_name is not None
+
+    @property
+    def display_name(self) -> str:
+        return self.sheet_name or self.tab.title
+
+    def next_free(self, key: str | None = None) -> str | None:
+        """The cell where the next row would go: where to add a missing item."""
+        if not self.found or self.header_row is None:
+            return None
+        column = self.columns.get(key) if key else None
+        column = column or min(self.columns.values(), default=1)
+        return a1(max(self.last_row, self.header_row) + 1, column)
+
+    def address(self, key: str, row_number: int) -> str | None:
+        column = self.columns.get(key)
+        return a1(row_number, column) if column else None
+
+    def header_address(self) -> str | None:
+        return f"{self.header_row}:{self.header_row}" if self.header_row else None
+
+
+@dataclass
+class WorkbookTables:
+    template: Template
+    ref: WorkbookRef
+    tables: dict[str, Table]
+    stamp: dict[str, str] | None
+    modified: dt.datetime | None
+    version: str
+    sheet_names: list[str]
+
+    def table(self, key: str) -> Table:
+        return self.tables[key]
+
+    @classmethod
+    def empty(cls, template: Template, ref: WorkbookRef) -> WorkbookTables:
+        """Tables for a workbook that could not be read: every tab missing, no rows."""
+        tables = {tab.key: Table(tab, missing=list(tab.columns)) for tab in template.tabs}
+        return cls(template, ref, tables, None, None, "", [])
+
+
+def read_tables(raw: RawWorkbook, template: Template, cycles: Sequence[str]) -> WorkbookTables:
+    """Find every template tab in the workbook and read its rows as typed cells."""
+    sheets = [s for s in raw.sheets if not _is_system_sheet(s.name, template)]
+    placed = _place_tabs(template, sheets)
+    tables = {tab.key: _read_table(tab, placed.get(tab.key), cycles) for tab in template.tabs}
+    return WorkbookTables(
+        template=template,
+        ref=raw.ref,
+        tables=tables,
+        stamp=read_stamp(raw),
+        modified=raw.modified,
+        version=raw.version,
+        sheet_names=raw.sheet_names,
+    )
+
+
+def _is_system_sheet(name: str, template: Template) -> bool:
+    system = {INSTRUCTIONS_TAB.casefold(), STAMP_TAB}
+    if template.summary_tab:
+        system.add(template.summary_tab.casefold())
+    return name.casefold() in system
+
+
+def _place_tabs(template: Template, sheets: list[RawSheet]) -> dict[str, tuple[RawSheet, str]]:
+    """Match template tabs to sheets: by name first, then unclaimed sheets by their headers."""
+    by_name = {normalize_words(sheet.name): sheet for sheet in sheets}
+    placed: dict[str, tuple[RawSheet, str]] = {}
+    for tab in template.tabs:
+        for title in tab.titles:
+            sheet = by_name.get(normalize_words(title))
+            if sheet is not None and all(sheet is not s for s, _ in placed.values()):
+                placed[tab.key] = (sheet, "title")
+                break
+    for tab in template.tabs:
+        if tab.key in placed:
+            continue
+        claimed = [s for s, _ in placed.values()]
+        candidates = [s for s in sheets if all(s is not c for c in claimed)]
+        best = max(candidates, key=lambda s: _header_match(tab, s)[1], default=None)
+        if best is not None and _header_match(tab, best)[1] >= max(2, len(tab.columns) // 2):
+            placed[tab.key] = (best, "headers")
+    return placed
+
+
+def _header_keys(tab: Tab) -> dict[str, str]:
+    """Normalized header text (and aliases) -> column key."""
+    keys = {}
+    for column in tab.columns:
+        for header in column.headers:
+            keys.setdefault(normalize_header(header), column.key)
+    return keys
+
+
+def normalize_header(text: str) -> str:
+    """'Due Date *', 'due date:' and 'Due date (yyyy-mm-dd)' all read as 'due date'."""
+    text = re.sub(r"\([^)]*\)", " ", text)
+    return normalize_words(text).strip(" *:")
+
+
+def _header_match(tab: Tab, sheet: RawSheet) -> tuple[int | None, int]:
+    """The row (1-based) that looks most like the tab's header, and how many columns it names."""
+    keys = _header_keys(tab)
+    best_row, best_count = None, 0
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS], start=1):
+        found = {
+            keys[h]
+            for cell in row
+            if isinstance(cell, str) and (h := normalize_header(cell)) in keys
+        }
+        if len(found) > best_count:
+            best_row, best_count = index, len(found)
+    return best_row, best_count
+
+
+def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[str]) -> Table:
+    if placed is None:
+        return Table(tab, missing=list(tab.columns))
+    sheet, found_by = placed
+    header_row, _count = _header_match(tab, sheet)
+    table = Table(tab, sheet_name=sheet.name, found_by=found_by, hidden=sheet.hidden)
+    if header_row is None:
+        table.missing = list(tab.columns)
+        return table
+    table.header_row = header_row
+    keys = _header_keys(tab)
+    for index, cell in enumerate(sheet.rows[header_row - 1], start=1):
+        key = keys.get(normalize_header(cell)) if isinstance(cell, str) else None
+        if key and key not in table.columns:
+            table.columns[key] = index
+    table.missing = [column for column in tab.columns if column.key not in table.columns]
+    grid = _with_merges_filled(sheet, header_row)
+    parsers = [
+        (column, table.columns[column.key]) for column in tab.columns if column.key in table.columns
+    ]
+    for number in range(header_row + 1, len(grid) + 1):
+        row = _read_row(grid[number - 1], number, parsers, cycles)
+        if row is not None:
+            table.rows.append(row)
+            table.last_row = number
+    table.last_row = max(table.last_row, header_row)
+    return table
+
+
+def _read_row(values: list[Any], number: int, parsers, cycles: Sequence[str]) -> Row | None:
+    cells = {}
+    empty = True
+    for column, position in parsers:
+        raw = values[position - 1] if position <= len(values) else None
+        if not is_blank(raw):
+            empty = False
+        choices = cycles if column.choices_from == "cycles" else column.choices
+        parsed = parse_value(raw, column.type, choices, column.strict)
+        cells[column.key] = TypedCell(
+            raw, parsed.value, parsed.problem, f"{column_letter(position)}{number}"
+        )
+    return None if empty else Row(number, cells)
+
+
+def _with_merges_filled(sheet: RawSheet, header_row: int) -> list[list[Any]]:
+    """A merged area shows one value for all its cells; read it that way (without copying data
+    rows that no merge touches)."""
+    if not sheet.merged:
+        return sheet.rows
+    grid = list(sheet.rows)
+    height = len(grid)
+    widest = max((len(row) for row in grid), default=0)
+    for first_row, first_col, last_row, last_col in sheet.merged:
+        if last_row <= header_row or first_row > height or first_col > widest:
+            continue
+        top = grid[first_row - 1]
+        value = top[first_col - 1] if first_col <= len(top) else None
+        last_col = min(last_col, widest)
+        for number in range(max(first_row, header_row + 1), min(last_row, height) + 1):
+            row = list(grid[number - 1])
+            row.extend([None] * (last_col - len(row)))
+            row[first_col - 1 : last_col] = [value] * (last_col - first_col + 1)
+            grid[number - 1] = row
+    return grid
+
+
+def read_stamp(raw: RawWorkbook) -> dict[str, str] | None:
+    """The hidden stamp tab as key -> value, or None when the workbook has none."""
+    sheet = next((s for s in raw.sheets if s.name.casefold() == STAMP_TAB), None)
+    if sheet is None:
+        return None
+    stamp = {}
+    for row in sheet.rows:
+        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
+            stamp[row[0].strip()] = as_text(row[1])
+    return stamp
+
+
+def stamp_cycles(stamp: dict[str, str] | None) -> list[tuple[str, dt.date]]:
+    """The monitoring cycles (name, start) recorded when the workbook was provisioned."""
+    try:
+        entries = json.loads((stamp or {}).get("cycles", "[]"))
+        return [(str(name), dt.date.fromisoformat(start)) for name, start, _end in entries]
+    except (ValueError, TypeError):
+        return []

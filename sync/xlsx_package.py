@@ -1,0 +1,304 @@
+"""Write one worksheet into an existing .xlsx without disturbing anything else in it.
+
+An .xlsx file is a zip package of XML parts. Loading and saving it with openpyxl would rewrite every
+part and drop what openpyxl does not model (shapes, sparklines, slicers, threaded comments, ...), so
+the coach summary is written at the package level instead: the summary sheet's own part is replaced,
+and when the tab is new, three index parts (the workbook's sheet list, its relationships and the
+content types) gain one entry each. Every other part is copied byte for byte (as uncompressed
+content). The new file is written beside the old one and moved over it in one step, so a crash
+leaves either the old file or the new one, never half of each.
+
+The sheet XML uses inline rich-text strings, so it needs no change to the shared strings or styles
+parts either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from xml.etree import ElementTree
+
+from .grid import OutCell, OutSheet, Style, a1
+
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WORKSHEET_REL = REL_NS + "/worksheet"
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+OFFICE_DOCUMENT_REL = REL_NS + "/officeDocument"
+MAX_CELL_TEXT = 32767
+
+# Rich-text run properties per style (only run formatting: styles.xml stays untouched).
+_RUN_PROPS: dict[Style, str] = {
+    "title": '<b/><sz val="16"/><color rgb="FF1F3864"/>',
+    "subtitle": '<i/><sz val="11"/><color rgb="FF595959"/>',
+    "heading": '<b/><sz val="13"/><color rgb="FF1F3864"/>',
+    "header": '<b/><sz val="11"/><color rgb="FF404040"/>',
+    "text": "",
+    "muted": '<i/><sz val="10"/><color rgb="FF7F7F7F"/>',
+    "good": '<b/><sz val="11"/><color rgb="FF2E7D32"/>',
+    "warn": '<b/><sz val="11"/><color rgb="FFB26A00"/>',
+    "bad": '<b/><sz val="11"/><color rgb="FFC62828"/>',
+}
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class PackageError(Exception):
+    """The file is not an .xlsx package we can safely write into."""
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _escape(text: str) -> str:
+    text = _ILLEGAL_XML.sub(" ", text)
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the worksheet part
+
+
+def sheet_xml(sheet: OutSheet, protect: bool = True) -> bytes:
+    """An OutSheet as a worksheet part: text as inline strings, numbers as numbers."""
+    rows_xml = []
+    hyperlinks = []
+    for row_index, row in enumerate(sheet.rows, start=1):
+        cells = []
+        for col_index, cell in enumerate(row, start=1):
+            if cell.value is None or cell.value == "":
+                continue
+            ref = a1(row_index, col_index)
+            cells.append(_cell_xml(ref, cell))
+            if cell.link:
+                hyperlinks.append(
+                    f'<hyperlink ref="{ref}" location="{_escape(cell.link)}" '
+                    f'display="{_escape(str(cell.value))[:255]}"/>'
+                )
+        if cells:
+            rows_xml.append(f'<row r="{row_index}">{"".join(cells)}</row>')
+    last = a1(max(len(sheet.rows), 1), max(sheet.width, 1))
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'xmlns:r="{REL_NS}">',
+        "<sheetPr>",
+        f'<tabColor rgb="FF{sheet.tab_color}"/>' if sheet.tab_color else "",
+        '<pageSetUpPr fitToPage="1"/></sheetPr>',
+        f'<dimension ref="A1:{last}"/>',
+        '<sheetViews><sheetView workbookViewId="0" showGridLines="0">',
+        _pane_xml(sheet.freeze_rows),
+        "</sheetView></sheetViews>",
+        '<sheetFormatPr defaultRowHeight="15"/>',
+        _cols_xml(sheet.widths),
+        "<sheetData>",
+        "".join(rows_xml),
+        "</sheetData>",
+        '<sheetProtection sheet="1" objects="1" scenarios="1"/>' if protect else "",
+        f"<hyperlinks>{''.join(hyperlinks)}</hyperlinks>" if hyperlinks else "",
+        '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>',
+        # Printed, the summary fits the page width (coaches print it for meetings).
+        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>',
+        "</worksheet>",
+    ]
+    return "".join(parts).encode("utf-8")
+
+
+def _cell_xml(ref: str, cell: OutCell) -> str:
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and cell.style == "text":
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    text = str(value)
+    if len(text) > MAX_CELL_TEXT:
+        text = text[: MAX_CELL_TEXT - 1] + "…"
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    props = _RUN_PROPS[cell.style]
+    if cell.link:
+        props = '<u val="single"/><color rgb="FF0563C1"/>'
+    body = f"<t{space}>{_escape(text)}</t>"
+    if props:
+        body = f"<r><rPr>{props}</rPr>{body}</r>"
+    return f'<c r="{ref}" t="inlineStr"><is>{body}</is></c>'
+
+
+def _pane_xml(freeze_rows: int) -> str:
+    if not freeze_rows:
+        return ""
+    top = a1(freeze_rows + 1, 1)
+    return (
+        f'<pane ySplit="{freeze_rows}" topLeftCell="{top}" activePane="bottomLeft" '
+        'state="frozen"/><selection pane="bottomLeft"/>'
+    )
+
+
+def _cols_xml(widths: list[int]) -> str:
+    if not widths:
+        return ""
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1)
+    )
+    return f"<cols>{cols}</cols>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing it into a package
+
+
+def put_sheet(
+    path: Path, name: str, xml: bytes, before_replace: Callable[[], None] | None = None
+) -> None:
+    """Replace the sheet called `name` (or add it at the end) in the .xlsx at `path`, atomically.
+
+    `before_replace` runs after the new file is complete and just before it takes the old one's
+    place; raising there leaves the old file untouched.
+    """
+    try:
+        with zipfile.ZipFile(path) as package:
+            replacements = _replacements(package, name, xml)
+            _write_package(path, package, replacements, before_replace)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as error:
+        raise PackageError(f"not a workbook package we can write into ({error})") from None
+
+
+def _replacements(package: zipfile.ZipFile, name: str, xml: bytes) -> dict[str, bytes]:
+    workbook_part = _workbook_part(package)
+    rels_part = posixpath.join(
+        posixpath.dirname(workbook_part), "_rels", posixpath.basename(workbook_part) + ".rels"
+    )
+    workbook_xml = package.read(workbook_part)
+    rels_xml = package.read(rels_part)
+    targets = _relationship_targets(rels_xml, workbook_part)
+    sheets = _sheet_entries(workbook_xml)
+    for sheet_name, rel_id, _sheet_id in sheets:
+        if sheet_name.casefold() == name.casefold() and rel_id in targets:
+            return {targets[rel_id]: xml}
+    return _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets, name, xml)
+
+
+def _workbook_part(package: zipfile.ZipFile) -> str:
+    root = ElementTree.fromstring(package.read("_rels/.rels"))
+    for rel in root:
+        if rel.get("Type", "").endswith("/officeDocument"):
+            return rel.get("Target", "").lstrip("/")
+    raise PackageError("the package names no workbook part")
+
+
+def _relationship_targets(rels_xml: bytes, workbook_part: str) -> dict[str, str]:
+    base = posixpath.dirname(workbook_part)
+    targets = {}
+    for rel in ElementTree.fromstring(rels_xml):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        part = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(base, target))
+        )
+        targets[rel.get("Id", "")] = part
+    return targets
+
+
+def _sheet_entries(workbook_xml: bytes) -> list[tuple[str, str, int]]:
+    """(name, relationship id, sheetId) of every sheet, whatever namespace prefixes are used."""
+    entries = []
+    for element in ElementTree.fromstring(workbook_xml).iter():
+        if _local(element.tag) != "sheet":
+            continue
+        rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id" and "}" in k), "")
+        sheet_id = element.get("sheetId", "0")
+        entries.append(
+            (element.get("name", ""), rel_id, int(sheet_id) if sheet_id.isdigit() else 0)
+        )
+    return entries
+
+
+def _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets, name, xml):
+    names = set(package.namelist())
+    number = 1
+    while f"xl/worksheets/sheet{number}.xml" in names:
+        number += 1
+    part = f"xl/worksheets/sheet{number}.xml"
+    rel_ids = {match.decode() for match in re.findall(rb'Id="([^"]+)"', rels_xml)}
+    rel_id = next(f"rIdPlansync{n}" for n in range(1, 10_000) if f"rIdPlansync{n}" not in rel_ids)
+    sheet_id = max((entry[2] for entry in sheets), default=0) + 1
+    target = posixpath.relpath(part, posixpath.dirname(workbook_part) or ".")
+
+    sheets_close = re.search(rb"</([A-Za-z0-9_]+:)?sheets>", workbook_xml)
+    if not sheets_close:
+        raise PackageError("the workbook part has no sheet list")
+    prefix = (sheets_close.group(1) or b"").decode()
+    sheet_element = (
+        f'<{prefix}sheet xmlns:r="{REL_NS}" name="{_escape(name)}" '
+        f'sheetId="{sheet_id}" r:id="{rel_id}"/>'
+    ).encode()
+    new_workbook = _insert_before(workbook_xml, sheets_close.start(), sheet_element)
+
+    rels_close = re.search(rb"</([A-Za-z0-9_]+:)?Relationships>", rels_xml)
+    relationship = (
+        f'<{_prefix(rels_close)}Relationship Id="{rel_id}" Type="{WORKSHEET_REL}" '
+        f'Target="{target}"/>'
+    ).encode()
+    new_rels = _insert_before(rels_xml, rels_close.start(), relationship)
+
+    types_xml = package.read("[Content_Types].xml")
+    types_close = re.search(rb"</([A-Za-z0-9_]+:)?Types>", types_xml)
+    override = (
+        f'<{_prefix(types_close)}Override PartName="/{part}" ContentType="{WORKSHEET_TYPE}"/>'
+    ).encode()
+    new_types = _insert_before(types_xml, types_close.start(), override)
+    return {
+        part: xml,
+        workbook_part: new_workbook,
+        rels_part: new_rels,
+        "[Content_Types].xml": new_types,
+    }
+
+
+def _prefix(match: re.Match | None) -> str:
+    if not match:
+        raise PackageError("an index part of the package is malformed")
+    return (match.group(1) or b"").decode()
+
+
+def _insert_before(data: bytes, position: int, insert: bytes) -> bytes:
+    return data[:position] + insert + data[position:]
+
+
+def _write_package(
+    path: Path,
+    package: zipfile.ZipFile,
+    replacements: dict[str, bytes],
+    before_replace: Callable[[], None] | None,
+) -> None:
+    """Copy every part into a temporary file beside `path`, swapping in the replacements."""
+    handle, temporary = tempfile.mkstemp(prefix=".~plansync-", suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        pending = dict(replacements)
+        with zipfile.ZipFile(temporary, "w") as target:
+            for info in package.infolist():
+                data = pending.pop(info.filename, None)
+                if data is None:
+                    data = package.read(info)
+                target.writestr(info, data, compress_type=info.compress_type)
+            for name, data in pending.items():
+                target.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+        shutil.copymode(path, temporary)
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
+        if before_replace:
+            before_replace()
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
