@@ -138,9 +138,9 @@ def about_sheet(result: SyncResult) -> OutSheet:
         ),
         (
             "Completeness %",
-            "The share of required pieces in place: the rows each plan needs "
-            "(2-3 strategies, 2-3 goals per strategy, 2-4 benchmarks per strategy in "
-            "each cycle that has begun, ...) plus the required cells of every row. "
+            "The share of required cells filled in, counting the rows each plan still "
+            "needs (2-3 strategies, 2-3 goals per strategy, 2-4 benchmarks per strategy in each "
+            "cycle that has begun, ...). A missing workbook counts the rows it should hold. "
             "Warnings do not lower it; 100 means nothing required is missing.",
         ),
         (

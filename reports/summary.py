@@ -58,10 +58,9 @@ def build_summary(school: SchoolResult, district: District, today: dt.date) -> O
             _section(sheet, section, workbook.tables, workbook.template, district, today, home)
     sheet.blank()
     sheet.add(
-        "Completeness is the share of required pieces in place: the rows each plan needs "
-        "(2-3 strategies, 2-3 goals per strategy, 2-4 benchmarks per strategy in each cycle "
-        "that has begun, ...) and the required cells of every row. Warnings such as overdue "
-        "steps do not lower it.",
+        "Completeness is the share of required cells filled in, counting the rows a plan still "
+        "needs (2-3 strategies, 2-3 goals per strategy, 2-4 benchmarks per strategy in each "
+        "cycle that has begun, ...). Warnings such as overdue steps do not lower it.",
         style="muted",
     )
     return sheet
@@ -74,7 +73,7 @@ def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:
     sheet.add(
         OutCell("Completeness", "header"),
         OutCell(
-            f"{score}% · {school.met} of {school.expected} required pieces in place",
+            f"{score}% · {school.met} of {school.expected} required cells filled in",
             score_style(score),
         ),
     )

@@ -1,0 +1,94 @@
+"""Provisioned workbooks open in a spreadsheet library and carry headers, dropdowns and a stamp."""
+
+from __future__ import annotations
+
+import openpyxl
+from conftest import edit_workbook, run_sync, workbook_path
+from plansync.provision import provision_district
+
+
+def _validations(sheet) -> dict[str, str]:
+    """Column letter -> the data validation's type and formula."""
+    found = {}
+    for rule in sheet.data_validations.dataValidation:
+        for area in rule.sqref.ranges:
+            found[area.coord.split(":")[0].rstrip("0123456789")] = f"{rule.type} {rule.formula1}"
+    return found
+
+
+def test_provisioning_writes_three_workbooks_per_school(make_district):
+    district = make_district()
+    names = sorted(p.name for p in (district.workbooks_dir / "north").iterdir())
+    assert names == ["Decision Log.xlsx", "PM Tool.xlsx", "Roles and Responsibilities.xlsx"]
+
+
+def test_a_provisioned_pm_tool_has_instructions_headers_dropdowns_and_a_hidden_stamp(make_district):
+    district = make_district()
+    book = openpyxl.load_workbook(workbook_path(district, "north"))
+    assert book.sheetnames == [
+        "Instructions",
+        "Coach Summary",
+        "Strategies",
+        "EOY Goals",
+        "Benchmarks",
+        "Action Steps",
+        "Fidelity",
+        "_plansync",
+    ]
+    assert book["_plansync"].sheet_state == "hidden"
+    stamp = {row[0]: row[1] for row in book["_plansync"].iter_rows(values_only=True)}
+    assert (stamp["template"], stamp["version"], stamp["school_id"]) == ("pm_tool", "1", "north")
+
+    steps = book["Action Steps"]
+    assert [c.value for c in steps[1]] == [
+        "Strategy ID",
+        "Action Step",
+        "Start Date",
+        "Due Date",
+        "Resources",
+        "Owner",
+        "Status",
+    ]
+    assert steps.freeze_panes == "A2"
+    assert steps["F1"].font.b and steps["F1"].comment.text.startswith("The person responsible")
+    assert steps.column_dimensions["D"].number_format == "yyyy-mm-dd"
+    assert _validations(steps) == {
+        "A": "list Strategies!$A$2:$A$500",
+        "C": "date 36526",
+        "D": "date 36526",
+        "G": 'list "Not Started,In Progress,Complete,Blocked"',
+    }
+    benchmarks = _validations(book["Benchmarks"])
+    assert benchmarks["B"] == 'list "Cycle 1,Cycle 2,Cycle 3"'
+    instructions = [row[1] for row in book["Instructions"].iter_rows(values_only=True) if row[1]]
+    assert any("Keep the tab names and the column headers" in text for text in instructions)
+
+
+def test_provisioning_never_overwrites_and_adds_only_what_is_missing(make_district):
+    district = make_district()
+    pm_tool = workbook_path(district, "north")
+    edit_workbook(pm_tool, lambda book: book["Strategies"].cell(2, 2, "Changed by the school"))
+    before = pm_tool.read_bytes()
+    workbook_path(district, "south", "Decision Log").unlink()
+
+    done = provision_district(district)
+    assert [(p.school.id, p.template.id) for p in done if p.outcome == "created"] == [
+        ("south", "decisions")
+    ]
+    assert pm_tool.read_bytes() == before
+
+
+def test_dry_run_creates_nothing(make_district, tmp_path):
+    district = make_district()
+    workbook_path(district, "south", "Decision Log").unlink()
+    done = provision_district(district, dry_run=True)
+    assert [p.outcome for p in done].count("would create") == 1
+    assert not workbook_path(district, "south", "Decision Log").exists()
+
+
+def test_a_fresh_empty_workbook_syncs_with_only_missing_content_reported(make_district):
+    empty = {"pm_tool": {}, "roles": {}, "decisions": {}}
+    district = make_district({"north": empty, "south": empty})
+    north = run_sync(district).schools[0]
+    assert {issue.rule for issue in north.issues} == {"too-few"}
+    assert north.completeness == 0

@@ -1,0 +1,196 @@
+"""Writing the summary tab changes that tab and nothing else a school has in its file."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+import python_calamine
+from conftest import (
+    good_plan,
+    package_parts,
+    run_sync,
+    school_issues,
+    sheet_part,
+    workbook_path,
+)
+from plansync.errors import WorkbookBusy
+from plansync.excel_store import ExcelStore
+from plansync.grid import OutSheet
+from plansync.templates import template_by_id
+from plansync.xlsx_package import put_sheet, sheet_xml
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _values(path: Path) -> dict[str, list]:
+    with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
+        return {
+            name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in book.sheet_names
+        }
+
+
+def test_only_the_summary_part_changes_and_every_typed_cell_survives(make_district):
+    district = make_district()
+    path = workbook_path(district, "north")
+    parts, values = package_parts(path), _values(path)
+    run_sync(district)
+    after = package_parts(path)
+    summary = sheet_part(path, "Coach Summary")
+    assert set(after) == set(parts)
+    assert {name for name in parts if parts[name] != after[name]} == {summary}
+    changed = {name for name, rows in _values(path).items() if rows != values[name]}
+    assert changed == {"Coach Summary"}
+
+
+def test_a_deleted_summary_tab_comes_back_with_three_index_entries_added(make_district):
+    district = make_district()
+    path = workbook_path(district, "north")
+    _drop_sheet_with_zip_surgery(path, "Coach Summary")
+    parts = package_parts(path)
+    run_sync(district)
+    after = package_parts(path)
+    new_parts = set(after) - set(parts)
+    assert len(new_parts) == 1 and new_parts.pop().startswith("xl/worksheets/sheet")
+    changed = {name for name in parts if parts[name] != after[name]}
+    assert changed == INDEX_PARTS
+    assert all(_is_one_element_added(parts[name], after[name]) for name in INDEX_PARTS)
+    assert "Coach Summary" in _values(path)
+
+
+INDEX_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
+
+
+def _is_one_element_added(before: bytes, after: bytes) -> bool:
+    """True when `after` is `before` with exactly one self-closing element inserted."""
+    return any(
+        after[: m.start()] + after[m.end() :] == before for m in re.finditer(rb"<[^<>]+/>", after)
+    )
+
+
+def _drop_sheet_with_zip_surgery(path: Path, name: str) -> None:
+    """Remove a tab the way a spreadsheet program would leave the file, without openpyxl."""
+    part = sheet_part(path, name)
+    parts = package_parts(path)
+    workbook = re.sub(
+        rb'<sheet name="' + name.encode() + rb'"[^>]*/>', b"", parts["xl/workbook.xml"]
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for part_name, data in parts.items():
+            if part_name != part:
+                package.writestr(part_name, workbook if part_name == "xl/workbook.xml" else data)
+
+
+def test_parts_a_library_would_drop_are_kept(make_district):
+    """Sparklines, slicers, threaded comments...: parts the sync does not know are copied as is."""
+    district = make_district()
+    path = workbook_path(district, "north")
+    extra = {
+        "xl/threadedComments/threadedComment1.xml": b"<ThreadedComments>kept</ThreadedComments>",
+        "xl/slicers/slicer1.xml": b"<slicers>also kept</slicers>",
+    }
+    with zipfile.ZipFile(path, "a") as package:
+        for name, data in extra.items():
+            package.writestr(name, data)
+    run_sync(district)
+    after = package_parts(path)
+    assert {name: after[name] for name in extra} == extra
+
+
+@pytest.mark.parametrize(
+    "fixture", ["libreoffice-pm-tool.xlsx", "libreoffice-pm-tool-no-summary.xlsx"]
+)
+def test_a_workbook_saved_by_libreoffice_syncs_and_keeps_its_parts(make_district, fixture):
+    district = make_district()
+    path = workbook_path(district, "north")
+    shutil.copy(FIXTURES / fixture, path)
+    parts = package_parts(path)
+    result = run_sync(district)
+    assert school_issues(result, "north") == []
+    after = package_parts(path)
+    changed = {name for name in parts if parts[name] != after[name]}
+    if "no-summary" in fixture:
+        assert changed == INDEX_PARTS and len(set(after) - set(parts)) == 1
+    else:
+        assert changed == {sheet_part(path, "Coach Summary")} and set(after) == set(parts)
+    summary = _values(path)["Coach Summary"]
+    assert summary[0][0] == "Coach summary · North Elementary"
+
+
+def test_a_schools_summary_holds_none_of_another_schools_data(make_district):
+    district = make_district(
+        {"north": good_plan(" [NORTH-ONLY]"), "south": good_plan(" [SOUTH-ONLY]")}
+    )
+    run_sync(district)
+    north = str(_values(workbook_path(district, "north"))["Coach Summary"])
+    south = str(_values(workbook_path(district, "south"))["Coach Summary"])
+    assert "NORTH-ONLY" in north and "SOUTH-ONLY" not in north and "South Middle" not in north
+    assert "SOUTH-ONLY" in south and "NORTH-ONLY" not in south and "North Elementary" not in south
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(make_district):
+    plan = good_plan()
+    plan["pm_tool"]["action_steps"][1]["owner"] = None
+    plan["pm_tool"]["action_steps"][1]["step"] = '=HYPERLINK("http://evil.example","click")'
+    plan["pm_tool"]["strategies"][0]["owner"] = "+1 555 0100"
+    plan["pm_tool"]["strategies"][1]["owner"] = "@Ben"
+    district = make_district({"north": plan})
+    result = run_sync(district)
+    for path in (Path(result.rollup), workbook_path(district, "north")):
+        with zipfile.ZipFile(path) as package:
+            sheets = [n for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
+            assert not any(
+                b"<f>" in package.read(name) or b"<f " in package.read(name) for name in sheets
+            )
+    rollup = _values(Path(result.rollup))
+    assert '=HYPERLINK("http://evil.example","click")' in [row[4] for row in rollup["Action Steps"]]
+    assert "+1 555 0100" in [row[7] for row in rollup["Strategies"]]
+
+
+def test_an_open_workbook_is_not_written_and_says_so(make_district):
+    district = make_district()
+    path = workbook_path(district, "north")
+    (path.parent / "~$PM Tool.xlsx").write_bytes(b"lock")
+    before = path.read_bytes()
+    result = run_sync(district)
+    assert ("summary-not-written", "Coach Summary", None) in school_issues(result, "north")
+    assert path.read_bytes() == before
+    assert school_issues(result, "south") == []
+
+
+def test_a_workbook_changed_since_it_was_read_is_not_overwritten(make_district):
+    district = make_district()
+    path = workbook_path(district, "north")
+    store = ExcelStore(district)
+    ref = store.locate(district.schools[0], template_by_id("pm_tool"))
+    version = store.read(ref).version
+    os.utime(path, ns=(1, 1))  # someone saved it after the sync read it
+    before = path.read_bytes()
+    with pytest.raises(WorkbookBusy, match="changed while the sync was running"):
+        store.write_summary(ref, OutSheet("Coach Summary"), version)
+    assert path.read_bytes() == before
+
+
+def test_the_summary_is_protected_and_links_to_the_cells(make_district):
+    plan = good_plan()
+    plan["pm_tool"]["action_steps"][1]["owner"] = None
+    district = make_district({"north": plan})
+    run_sync(district)
+    path = workbook_path(district, "north")
+    with zipfile.ZipFile(path) as package:
+        xml = package.read(sheet_part(path, "Coach Summary")).decode()
+    assert '<sheetProtection sheet="1"' in xml
+    assert "location=\"'Action Steps'!F3\"" in xml
+
+
+def test_put_sheet_leaves_no_temporary_file_behind_when_it_fails(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK not really a zip")
+    with pytest.raises(Exception):  # noqa: B017 - any failure must leave the folder as it was
+        put_sheet(path, "Coach Summary", sheet_xml(OutSheet("Coach Summary")))
+    assert [p.name for p in tmp_path.iterdir()] == ["broken.xlsx"]
