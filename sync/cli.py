@@ -97,13 +97,19 @@ def provision(config: Path, dry_run: bool) -> None:
 @click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON for scripts.")
 @click.option("--today", type=DATE, help="The date overdue checks use (default: today).")
-def sync(config: Path, as_json: bool, today: dt.datetime | None) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read and write everything, ignoring what the last run "
+    "saw (by default, workbooks nobody changed are not read again).",
+)
+def sync(config: Path, as_json: bool, today: dt.datetime | None, full: bool) -> None:
     """Read every school's workbooks, check them, write the summary tabs and the rollup."""
     from .nightly import sync_district
     from .reports.export import as_json as result_json
 
     district = _district(config)
-    result = sync_district(district, today=_day(today), progress=_progress())
+    result = sync_district(district, today=_day(today), full=full, progress=_progress())
     if as_json:
         click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
         return
@@ -114,12 +120,7 @@ def sync(config: Path, as_json: bool, today: dt.datetime | None) -> None:
             f"{school.school.name:<{width}}  {school.completeness:>7}%  "
             f"{school.errors:>6}  {school.warnings:>8}"
         )
-    seconds = sum(result.timings.values())
-    errors = sum(school.errors for school in result.schools)
-    warnings = sum(school.warnings for school in result.schools)
-    click.echo(
-        f"\n{len(result.schools)} schools, {errors} errors, {warnings} warnings in {seconds:.1f} s."
-    )
+    click.echo(f"\n{result.one_line()}")
     click.echo(f"Rollup: {result.rollup}")
 
 

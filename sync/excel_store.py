@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import io
+import multiprocessing
 import os
 import re
+import sys
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import python_calamine
@@ -25,14 +31,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from .config import District, School
-from .errors import WorkbookBusy, WorkbookMissing, WorkbookUnreadable
+from .errors import StoreError, WorkbookBusy, WorkbookMissing, WorkbookUnreadable
 from .grid import OutCell, OutSheet, column_letter
 from .layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
-from .store import RawSheet, RawWorkbook, WorkbookRef
+from .store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
 from .templates import Template
 from .xlsx_package import PackageError, put_sheet, sheet_xml
 
 ROLLUP_NAME = "District Rollup.xlsx"
+# Reading in a process pool pays for itself from this many workbooks on.
+PARALLEL_FROM = 24
+MAX_WORKERS = 4
 
 _FONTS = {
     "title": Font(bold=True, size=16, color="1F3864"),
@@ -68,8 +77,27 @@ class ExcelStore:
 
     # -- reading -------------------------------------------------------------------------------
 
+    def version(self, ref: WorkbookRef) -> str:
+        return _version(Path(ref.location), ref)
+
+    def digest(self, ref: WorkbookRef) -> str | None:
+        try:
+            return _digest(Path(ref.location).read_bytes())
+        except OSError:
+            return None
+
     def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
         return read_xlsx(Path(ref.location), ref, skip)
+
+    def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
+        """Parse on every core when there are enough workbooks to pay for starting processes."""
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        if workers < 2 or len(requests) < PARALLEL_FROM:
+            yield from map(_read_request, requests)
+            return
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            yield from pool.map(_read_request, requests, chunksize=8)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -92,7 +120,7 @@ class ExcelStore:
             book.properties.created = book.properties.modified = utc
         _save_new(book, path)
 
-    def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> None:
+    def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         path = Path(ref.location)
         lock = open_elsewhere(path)
         if lock:
@@ -111,6 +139,7 @@ class ExcelStore:
         still_as_read()
         try:
             put_sheet(path, sheet.name, sheet_xml(sheet), before_replace=still_as_read)
+            return _version(path, ref)
         except PackageError as error:
             raise WorkbookBusy(f"The summary tab could not be written: {error}.") from None
         except PermissionError:
@@ -118,6 +147,12 @@ class ExcelStore:
                 "The sync is not allowed to write to this file or its folder, so the summary tab "
                 "was not updated."
             ) from None
+
+    def rollup_location(self) -> str:
+        return str(self.district.rollup_dir / ROLLUP_NAME)
+
+    def rollup_exists(self) -> bool:
+        return Path(self.rollup_location()).is_file()
 
     def write_rollup(self, sheets: list[OutSheet]) -> str:
         path = self.district.rollup_dir / ROLLUP_NAME
@@ -133,11 +168,20 @@ class ExcelStore:
 
 
 def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
-    """Every worksheet's values (except `skip`), with merges, visibility and the last save time."""
+    """Every worksheet's values (except `skip`), with merges, visibility and the last save time.
+
+    The file is read once: the same bytes are hashed, parsed and searched for the save time.
+    """
     version = _version(path, ref)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise WorkbookUnreadable(
+            f"The file {ref.label} cannot be read ({error.strerror})."
+        ) from None
     skipped = {name.casefold() for name in skip}
     try:
-        with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
+        with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
             sheets = [
                 _raw_sheet(book, meta)
                 for meta in book.sheets_metadata
@@ -154,7 +198,20 @@ def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWo
             "The file could not be opened as an Excel workbook. It may be damaged, still being "
             "copied, or saved in another format (it must be .xlsx)."
         ) from None
-    return RawWorkbook(ref, sheets, _last_saved(path), version)
+    modified = _last_saved(data) or _file_time(path)
+    return RawWorkbook(ref, sheets, modified, version, _digest(data))
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _read_request(request: ReadRequest) -> RawWorkbook | StoreError:
+    """One read, as a top-level function so that a process pool can run it."""
+    try:
+        return read_xlsx(Path(request.ref.location), request.ref, request.skip)
+    except StoreError as error:
+        return error
 
 
 def _label(path: Path, base: Path) -> str:
@@ -189,22 +246,26 @@ def _raw_sheet(book: python_calamine.CalamineWorkbook, meta) -> RawSheet:
     return RawSheet(meta.name, rows, hidden=hidden, merged=merged)
 
 
-def _last_saved(path: Path) -> dt.datetime | None:
+def _last_saved(data: bytes) -> dt.datetime | None:
     """When a person last saved the file, from the package's own properties (docProps/core.xml).
 
     The file's modification time would also move when the sync writes the summary tab; the
     properties record the spreadsheet program's last save and the sync never touches them.
     """
     try:
-        with zipfile.ZipFile(path) as package:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
             match = _CORE_MODIFIED.search(package.read("docProps/core.xml"))
         if match:
             stamp = dt.datetime.fromisoformat(
                 match.group(1).decode().strip().replace("Z", "+00:00")
             )
             return stamp.astimezone().replace(tzinfo=None) if stamp.tzinfo else stamp
-    except (KeyError, ValueError, OSError, zipfile.BadZipFile):
+    except (KeyError, ValueError, zipfile.BadZipFile):
         pass
+    return None
+
+
+def _file_time(path: Path) -> dt.datetime | None:
     with contextlib.suppress(OSError):
         return dt.datetime.fromtimestamp(path.stat().st_mtime)
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
@@ -56,9 +56,10 @@ def quote_sheet(name: str) -> str:
 Style = Literal["title", "subtitle", "heading", "header", "text", "muted", "good", "warn", "bad"]
 
 
-@dataclass(frozen=True)
-class OutCell:
-    """One value to write. `link` jumps to a cell of the same workbook ("'Action Steps'!F7")."""
+class OutCell(NamedTuple):
+    """One value to write. `link` jumps to a cell of the same workbook ("'Action Steps'!F7").
+
+    A named tuple: a rollup has hundreds of thousands of these, so they must be cheap."""
 
     value: str | int | float | dt.date | None = None
     style: Style = "text"
@@ -83,7 +84,7 @@ class OutSheet:
         self, *cells: OutCell | str | int | float | dt.date | None, style: Style = "text"
     ) -> None:
         """Append one row; plain values take `style`."""
-        self.rows.append([c if isinstance(c, OutCell) else OutCell(c, style) for c in cells])
+        self.rows.append([c if type(c) is OutCell else OutCell(c, style) for c in cells])
 
     def blank(self) -> None:
         self.rows.append([])

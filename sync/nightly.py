@@ -9,11 +9,13 @@ on. The phases are timed so the benchmark can report them.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
 from .checks import (
     CheckContext,
     WorkbookCheck,
@@ -25,8 +27,10 @@ from .checks import (
 )
 from .config import District, School
 from .errors import StoreError
+from .grid import OutSheet
 from .issues import Issue, count
-from .store import Store, WorkbookRef, open_store
+from .state import STATE_NAME, StateStore, content_hash
+from .store import RawWorkbook, ReadRequest, Store, WorkbookRef, open_store
 from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
 from .templates import Template, standard_templates
 
@@ -83,10 +87,28 @@ class SyncResult:
     rollup: str | None = None
     # Seconds per phase: read, check, write_back, rollup.
     timings: dict[str, float] = field(default_factory=dict)
+    # What the run did: workbooks parsed, workbooks unchanged since the last run (taken from the
+    # state store), summary tabs written, and whether the rollup was rewritten.
+    workbooks_read: int = 0
+    workbooks_unchanged: int = 0
+    summaries_written: int = 0
+    rollup_written: bool = False
 
     @property
     def issues(self) -> list[Issue]:
         return [issue for school in self.schools for issue in school.issues]
+
+    def one_line(self) -> str:
+        """The run in one line, for logs."""
+        seconds = sum(self.timings.values())
+        errors = sum(school.errors for school in self.schools)
+        warnings = sum(school.warnings for school in self.schools)
+        rollup = "rollup written" if self.rollup_written else "rollup unchanged"
+        return (
+            f"{len(self.schools)} schools: {self.workbooks_read} workbooks read, "
+            f"{self.workbooks_unchanged} unchanged; {errors} errors, {warnings} warnings; "
+            f"{self.summaries_written} summary tabs written, {rollup}; {seconds:.1f} s"
+        )
 
 
 def sync_district(
@@ -95,41 +117,146 @@ def sync_district(
     today: dt.date | None = None,
     store: Store | None = None,
     write_back: bool = True,
+    full: bool = False,
     progress: Progress | None = None,
 ) -> SyncResult:
-    """Run the whole nightly flow for one district and return what it found and wrote."""
-    from .reports.rollup import build_rollup
+    """Run the whole nightly flow for one district and return what it found and wrote.
+
+    Workbooks that have not changed since the last run come from the state store instead of being
+    read again, and a summary tab or the rollup is written only when what it shows has changed;
+    `full` reads and writes everything.
+    """
     from .reports.summary import build_summary
 
     today = today or dt.date.today()
     store = store or open_store(district)
-    templates = standard_templates()
     result = SyncResult(district, today, [])
     tick = _Stopwatch(result.timings)
     report = progress or (lambda phase, done, total: None)
-    total = len(district.schools)
+    district.rollup_dir.mkdir(parents=True, exist_ok=True)
 
-    cycle_names = tuple(cycle.name for cycle in district.cycles)
-    for index, school in enumerate(district.schools, start=1):
-        workbooks = [read_workbook(store, school, template, cycle_names) for template in templates]
-        result.schools.append(SchoolResult(school, workbooks))
-        report("Reading workbooks", index, total)
-    tick("read")
+    with StateStore(district.rollup_dir / STATE_NAME) as state:
+        result.schools = read_district(store, district, state, result, full, report)
+        tick("read")
 
-    begun = tuple(cycle.name for cycle in district.cycles_begun(today))
-    for school in result.schools:
-        check_school(school, CheckContext(school.school.id, today, begun))
-    tick("check")
+        begun = tuple(cycle.name for cycle in district.cycles_begun(today))
+        for school in result.schools:
+            check_school(school, CheckContext(school.school.id, today, begun))
+        tick("check")
 
-    if write_back:
-        for index, school in enumerate(result.schools, start=1):
-            write_summary(store, school, build_summary(school, district, today))
-            report("Writing summary tabs", index, total)
-    tick("write_back")
+        if write_back:
+            total = len(result.schools)
+            for index, school in enumerate(result.schools, start=1):
+                sheet = build_summary(school, district, today)
+                result.summaries_written += write_summary(store, state, school, sheet, full)
+                report("Writing summary tabs", index, total)
+        tick("write_back")
 
-    result.rollup = store.write_rollup(build_rollup(result))
-    tick("rollup")
+        result.rollup, result.rollup_written = write_rollup(store, state, result, full)
+        tick("rollup")
     return result
+
+
+def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool):
+    """Write the rollup unless it would show exactly what it shows now; returns (where, written).
+
+    Cheapest first: when nothing the rollup is made from has changed (the workbooks, the issues,
+    the day, the config), it is not even built; when it is built, it is written only if its
+    content differs."""
+    from .reports.rollup import build_rollup
+
+    inputs = _rollup_inputs(result)
+    exists = store.rollup_exists()
+    if not full and exists and state.output_hash("rollup-inputs") == inputs:
+        return store.rollup_location(), False
+    sheets = build_rollup(result)
+    fingerprint = content_hash(sheets)
+    written = full or not exists or state.output_hash("rollup") != fingerprint
+    location = store.write_rollup(sheets) if written else store.rollup_location()
+    state.output_written("rollup", fingerprint)
+    state.output_written("rollup-inputs", inputs)
+    return location, written
+
+
+def _rollup_inputs(result: SyncResult) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((__version__, result.today, result.district.model_dump_json())).encode())
+    for school in result.schools:
+        versions = [wb.tables.version if wb.tables else wb.error.reason for wb in school.workbooks]
+        digest.update(repr((school.school.id, versions, school.issues)).encode())
+    return digest.hexdigest()
+
+
+def read_district(
+    store: Store,
+    district: District,
+    state: StateStore,
+    result: SyncResult,
+    full: bool,
+    report: Progress,
+) -> list[SchoolResult]:
+    """Every school's workbooks as typed tables: unchanged ones from the state store, the rest
+    read (in parallel where the store can) and remembered for the next run."""
+    templates = standard_templates()
+    cycles = tuple(cycle.name for cycle in district.cycles)
+    slots = [
+        (school, template, store.locate(school, template))
+        for school in district.schools
+        for template in templates
+    ]
+    typed: dict[str, WorkbookTables | StoreError] = {}
+    to_read: list[tuple[Template, ReadRequest]] = []
+    for _school, template, ref in slots:
+        try:
+            version = store.version(ref)
+        except StoreError as error:
+            typed[ref.location] = error
+            state.forget(ref.location)
+            continue
+        remembered = None if full else _unchanged(store, state, ref, version)
+        if remembered is not None:
+            typed[ref.location] = read_tables(remembered, template, cycles)
+            result.workbooks_unchanged += 1
+        else:
+            skip = (template.summary_tab,) if template.summary_tab else ()
+            to_read.append((template, ReadRequest(ref, skip)))
+    # Type each workbook as it arrives, while the store is still parsing the next ones.
+    outcomes = store.read_many([request for _template, request in to_read])
+    for done, ((template, request), outcome) in enumerate(
+        zip(to_read, outcomes, strict=True), start=1
+    ):
+        location = request.ref.location
+        if isinstance(outcome, RawWorkbook):
+            state.save(outcome)
+            typed[location] = read_tables(outcome, template, cycles)
+            result.workbooks_read += 1
+        else:
+            state.forget(location)
+            typed[location] = outcome
+        report("Reading workbooks", done, len(to_read))
+
+    schools: dict[str, SchoolResult] = {}
+    for school, template, ref in slots:
+        outcome = typed[ref.location]
+        if isinstance(outcome, StoreError):
+            workbook = WorkbookResult(template, ref, error=outcome)
+        else:
+            workbook = WorkbookResult(template, ref, outcome)
+        schools.setdefault(school.id, SchoolResult(school, [])).workbooks.append(workbook)
+    return list(schools.values())
+
+
+def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str):
+    """The workbook as the last run read it, when its content has not changed since."""
+    remembered = state.remembered(ref.location)
+    if remembered is None:
+        return None
+    if remembered.version != version:
+        # Saved again, or edited? Only the content can tell (where the store can hash it).
+        if remembered.digest is None or store.digest(ref) != remembered.digest:
+            return None
+        state.touched(ref.location, version)
+    return state.load(ref)
 
 
 def read_workbook(
@@ -164,16 +291,29 @@ def _add(school: SchoolResult, outcome: WorkbookCheck) -> None:
     school.met += outcome.met
 
 
-def write_summary(store: Store, school: SchoolResult, sheet) -> None:
-    """Write the coach summary into the school's PM Tool, unless that could harm the file."""
+def write_summary(
+    store: Store, state: StateStore, school: SchoolResult, sheet: OutSheet, force: bool = False
+) -> int:
+    """Write the coach summary into the school's PM Tool unless it would show nothing new or
+    could harm the file. Returns how many summary tabs were written (0 or 1)."""
+    written = 0
+    fingerprint = content_hash([sheet])
     for workbook in school.workbooks:
-        template = workbook.template
-        if not template.summary_tab or workbook.tables is None:
+        template, tables = workbook.template, workbook.tables
+        if not template.summary_tab or tables is None:
             continue
-        if not stamp_matches_school(workbook.tables, school.school.id):
+        if not stamp_matches_school(tables, school.school.id):
             continue  # another school's file: never write this school's data into it
+        remembered = state.remembered(workbook.ref.location)
+        if (
+            not force
+            and remembered
+            and remembered.summary_hash == fingerprint
+            and remembered.summary_version == tables.version
+        ):
+            continue  # the tab already shows exactly this, and nobody saved the file since
         try:
-            store.write_summary(workbook.ref, sheet, workbook.tables.version)
+            version = store.write_summary(workbook.ref, sheet, tables.version)
         except StoreError as error:
             school.issues.append(
                 Issue(
@@ -186,6 +326,12 @@ def write_summary(store: Store, school: SchoolResult, sheet) -> None:
                     error.reason,
                 )
             )
+            continue
+        state.summary_written(
+            workbook.ref.location, fingerprint, version, store.digest(workbook.ref)
+        )
+        written += 1
+    return written
 
 
 class _Stopwatch:

@@ -8,10 +8,12 @@ coach summary tab into it and writes the district rollup.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .config import District, School
+from .errors import StoreError
 from .grid import OutSheet
 from .layout import WorkbookPlan
 from .templates import Template
@@ -48,10 +50,19 @@ class RawWorkbook:
     modified: dt.datetime | None
     # What identifies this exact content; write-back refuses to write over any other version.
     version: str
+    # A hash of the stored content, to tell a file saved without changes from an edited one.
+    digest: str | None = None
 
     @property
     def sheet_names(self) -> list[str]:
         return [sheet.name for sheet in self.sheets]
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    ref: WorkbookRef
+    # Tabs not to read (the summary tab the sync writes itself).
+    skip: tuple[str, ...] = ()
 
 
 class Store(Protocol):
@@ -63,18 +74,35 @@ class Store(Protocol):
     def exists(self, ref: WorkbookRef) -> bool:
         """Whether the workbook is there."""
 
+    def version(self, ref: WorkbookRef) -> str:
+        """What identifies the workbook's current state, cheaply (no content is read); raises a
+        StoreError subclass when it is missing or out of reach."""
+
+    def digest(self, ref: WorkbookRef) -> str | None:
+        """A hash of the workbook's content, or None when the backend cannot tell."""
+
     def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
         """Every tab's values except the `skip` tabs; raises a StoreError subclass."""
+
+    def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
+        """`read` for many workbooks, as fast as the backend allows; one result per request, in
+        order, a StoreError standing for a workbook that could not be read."""
 
     def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> None:
         """Write a new workbook from a plan. The caller has checked that it does not exist."""
 
-    def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> None:
+    def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         """Replace (or add) the summary tab and touch nothing else; raise WorkbookBusy if the
-        workbook is open or no longer at `version`."""
+        workbook is open or no longer at `version`. Returns the workbook's new version."""
 
     def write_rollup(self, sheets: list[OutSheet]) -> str:
         """Write the district rollup and return where it is."""
+
+    def rollup_location(self) -> str:
+        """Where the rollup is written."""
+
+    def rollup_exists(self) -> bool:
+        """Whether the rollup is there."""
 
 
 def open_store(district: District) -> Store:

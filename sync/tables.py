@@ -14,16 +14,19 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .grid import a1, column_letter
 from .layout import INSTRUCTIONS_TAB, STAMP_TAB
 from .store import RawSheet, RawWorkbook, WorkbookRef
 from .templates import Column, Tab, Template
-from .values import as_text, is_blank, normalize_words, parse_value
+from .values import BLANK, as_text, is_blank, normalize_words, parse_value
 
 # Notes or a title typed above the header row are allowed within this many rows.
 HEADER_SEARCH_ROWS = 15
+# Longer text is a note or data, never a header; skipping it keeps the header search cheap.
+MAX_HEADER = 80
 
 
 @dataclass(slots=True)
@@ -32,10 +35,7 @@ class TypedCell:
     value: Any
     problem: str | None
     address: str
-
-    @property
-    def blank(self) -> bool:
-        return is_blank(self.raw)
+    blank: bool
 
     @property
     def text(self) -> str:
@@ -158,15 +158,22 @@ def _place_tabs(template: Template, sheets: list[RawSheet]) -> dict[str, tuple[R
     return placed
 
 
+_HEADER_KEYS: dict[int, tuple[Tab, dict[str, str]]] = {}
+
+
 def _header_keys(tab: Tab) -> dict[str, str]:
-    """Normalized header text (and aliases) -> column key."""
-    keys = {}
-    for column in tab.columns:
-        for header in column.headers:
-            keys.setdefault(normalize_header(header), column.key)
-    return keys
+    """Normalized header text (and aliases) -> column key, worked out once per tab."""
+    known = _HEADER_KEYS.get(id(tab))
+    if known is None or known[0] is not tab:
+        keys: dict[str, str] = {}
+        for column in tab.columns:
+            for header in column.headers:
+                keys.setdefault(normalize_header(header), column.key)
+        known = _HEADER_KEYS[id(tab)] = (tab, keys)
+    return known[1]
 
 
+@lru_cache(maxsize=8192)
 def normalize_header(text: str) -> str:
     """'Due Date *', 'due date:' and 'Due date (yyyy-mm-dd)' all read as 'due date'."""
     text = re.sub(r"\([^)]*\)", " ", text)
@@ -181,7 +188,9 @@ def _header_match(tab: Tab, sheet: RawSheet) -> tuple[int | None, int]:
         found = {
             keys[h]
             for cell in row
-            if isinstance(cell, str) and (h := normalize_header(cell)) in keys
+            if isinstance(cell, str)
+            and len(cell) <= MAX_HEADER
+            and (h := normalize_header(cell)) in keys
         }
         if len(found) > best_count:
             best_row, best_count = index, len(found)
@@ -206,10 +215,12 @@ def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[
     table.missing = [column for column in tab.columns if column.key not in table.columns]
     grid = _with_merges_filled(sheet, header_row)
     parsers = [
-        (column, table.columns[column.key]) for column in tab.columns if column.key in table.columns
+        _ColumnReader(column, table.columns[column.key], cycles)
+        for column in tab.columns
+        if column.key in table.columns
     ]
     for number in range(header_row + 1, len(grid) + 1):
-        row = _read_row(grid[number - 1], number, parsers, cycles)
+        row = _read_row(grid[number - 1], number, parsers)
         if row is not None:
             table.rows.append(row)
             table.last_row = number
@@ -217,19 +228,39 @@ def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[
     return table
 
 
-def _read_row(values: list[Any], number: int, parsers, cycles: Sequence[str]) -> Row | None:
+@dataclass(slots=True)
+class _ColumnReader:
+    """Everything needed to read one column's cells, worked out once per table."""
+
+    key: str
+    index: int
+    letter: str
+    type: str
+    choices: tuple[str, ...]
+    strict: bool
+
+    def __init__(self, column: Column, position: int, cycles: Sequence[str]):
+        self.key = column.key
+        self.index = position - 1
+        self.letter = column_letter(position)
+        self.type = column.type
+        self.choices = tuple(cycles) if column.choices_from == "cycles" else column.choices
+        self.strict = column.strict
+
+
+def _read_row(values: list[Any], number: int, readers: list[_ColumnReader]) -> Row | None:
+    width = len(values)
+    raws = [values[r.index] if r.index < width else None for r in readers]
+    blanks = [is_blank(raw) for raw in raws]
+    if all(blanks):
+        return None
     cells = {}
-    empty = True
-    for column, position in parsers:
-        raw = values[position - 1] if position <= len(values) else None
-        if not is_blank(raw):
-            empty = False
-        choices = cycles if column.choices_from == "cycles" else column.choices
-        parsed = parse_value(raw, column.type, choices, column.strict)
-        cells[column.key] = TypedCell(
-            raw, parsed.value, parsed.problem, f"{column_letter(position)}{number}"
+    for reader, raw, blank in zip(readers, raws, blanks, strict=True):
+        parsed = BLANK if blank else parse_value(raw, reader.type, reader.choices, reader.strict)
+        cells[reader.key] = TypedCell(
+            raw, parsed.value, parsed.problem, f"{reader.letter}{number}", blank
         )
-    return None if empty else Row(number, cells)
+    return Row(number, cells)
 
 
 def _with_merges_filled(sheet: RawSheet, header_row: int) -> list[list[Any]]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 # Excel stores dates as days since 1899-12-30; a bare number in this range is a date that lost its
 # format (pasted values, a column formatted as General).
@@ -67,8 +67,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
+class Parsed(NamedTuple):
     """A cell as the sync understands it: `value` is typed (None when blank or unreadable)."""
 
     value: Any
@@ -79,11 +78,15 @@ BLANK = Parsed(None)
 
 
 def is_blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
+    if raw is None or raw == "":  # what an empty cell reads as
+        return True
+    return type(raw) is str and not raw.strip()
 
 
 def as_text(raw: Any) -> str:
     """A cell's value as a person would read it."""
+    if type(raw) is str:  # by far the most common case: first
+        return raw.strip()
     if raw is None:
         return ""
     if isinstance(raw, bool):
@@ -97,9 +100,16 @@ def as_text(raw: Any) -> str:
     return str(raw).strip()
 
 
+@lru_cache(maxsize=8192)
 def normalize_words(text: str) -> str:
     """Case, spaces, hyphens and underscores do not matter: 'On-track ' == 'on track'."""
-    return " ".join(re.sub(r"[-_]", " ", text).split()).casefold()
+    return " ".join(text.replace("-", " ").replace("_", " ").split()).casefold()
+
+
+@lru_cache(maxsize=256)
+def _choice_index(choices: tuple[str, ...]) -> dict[str, str]:
+    """Normalized spelling -> the list's own spelling, built once per list of choices."""
+    return {normalize_words(choice): choice for choice in reversed(choices)}
 
 
 def parse_date(raw: Any) -> Parsed:
@@ -187,10 +197,9 @@ def parse_choice(raw: Any, choices: Sequence[str], strict: bool = True) -> Parse
     if is_blank(raw):
         return BLANK
     text = as_text(raw)
-    wanted = normalize_words(text)
-    for choice in choices:
-        if normalize_words(choice) == wanted:
-            return Parsed(choice)
+    choice = _choice_index(tuple(choices)).get(normalize_words(text))
+    if choice is not None:
+        return Parsed(choice)
     if not strict:
         return Parsed(text)
     listed = ", ".join(choices) if choices else "(the list is empty)"
@@ -214,12 +223,12 @@ def parse_value(
     raw: Any, column_type: str, choices: Sequence[str] = (), strict: bool = True
 ) -> Parsed:
     """Read one raw cell as its column's type."""
+    if column_type == "text":
+        return parse_text(raw)
     if column_type == "date":
         return parse_date(raw)
-    if column_type == "number":
-        return parse_number(raw)
     if column_type == "choice":
         return parse_choice(raw, choices, strict)
-    if column_type == "email":
-        return parse_email(raw)
-    return parse_text(raw)
+    if column_type == "number":
+        return parse_number(raw)
+    return parse_email(raw)
