@@ -259,19 +259,6 @@ def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str):
     return state.load(ref)
 
 
-def read_workbook(
-    store: Store, school: School, template: Template, cycles: tuple[str, ...]
-) -> WorkbookResult:
-    """One school's copy of one template as typed tables, or the reason it could not be read."""
-    ref = store.locate(school, template)
-    skip = (template.summary_tab,) if template.summary_tab else ()
-    try:
-        raw = store.read(ref, skip=skip)
-    except StoreError as error:
-        return WorkbookResult(template, ref, error=error)
-    return WorkbookResult(template, ref, tables=read_tables(raw, template, cycles))
-
-
 def check_school(school: SchoolResult, ctx: CheckContext) -> None:
     """Check each of a school's workbooks and total its issues, completeness and figures."""
     for workbook in school.workbooks:
