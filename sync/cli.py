@@ -104,6 +104,8 @@ def sync(config: Path, as_json: bool, today: dt.datetime | None) -> None:
 
     district = _district(config)
     result = sync_district(district, today=_day(today), progress=_progress())
+    for note in result.notes:
+        click.echo(note, err=True)
     if as_json:
         click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
         return
@@ -166,6 +168,52 @@ def check(workbook: Path, config: Path | None, today: dt.datetime | None, as_jso
             click.echo(f"  {issue.severity:<7} {place:<24} {issue.message}")
     if outcome.issues:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--school", "school_id", metavar="ID", help="One school's nights in detail.")
+@click.option("--json", "as_json", is_flag=True, help="Print every recorded night as JSON.")
+def history(config: Path, school_id: str | None, as_json: bool) -> None:
+    """Print how completeness, issues and benchmarks moved from one nightly run to the next."""
+    from .history import HISTORY_NAME, open_history
+    from .reports.trend import district_table, history_json, school_table
+
+    district = _district(config)
+    path = district.rollup_dir / HISTORY_NAME
+    store = open_history(path, writable=False)
+    snapshots = store.snapshots(school_id, benchmarks=as_json or school_id is not None)
+    store.close()
+    for note in store.notes:
+        click.echo(note, err=True)
+    known = {school.id for school in district.schools}
+    if school_id and school_id not in known and not snapshots:
+        raise click.ClickException(f"no school with id {school_id!r} in {config.name}")
+    if as_json:
+        click.echo(json.dumps(history_json(district, snapshots), indent=2, ensure_ascii=False))
+    elif not snapshots:
+        click.echo(f"No nights recorded yet in {path}: the history starts with the next sync.")
+    elif school_id:
+        click.echo("\n".join(school_table(snapshots, [cycle.name for cycle in district.cycles])))
+    else:
+        click.echo("\n".join(district_table(district, snapshots)))
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--today", type=DATE, help="The date overdue checks use (default: today).")
+def report(config: Path, today: dt.datetime | None) -> None:
+    """Write the district report and a page per coach: self-contained HTML files.
+
+    The workbooks are read and checked as the sync does, but nothing is written into them.
+    """
+    from .reports.html import write_reports
+
+    district = _district(config)
+    written = write_reports(district, _day(today), progress=_progress())
+    click.echo(f"District report: {written.district}")
+    for coach, path in written.coaches.items():
+        click.echo(f"  coach page    {path}  ({coach})")
 
 
 @main.command()

@@ -25,6 +25,7 @@ from .checks import (
 )
 from .config import District, School
 from .errors import StoreError
+from .history import HISTORY_NAME, SchoolSnapshot, open_history
 from .issues import Issue, count
 from .store import Store, WorkbookRef, open_store
 from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
@@ -50,6 +51,8 @@ class SchoolResult:
     met: int = 0
     # Rollup figures, label -> value (None when the workbook holding it could not be read).
     metrics: dict[str, int | None] = field(default_factory=dict)
+    # This school on the last night before this run (history.py), for "last run vs now".
+    previous: SchoolSnapshot | None = None
 
     @property
     def completeness(self) -> int:
@@ -81,8 +84,10 @@ class SyncResult:
     today: dt.date
     schools: list[SchoolResult]
     rollup: str | None = None
-    # Seconds per phase: read, check, write_back, rollup.
+    # Seconds per phase: read, check, write_back, rollup, history.
     timings: dict[str, float] = field(default_factory=dict)
+    # What the person running the sync should know beyond the schools' issues.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def issues(self) -> list[Issue]:
@@ -121,6 +126,11 @@ def sync_district(
         check_school(school, CheckContext(school.school.id, today, begun))
     tick("check")
 
+    history = open_history(district.rollup_dir / HISTORY_NAME)
+    previous = history.previous(today)
+    for school in result.schools:
+        school.previous = previous.get(school.school.id)
+
     if write_back:
         for index, school in enumerate(result.schools, start=1):
             write_summary(store, school, build_summary(school, district, today))
@@ -129,6 +139,11 @@ def sync_district(
 
     result.rollup = store.write_rollup(build_rollup(result))
     tick("rollup")
+
+    history.record(result)  # a night is recorded after everything it found, write-back included
+    history.close()
+    result.notes += history.notes
+    tick("history")
     return result
 
 
@@ -197,6 +212,31 @@ class _Stopwatch:
         now = time.perf_counter()
         self.timings[phase] = now - self.last
         self.last = now
+
+
+# -- reading and checking only (plansync report) --------------------------------------------------
+
+
+def read_and_check(
+    district: District,
+    today: dt.date,
+    *,
+    store: Store | None = None,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """The sync's read and check phases alone: every school's findings, and nothing written."""
+    store = store or open_store(district)
+    templates = standard_templates()
+    cycle_names = tuple(cycle.name for cycle in district.cycles)
+    begun = tuple(cycle.name for cycle in district.cycles_begun(today))
+    report = progress or (lambda phase, done, total: None)
+    result = SyncResult(district, today, [])
+    for index, school in enumerate(district.schools, start=1):
+        workbooks = [read_workbook(store, school, template, cycle_names) for template in templates]
+        result.schools.append(SchoolResult(school, workbooks))
+        check_school(result.schools[-1], CheckContext(school.id, today, begun))
+        report("Reading workbooks", index, len(district.schools))
+    return result
 
 
 # -- one workbook on its own (plansync check) ----------------------------------------------------
