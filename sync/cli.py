@@ -228,9 +228,10 @@ def report(config: Path, today: dt.datetime | None) -> None:
 @click.option("--seed", default=7, show_default=True, help="Same seed, same district.")
 @click.option("--today", type=DATE, help="Pretend it is this day (default: today).")
 def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) -> None:
-    """Write a demo district into DIRECTORY, fill its plans and run the nightly sync."""
-    from .demo import CONFIG_NAME, write_demo
-    from .nightly import sync_district
+    """Write a demo district into DIRECTORY, sync it over a few nights and write its report."""
+    from .demo import CONFIG_NAME
+    from .demo_nights import past_snapshots, run_demo
+    from .reports.html import write_report_files
 
     if (directory / CONFIG_NAME).exists():
         raise click.ClickException(
@@ -238,12 +239,17 @@ def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) ->
             "folder (or run `plansync sync` on it)."
         )
     day = _day(today)
-    district, config = write_demo(directory, schools=schools, seed=seed, today=day)
-    result = sync_district(district, today=day, progress=_progress())
+    run = run_demo(directory, schools=schools, seed=seed, today=day, progress=_progress())
+    result = run.result
+    written = write_report_files(result, past_snapshots(run))
     first = result.schools[0]
     pm_tool = first.workbook("pm_tool").ref.label
+    nights = f"{len(run.nights)} nights, {run.nights[0]:%b %d} to {run.nights[-1]:%b %d, %Y}"
     click.echo(f"Demo district: {len(result.schools)} schools in {directory}/")
-    click.echo(f"  config        {config}")
+    click.echo(f"  config        {run.config}")
     click.echo(f"  rollup        {result.rollup}")
     click.echo(f"  a school      {directory / pm_tool}  (see its Coach Summary tab)")
-    click.echo(f"Run the nightly sync again with: plansync sync {config}")
+    click.echo(f"  history       {nights}: plansync history {run.config}")
+    click.echo(f"  coach pages   {written.district.parent / 'coaches'}")
+    click.echo(f"Run the nightly sync again with: plansync sync {run.config}")
+    click.echo(f"Open the district report: {written.district}")
