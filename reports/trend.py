@@ -107,7 +107,10 @@ def _cells(values: list[int | None]) -> str:
 
 def _change(values: list[int | None]) -> str:
     known = [value for value in values if value is not None]
-    return f"  {known[-1] - known[0]:>+6d}" if len(known) > 1 else ""
+    if len(known) < 2:
+        return ""
+    change = known[-1] - known[0]
+    return f"  {change:>+6d}" if change else f"  {0:>6d}"
 
 
 def school_table(snapshots: Sequence[SchoolSnapshot], cycles: Sequence[str]) -> list[str]:

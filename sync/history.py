@@ -477,17 +477,6 @@ def _move_aside(path: Path) -> Path:
 MONTH_DAYS = 28
 
 
-def latest_before(snapshots: Iterable[SchoolSnapshot], day: dt.date) -> dict[str, SchoolSnapshot]:
-    """Each school's last snapshot from before `day`: the last run, seen from tonight."""
-    latest: dict[str, SchoolSnapshot] = {}
-    for snapshot in snapshots:
-        if snapshot.day < day and (
-            snapshot.school_id not in latest or latest[snapshot.school_id].day < snapshot.day
-        ):
-            latest[snapshot.school_id] = snapshot
-    return latest
-
-
 def month_ago(
     snapshots: Iterable[SchoolSnapshot], day: dt.date, days: int = MONTH_DAYS
 ) -> dict[str, SchoolSnapshot]:
