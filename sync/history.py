@@ -198,6 +198,8 @@ class History:
         self.writable = writable
         # What the person running the command should know (a history started or set aside).
         self.notes: list[str] = []
+        # Why the file turned out to be damaged while reading it, if it did.
+        self.damage: str | None = None
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -211,18 +213,20 @@ class History:
     ) -> None:
         if not self.writable:
             raise RuntimeError("this history was opened for reading only")
-        try:
-            if self.connection is None:
-                raise sqlite3.DatabaseError("it could not be read")
-            self._write(day, district, snapshots)
+        if self.connection is not None:
+            try:
+                self._write(day, district, snapshots)
+                return
+            except sqlite3.OperationalError as error:  # busy, locked, disk full: file is fine
+                self._not_recorded(error)
+                return
+            except sqlite3.DatabaseError as error:  # damage found only now, deep in the file
+                self.damage = str(error)
+        if self.damage is None:  # it could not even be opened: leave it for a person to see
+            self._not_recorded("the file could not be opened")
             return
-        except sqlite3.OperationalError as error:  # busy, locked, disk full: the file is fine
-            self._not_recorded(error)
-            return
-        except sqlite3.DatabaseError as error:  # damaged or not a database at all
-            reason = str(error)
         try:
-            self._start_over(reason)
+            self._start_over(self.damage)
             self._write(day, district, snapshots)
         except (sqlite3.Error, OSError) as error:
             self._not_recorded(error)
@@ -365,8 +369,12 @@ class History:
             return []
         try:
             return self.connection.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:  # busy or locked: try again next time
+            self.notes.append(f"The history file {self.path} could not be read ({error}).")
+            return []
         except sqlite3.DatabaseError as error:
             self.notes.append(f"The history file {self.path} could not be read ({error}).")
+            self.damage = str(error)
             self.connection.close()
             self.connection = None
             return []
