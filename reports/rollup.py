@@ -1,22 +1,36 @@
 """The district rollup: every school side by side, for district staff.
 
-Tabs: Schools (one row per school: completeness, figures, issues, last edit), then one tab per
+Tabs: Schools (one row per school: completeness now and at the last run, figures, issues, last
+edit), Trend (completeness by school, last run vs now, with a chart), Benchmark Status (every
+school's benchmarks counted by cycle, focus and status, with a chart per cycle), then one tab per
 template tab with every school's rows (Strategies, EOY Goals, Benchmarks, Action Steps, Team, ...)
 under a School column, then Issues (every problem, with its place) and About.
 """
 
 from __future__ import annotations
 
-from ..grid import OutCell, OutSheet
+from collections import Counter
+
+from ..grid import OutCell, OutChart, OutSheet
+from ..history import (
+    BENCHMARK_TAB,
+    NO_STATUS,
+    BenchmarkRecord,
+    benchmark_records,
+    status_change,
+    status_counts,
+)
 from ..issues import RULES
 from ..nightly import SyncResult
 from ..tables import Row
 from ..templates import Tab, Template, standard_templates
+from .palette import LAST_RUN, score_color, status_color
 
 
 def build_rollup(result: SyncResult) -> list[OutSheet]:
     templates = standard_templates()
-    sheets = [schools_sheet(result, templates)]
+    sheets = [schools_sheet(result, templates), trend_sheet(result)]
+    sheets.append(benchmark_status_sheet(result, templates))
     for template in templates:
         for tab in template.tabs:
             sheets.append(tab_sheet(result, template, tab))
@@ -38,15 +52,17 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
         "School ID",
         "Coach",
         "Completeness %",
+        "Last run %",
+        "Change",
         "Errors",
         "Warnings",
         *labels,
         "Last edit",
         "Workbooks not read",
     ]
-    widths = [28, 14, 20, 14, 9, 10, *[max(11, len(label) + 2) for label in labels], 18, 30]
+    widths = [28, 14, 20, 14, 11, 9, 9, 10, *[max(11, len(label) + 2) for label in labels], 18, 30]
     sheet = _table_sheet("Schools", headers, widths)
-    sheet.score_columns = [4]
+    sheet.score_columns = [4, 5]
     for school in sorted(result.schools, key=lambda s: s.school.name.casefold()):
         figures = [school.metrics.get(label) for label in labels]
         unread = ", ".join(wb.template.title for wb in school.workbooks if wb.tables is None)
@@ -56,6 +72,7 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
             school.school.id,
             school.school.coach or "",
             OutCell(school.completeness, "text"),
+            *_last_run(school.completeness, school.previous),
             school.errors,
             school.warnings,
             *figures,
@@ -63,6 +80,105 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
             unread,
         )
     return sheet
+
+
+def _last_run(score: int, previous) -> list[OutCell]:
+    """The last run's completeness and the change since (blank on a school's first run)."""
+    if previous is None:
+        return [OutCell(None), OutCell(None)]
+    change = score - previous.completeness
+    style = "good" if change > 0 else "bad" if change < 0 else "text"
+    return [OutCell(previous.completeness, "text"), OutCell(change, style)]
+
+
+def trend_sheet(result: SyncResult) -> OutSheet:
+    """Completeness by school, last run and now, lowest first, with a bar chart beside it."""
+    sheet = _table_sheet("Trend", ["School", "Coach", "Last run %", "Now %", "Change"], [28, 20])
+    sheet.widths += [11, 9, 9]
+    sheet.score_columns = [3, 4]
+    schools = sorted(result.schools, key=lambda s: (s.completeness, s.school.name.casefold()))
+    for school in schools:
+        sheet.add(
+            school.school.name,
+            school.school.coach or "",
+            OutCell(school.previous.completeness if school.previous else None, "text"),
+            OutCell(school.completeness, "text"),
+            *_last_run(school.completeness, school.previous)[1:],
+        )
+    days = Counter(s.previous.day for s in result.schools if s.previous)
+    last = days.most_common(1)[0][0] if days else None
+    since = f"last run ({last:%b} {last.day})" if last else "last run"
+    sheet.charts.append(
+        OutChart(
+            title=f"Completeness: {since} and now",
+            kind="bar",
+            header_row=1,
+            first_row=2,
+            last_row=len(schools) + 1,
+            category_column=1,
+            value_columns=(3, 4),
+            anchor="G2",
+            width_cm=18,
+            height_cm=max(8.0, 3 + 0.9 * len(schools)),
+            value_title="% of required cells filled in",
+            value_range=(0, 100),
+            colors=(LAST_RUN, score_color(85)),
+        )
+    )
+    return sheet
+
+
+def benchmark_status_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutSheet:
+    """Every school's benchmarks counted by cycle, focus and status; a stacked chart per cycle."""
+    tab = next(t.tab(BENCHMARK_TAB) for t in templates if BENCHMARK_TAB in {x.key for x in t.tabs})
+    statuses = [*tab.column("status").choices, NO_STATUS]
+    headers = ["Cycle", "Focus", *statuses, "Total", "Since last run"]
+    sheet = _table_sheet("Benchmark Status", headers, [12, 24, *[11] * len(statuses), 8, 40])
+    now = status_counts(_benchmarks(result, previous=False), ("cycle", "focus"), statuses)
+    had_history = any(school.previous for school in result.schools)
+    before = status_counts(_benchmarks(result, previous=True), ("cycle", "focus"), statuses)
+    cycles = [cycle.name for cycle in result.district.cycles_begun(result.today)]
+    cycles += sorted({cycle for cycle, _focus in now} - set(cycles))
+    focuses = list(tab.column("focus").choices)
+    charts_at = 2
+    for cycle in cycles:
+        keys = [(cycle, focus) for focus in focuses]
+        keys += sorted(key for key in now if key[0] == cycle and key[1] not in focuses)
+        first = len(sheet.rows) + 1
+        for key in keys:
+            tally = now.get(key, Counter())
+            sheet.add(
+                *key,
+                *[OutCell(tally[status], "text") for status in statuses],
+                OutCell(sum(tally.values()), "text"),
+                status_change(before.get(key, Counter()) if had_history else None, tally, statuses),
+            )
+        sheet.charts.append(
+            OutChart(
+                title=f"{cycle}: benchmarks by focus and status",
+                kind="bar",
+                header_row=1,
+                first_row=first,
+                last_row=len(sheet.rows),
+                category_column=2,
+                value_columns=tuple(range(3, 3 + len(statuses))),
+                anchor=f"N{charts_at}",
+                width_cm=18,
+                height_cm=7,
+                stacked=True,
+                value_title="benchmarks",
+                colors=tuple(status_color(status) for status in statuses),
+            )
+        )
+        charts_at += 15
+    return sheet
+
+
+def _benchmarks(result: SyncResult, previous: bool) -> list[BenchmarkRecord]:
+    """Every school's benchmark rows tonight, or as they stood at each school's last run."""
+    if previous:
+        return [b for s in result.schools if s.previous for b in s.previous.benchmarks]
+    return [record for school in result.schools for record in benchmark_records(school)]
 
 
 def tab_sheet(result: SyncResult, template: Template, tab: Tab) -> OutSheet:

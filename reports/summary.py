@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import fields
 
 from ..checks import format_date, overdue_rows, row_label, upcoming_rows
 from ..config import District
 from ..grid import OutCell, OutSheet, quote_sheet
+from ..history import BENCHMARK_TAB, BenchmarkRecord, SchoolSnapshot, status_change, status_counts
 from ..issues import RULES, Issue
 from ..nightly import SchoolResult
 from ..tables import Table, WorkbookTables
@@ -55,7 +57,16 @@ def build_summary(school: SchoolResult, district: District, today: dt.date) -> O
     _due_lists(sheet, school, today, home)
     for workbook in school.workbooks:
         for section in workbook.template.summary:
-            _section(sheet, section, workbook.tables, workbook.template, district, today, home)
+            _section(
+                sheet,
+                section,
+                workbook.tables,
+                workbook.template,
+                district,
+                today,
+                home,
+                school.previous,
+            )
     sheet.blank()
     sheet.add(
         "Completeness is the share of required cells filled in, counting the rows a plan still "
@@ -77,6 +88,7 @@ def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:
             score_style(score),
         ),
     )
+    sheet.add(OutCell("Last run", "header"), _last_run(school.previous, score))
     # Figures as text, so they line up on the left with the score above them.
     sheet.add(OutCell("Errors to fix", "header"), OutCell(str(school.errors)))
     sheet.add(OutCell("Warnings", "header"), OutCell(str(school.warnings)))
@@ -88,6 +100,18 @@ def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:
             OutCell("Last saved by the school", "header"),
             OutCell(f"{format_date(school.last_edit.date())} {school.last_edit:%H:%M}"),
         )
+
+
+def _last_run(previous: SchoolSnapshot | None, score: int) -> OutCell:
+    """'82% on Nov 13, 2026 · now 85% (+3)': how completeness moved since the last run."""
+    if previous is None:
+        return OutCell("No earlier run recorded yet.", "muted")
+    change = score - previous.completeness
+    style = "good" if change > 0 else "bad" if change < 0 else "text"
+    return OutCell(
+        f"{previous.completeness}% on {format_date(previous.day)} · now {score}% ({change:+d})",
+        style,
+    )
 
 
 def _where(issue_sheet: str | None, cell: str | None, workbook: str, home: Template) -> OutCell:
@@ -187,6 +211,7 @@ def _section(
     district: District,
     today: dt.date,
     home: Template,
+    previous: SchoolSnapshot | None = None,
 ) -> None:
     sheet.blank()
     if tables is None:
@@ -197,7 +222,8 @@ def _section(
     if isinstance(section, SummaryList):
         _list_section(sheet, section, table, template, home)
     elif isinstance(section, SummaryBreakdown):
-        _breakdown_section(sheet, section, table, district, today)
+        earlier = _earlier(section, table, previous)
+        _breakdown_section(sheet, section, table, district, today, earlier)
 
 
 def _list_section(
@@ -231,8 +257,25 @@ def _shown(value, text: str) -> str:
     return as_text(value) if value is not None else text
 
 
+def _earlier(
+    section: SummaryBreakdown, table: Table, previous: SchoolSnapshot | None
+) -> dict[tuple[str, ...], Counter] | None:
+    """The breakdown's counts on the last run, when the history keeps that tab's rows."""
+    recorded = {field.name for field in fields(BenchmarkRecord)}
+    keys = [*section.rows, section.count_by]
+    if previous is None or section.tab != BENCHMARK_TAB or not set(keys) <= recorded:
+        return None
+    statuses = table.tab.column(section.count_by).choices
+    return status_counts(previous.benchmarks, section.rows, statuses)
+
+
 def _breakdown_section(
-    sheet, section: SummaryBreakdown, table: Table, district: District, today: dt.date
+    sheet,
+    section: SummaryBreakdown,
+    table: Table,
+    district: District,
+    today: dt.date,
+    earlier: dict[tuple[str, ...], Counter] | None = None,
 ) -> None:
     sheet.add(section.title, style="heading")
     statuses = [*table.tab.column(section.count_by).choices, "No status"]
@@ -248,13 +291,22 @@ def _breakdown_section(
             if cycle.name not in present:
                 counts[(cycle.name, *rest)] = Counter()
     order = {cycle.name: index for index, cycle in enumerate(district.cycles)}
+    since = ["Since last run"] if earlier is not None else []
     sheet.add(
-        *[table.tab.column(k).header for k in section.rows], "Total", *statuses, style="header"
+        *[table.tab.column(k).header for k in section.rows],
+        "Total",
+        *statuses,
+        *since,
+        style="header",
     )
     for key in sorted(counts, key=lambda k: (order.get(k[0], len(order)), k)):
         tally = counts[key]
+        change = []
+        if earlier is not None:
+            change = [status_change(earlier.get(key, Counter()), tally, statuses)]
         sheet.add(
             *key,
             OutCell(sum(tally.values()), "text"),
             *[OutCell(tally[status], "text") for status in statuses],
+            *change,
         )

@@ -110,6 +110,8 @@ def sync(config: Path, as_json: bool, today: dt.datetime | None, full: bool) -> 
 
     district = _district(config)
     result = sync_district(district, today=_day(today), full=full, progress=_progress())
+    for note in result.notes:
+        click.echo(note, err=True)
     if as_json:
         click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
         return
@@ -170,6 +172,52 @@ def check(workbook: Path, config: Path | None, today: dt.datetime | None, as_jso
 
 
 @main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--school", "school_id", metavar="ID", help="One school's nights in detail.")
+@click.option("--json", "as_json", is_flag=True, help="Print every recorded night as JSON.")
+def history(config: Path, school_id: str | None, as_json: bool) -> None:
+    """Print how completeness, issues and benchmarks moved from one nightly run to the next."""
+    from .history import HISTORY_NAME, open_history
+    from .reports.trend import district_table, history_json, school_table
+
+    district = _district(config)
+    path = district.rollup_dir / HISTORY_NAME
+    store = open_history(path, writable=False)
+    snapshots = store.snapshots(school_id, benchmarks=as_json or school_id is not None)
+    store.close()
+    for note in store.notes:
+        click.echo(note, err=True)
+    known = {school.id for school in district.schools}
+    if school_id and school_id not in known and not snapshots:
+        raise click.ClickException(f"no school with id {school_id!r} in {config.name}")
+    if as_json:
+        click.echo(json.dumps(history_json(district, snapshots), indent=2, ensure_ascii=False))
+    elif not snapshots:
+        click.echo(f"No nights recorded yet in {path}: the history starts with the next sync.")
+    elif school_id:
+        click.echo("\n".join(school_table(snapshots, [cycle.name for cycle in district.cycles])))
+    else:
+        click.echo("\n".join(district_table(district, snapshots)))
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--today", type=DATE, help="The date overdue checks use (default: today).")
+def report(config: Path, today: dt.datetime | None) -> None:
+    """Write the district report and a page per coach: self-contained HTML files.
+
+    The workbooks are read and checked as the sync does, but nothing is written into them.
+    """
+    from .reports.html import write_reports
+
+    district = _district(config)
+    written = write_reports(district, _day(today), progress=_progress())
+    click.echo(f"District report: {written.district}")
+    for coach, path in written.coaches.items():
+        click.echo(f"  coach page    {path}  ({coach})")
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--schools",
@@ -181,9 +229,10 @@ def check(workbook: Path, config: Path | None, today: dt.datetime | None, as_jso
 @click.option("--seed", default=7, show_default=True, help="Same seed, same district.")
 @click.option("--today", type=DATE, help="Pretend it is this day (default: today).")
 def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) -> None:
-    """Write a demo district into DIRECTORY, fill its plans and run the nightly sync."""
-    from .demo import CONFIG_NAME, write_demo
-    from .nightly import sync_district
+    """Write a demo district into DIRECTORY, sync it over a few nights and write its report."""
+    from .demo import CONFIG_NAME
+    from .demo_nights import past_snapshots, run_demo
+    from .reports.html import write_report_files
 
     if (directory / CONFIG_NAME).exists():
         raise click.ClickException(
@@ -191,12 +240,17 @@ def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) ->
             "folder (or run `plansync sync` on it)."
         )
     day = _day(today)
-    district, config = write_demo(directory, schools=schools, seed=seed, today=day)
-    result = sync_district(district, today=day, progress=_progress())
+    run = run_demo(directory, schools=schools, seed=seed, today=day, progress=_progress())
+    result = run.result
+    written = write_report_files(result, past_snapshots(run))
     first = result.schools[0]
     pm_tool = first.workbook("pm_tool").ref.label
+    nights = f"{len(run.nights)} nights, {run.nights[0]:%b %d} to {run.nights[-1]:%b %d, %Y}"
     click.echo(f"Demo district: {len(result.schools)} schools in {directory}/")
-    click.echo(f"  config        {config}")
+    click.echo(f"  config        {run.config}")
     click.echo(f"  rollup        {result.rollup}")
     click.echo(f"  a school      {directory / pm_tool}  (see its Coach Summary tab)")
-    click.echo(f"Run the nightly sync again with: plansync sync {config}")
+    click.echo(f"  history       {nights}: plansync history {run.config}")
+    click.echo(f"  coach pages   {written.district.parent / 'coaches'}")
+    click.echo(f"Run the nightly sync again with: plansync sync {run.config}")
+    click.echo(f"Open the district report: {written.district}")

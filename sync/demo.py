@@ -7,6 +7,7 @@ and from "today", so dates make sense whenever the demo runs; one seed always gi
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import random
 import re
@@ -629,8 +630,10 @@ def write_demo(
     schools: int = 12,
     seed: int = 7,
     today: dt.date | None = None,
+    night: dt.date | None = None,
 ) -> tuple[District, Path]:
-    """Write the demo config and every school's filled-in workbooks into `folder`."""
+    """Write the demo config and every school's filled-in workbooks into `folder`, as they stand
+    `today` or as they stood on an earlier `night` (demo_nights plays the nights in between)."""
     from .config import load_config
 
     today = today or dt.date.today()
@@ -640,7 +643,7 @@ def write_demo(
         _config_header() + dump_config(demo_district(schools, seed, today)), "utf-8"
     )
     district = load_config(config_path)
-    filler = _Filler(district, seed, today)
+    filler = DemoFiller(district, seed, today, night)
     provision_district(district, fill=filler)
     return district, config_path
 
@@ -652,13 +655,15 @@ def _config_header() -> str:
     )
 
 
-class _Filler:
-    """Fills each plan with content according to the school's profile."""
+class DemoFiller:
+    """Fills each plan with content according to the school's profile, as it stands `today` or
+    as it stood on an earlier `night`."""
 
-    def __init__(self, district: District, seed: int, today: dt.date):
+    def __init__(self, district: District, seed: int, today: dt.date, night: dt.date | None = None):
         self.district = district
         self.seed = seed
         self.today = today
+        self.night = night or today
         self.index = {school.id: i for i, school in enumerate(district.schools)}
 
     def __call__(self, school: School, template: Template, plan: WorkbookPlan):
@@ -666,17 +671,74 @@ class _Filler:
         profile = PROFILES[number % len(PROFILES)]
         rng = random.Random(f"{self.seed}:{school.id}")
         content = _SchoolContent(school, profile, rng, self.district, self.today)
-        if profile == "missing_log" and template.id == "decisions":
+        days_back = (self.today - self.night).days
+        # The school lost its decision log two weeks ago; before that it had one.
+        if profile == "missing_log" and template.id == "decisions" and days_back < 28:
             return None
         rows = content.rows(template.id)
+        if template.id == "pm_tool" and days_back > 0:
+            rows = as_of(rows, profile, self.night, days_back, self.district)
         for table in plan.tables:
             table.rows = rows.get(table.tab.key, [])
-        if profile == "structural" and template.id == "pm_tool":
+        # Renamed a tab and a column last week, so the sync no longer finds them as it did.
+        if profile == "structural" and template.id == "pm_tool" and days_back < 7:
             steps = next(t for t in plan.tables if t.tab.key == "action_steps")
             steps.title = "Our Action Plan"
             steps.headers = ["Materials" if h == "Resources" else h for h in steps.headers]
-        plan.saved_at = content.last_saved()
+        plan.saved_at = content.last_saved() - dt.timedelta(days=days_back)
         return plan
+
+
+def as_of(
+    rows: dict[str, list[dict]],
+    profile: str,
+    night: dt.date,
+    days_back: int,
+    district: District,
+) -> dict[str, list[dict]]:
+    """The PM Tool rows a demo plan held on an earlier `night`, from the rows it holds today."""
+    rows = copy.deepcopy(rows)
+    cycles = {cycle.name: cycle for cycle in district.cycles}
+    # Some teams enter a new cycle's benchmarks a few weeks after it begins.
+    late = 21 if profile in ("partial", "overdue", "typos") else 0
+    benchmarks = []
+    for benchmark in rows["benchmarks"]:
+        cycle = cycles.get(benchmark["cycle"])
+        if cycle is not None and cycle.start + dt.timedelta(days=late) > night:
+            continue
+        if cycle is not None and cycle.end >= night and benchmark["status"] in ("Met", "Not Met"):
+            # results come in when the cycle ends; until then the team judges the trajectory
+            met = benchmark["status"] == "Met"
+            benchmark.update(status="On Track" if met else "Off Track", actual=None)
+        benchmarks.append(benchmark)
+    rows["benchmarks"] = benchmarks
+    for step in rows["action_steps"]:
+        due, start = step["due_date"], step["start_date"]
+        if step["status"] == "Complete" and isinstance(due, dt.date) and due >= night:
+            begun = isinstance(start, dt.date) and start <= night
+            step["status"] = "In Progress" if begun else "Not Started"
+    _earlier_gaps(rows, profile, days_back)
+    return rows
+
+
+def _earlier_gaps(rows: dict[str, list[dict]], profile: str, days_back: int) -> None:
+    """What each kind of school had not filled in yet, `days_back` days ago."""
+    if profile in ("complete", "partial") and days_back >= 42:
+        for strategy in rows["strategies"][1:]:
+            strategy["description"] = None
+    if profile == "complete" and days_back >= 28:
+        for step in rows["action_steps"][-3:]:
+            step["resources"] = step["owner"] = None
+    if profile in ("complete", "typos") and days_back >= 14:
+        for benchmark in rows["benchmarks"][-2:]:
+            benchmark["data_source"] = benchmark["target"] = None
+    if profile == "starting":
+        rows["goals"] = [] if days_back >= 28 else rows["goals"][:1]
+        rows["strategies"] = rows["strategies"][:1] if days_back >= 42 else rows["strategies"]
+    if profile == "typos" and days_back >= 28 and rows["action_steps"]:
+        rows["action_steps"][0]["start_date"] = "first week of school"
+    if profile == "partial" and days_back >= 28:
+        rows["goals"] = rows["goals"][:-1]
 
 
 class _SchoolContent:

@@ -24,6 +24,7 @@ from pathlib import Path
 import python_calamine
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -32,7 +33,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from .config import District, School
 from .errors import StoreError, WorkbookBusy, WorkbookMissing, WorkbookUnreadable
-from .grid import OutCell, OutSheet, column_letter
+from .grid import OutCell, OutChart, OutSheet, column_letter
 from .layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
 from .store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
 from .templates import Template
@@ -405,6 +406,54 @@ def _render_rollup_sheet(book: Workbook, content: OutSheet) -> None:
         )
     for row in content.rows:
         sheet.append([_rollup_cell(sheet, cell) for cell in row])
+    for chart in content.charts:
+        sheet.add_chart(_chart(sheet, content, chart), chart.anchor)
+
+
+def _chart(sheet, content: OutSheet, chart: OutChart):
+    """A native Excel chart over the sheet's own cells."""
+    if chart.kind == "line":
+        drawing = LineChart()
+    else:
+        drawing = BarChart()
+        drawing.type = "bar" if chart.kind == "bar" else "col"
+        if chart.stacked:
+            drawing.grouping = "stacked"
+            drawing.overlap = 100
+        drawing.gapWidth = 60
+    if chart.kind == "bar":
+        drawing.x_axis.scaling.orientation = "maxMin"  # first row at the top, as in the table
+        drawing.y_axis.crosses = "max"  # and the value axis stays below the bars
+    drawing.title = chart.title
+    drawing.width, drawing.height = chart.width_cm, chart.height_cm
+    drawing.legend.position = "b"
+    # openpyxl 3.1 hides both axes unless told otherwise.
+    drawing.x_axis.delete = drawing.y_axis.delete = False
+    if chart.value_title:
+        drawing.y_axis.title = chart.value_title
+    if chart.value_range:
+        drawing.y_axis.scaling.min, drawing.y_axis.scaling.max = chart.value_range
+    header = content.rows[chart.header_row - 1]
+    for index, column in enumerate(chart.value_columns):
+        values = Reference(sheet, min_col=column, min_row=chart.first_row, max_row=chart.last_row)
+        name = header[column - 1].value if column <= len(header) else None
+        series = Series(values, title=str(name) if name is not None else None)
+        if index < len(chart.colors):
+            if chart.kind == "line":
+                series.graphicalProperties.line.solidFill = chart.colors[index]
+            else:
+                series.graphicalProperties.solidFill = chart.colors[index]
+                series.graphicalProperties.line.solidFill = chart.colors[index]
+        drawing.series.append(series)
+    drawing.set_categories(
+        Reference(
+            sheet,
+            min_col=chart.category_column,
+            min_row=chart.first_row,
+            max_row=chart.last_row,
+        )
+    )
+    return drawing
 
 
 def _rollup_cell(sheet, cell: OutCell):

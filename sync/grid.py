@@ -66,6 +66,34 @@ class OutCell(NamedTuple):
     link: str | None = None
 
 
+@dataclass(frozen=True)
+class OutChart:
+    """A chart over a block of its own sheet's cells, for the store to draw natively.
+
+    Categories are read down `category_column` from `first_row` to `last_row`; each of
+    `value_columns` is one series, named by its cell in `header_row`. `kind` is "bar" (horizontal
+    bars, first category at the top), "column" or "line"; `stacked` piles the series up.
+    """
+
+    title: str
+    kind: Literal["bar", "column", "line"]
+    header_row: int
+    first_row: int
+    last_row: int
+    category_column: int
+    value_columns: tuple[int, ...]
+    # Top-left cell the chart is placed at, e.g. "H2", and its size in centimetres.
+    anchor: str
+    width_cm: float = 16.0
+    height_cm: float = 8.0
+    stacked: bool = False
+    value_title: str = ""
+    # A fixed value axis, e.g. (0, 100) for percentages; None lets the program choose.
+    value_range: tuple[float, float] | None = None
+    # One "RRGGBB" per series; empty for the program's own colours.
+    colors: tuple[str, ...] = ()
+
+
 @dataclass
 class OutSheet:
     """A sheet to write in full: the rollup's tabs and the coach summary are built as these."""
@@ -79,6 +107,7 @@ class OutSheet:
     tab_color: str | None = None
     # Columns holding a 0-100 score, shaded red to green in the rollup.
     score_columns: list[int] = field(default_factory=list)
+    charts: list[OutChart] = field(default_factory=list)
 
     def add(
         self, *cells: OutCell | str | int | float | dt.date | None, style: Style = "text"

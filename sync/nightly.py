@@ -28,6 +28,7 @@ from .checks import (
 from .config import District, School
 from .errors import StoreError
 from .grid import OutSheet
+from .history import HISTORY_NAME, SchoolSnapshot, open_history
 from .issues import Issue, count
 from .state import STATE_NAME, StateStore, content_hash
 from .store import RawWorkbook, ReadRequest, Store, WorkbookRef, open_store
@@ -54,6 +55,8 @@ class SchoolResult:
     met: int = 0
     # Rollup figures, label -> value (None when the workbook holding it could not be read).
     metrics: dict[str, int | None] = field(default_factory=dict)
+    # This school on the last night before this run (history.py), for "last run vs now".
+    previous: SchoolSnapshot | None = None
 
     @property
     def completeness(self) -> int:
@@ -85,7 +88,7 @@ class SyncResult:
     today: dt.date
     schools: list[SchoolResult]
     rollup: str | None = None
-    # Seconds per phase: read, check, write_back, rollup.
+    # Seconds per phase: read, check, write_back, rollup, history.
     timings: dict[str, float] = field(default_factory=dict)
     # What the run did: workbooks parsed, workbooks unchanged since the last run (taken from the
     # state store), summary tabs written, and whether the rollup was rewritten.
@@ -93,6 +96,8 @@ class SyncResult:
     workbooks_unchanged: int = 0
     summaries_written: int = 0
     rollup_written: bool = False
+    # What the person running the sync should know beyond the schools' issues.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def issues(self) -> list[Issue]:
@@ -136,13 +141,12 @@ def sync_district(
     district.rollup_dir.mkdir(parents=True, exist_ok=True)
 
     with StateStore(district.rollup_dir / STATE_NAME) as state:
-        result.schools = read_district(store, district, state, result, full, report)
-        tick("read")
+        _read_and_check(result, store, state, full, report, tick)
 
-        begun = tuple(cycle.name for cycle in district.cycles_begun(today))
+        history = open_history(district.rollup_dir / HISTORY_NAME)
+        previous = history.previous(today)
         for school in result.schools:
-            check_school(school, CheckContext(school.school.id, today, begun))
-        tick("check")
+            school.previous = previous.get(school.school.id)
 
         if write_back:
             total = len(result.schools)
@@ -154,7 +158,47 @@ def sync_district(
 
         result.rollup, result.rollup_written = write_rollup(store, state, result, full)
         tick("rollup")
+
+    history.record(result)  # a night is recorded after everything it found, write-back included
+    history.close()
+    result.notes += history.notes
+    tick("history")
     return result
+
+
+def read_and_check(
+    district: District,
+    today: dt.date,
+    *,
+    store: Store | None = None,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """The sync's read and check phases alone: every school's findings, nothing written into a
+    workbook (the state store still saves the next sync from reading what this read)."""
+    result = SyncResult(district, today, [])
+    district.rollup_dir.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda phase, done, total: None)
+    with StateStore(district.rollup_dir / STATE_NAME) as state:
+        _read_and_check(
+            result, store or open_store(district), state, False, report, _Stopwatch(result.timings)
+        )
+    return result
+
+
+def _read_and_check(
+    result: SyncResult,
+    store: Store,
+    state: StateStore,
+    full: bool,
+    report: Progress,
+    tick: _Stopwatch,
+) -> None:
+    result.schools = read_district(store, result.district, state, result, full, report)
+    tick("read")
+    begun = tuple(cycle.name for cycle in result.district.cycles_begun(result.today))
+    for school in result.schools:
+        check_school(school, CheckContext(school.school.id, result.today, begun))
+    tick("check")
 
 
 def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool):
@@ -183,7 +227,7 @@ def _rollup_inputs(result: SyncResult) -> str:
     digest.update(repr((__version__, result.today, result.district.model_dump_json())).encode())
     for school in result.schools:
         versions = [wb.tables.version if wb.tables else wb.error.reason for wb in school.workbooks]
-        digest.update(repr((school.school.id, versions, school.issues)).encode())
+        digest.update(repr((school.school.id, versions, school.issues, school.previous)).encode())
     return digest.hexdigest()
 
 

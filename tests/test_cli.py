@@ -29,6 +29,11 @@ def test_demo_writes_a_district_syncs_it_and_says_where_to_look(tmp_path):
     assert lines[2] == f"  rollup        {tmp_path / 'demo' / 'rollup' / 'District Rollup.xlsx'}"
     assert (tmp_path / "demo" / "rollup" / "District Rollup.xlsx").is_file()
     assert len(list((tmp_path / "demo" / "workbooks").glob("*/PM Tool.xlsx"))) == 4
+    report = tmp_path / "demo" / "reports" / "District Report.html"
+    assert lines[-1] == f"Open the district report: {report}"
+    assert report.is_file()
+    history = invoke("history", tmp_path / "demo" / "district.yaml").output.splitlines()
+    assert history[0].endswith("4 nights, Oct 16, 2026 to Nov 27, 2026")
     again = CliRunner().invoke(main, ["demo", str(tmp_path / "demo")])
     assert again.exit_code == 1 and "exists already" in again.output
 

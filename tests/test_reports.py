@@ -41,6 +41,8 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(m
     sheets = _sheets(Path(run_sync(district).rollup))
     assert list(sheets) == [
         "Schools",
+        "Trend",
+        "Benchmark Status",
         "Strategies",
         "EOY Goals",
         "Benchmarks",
@@ -56,7 +58,16 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(m
     ]
     schools = sheets["Schools"]
     header = schools[0]
-    assert header[:6] == ["School", "School ID", "Coach", "Completeness %", "Errors", "Warnings"]
+    assert header[:8] == [
+        "School",
+        "School ID",
+        "Coach",
+        "Completeness %",
+        "Last run %",
+        "Change",
+        "Errors",
+        "Warnings",
+    ]
     north = dict(zip(header, schools[1], strict=True))
     assert (north["School"], north["Errors"], north["Warnings"]) == ("North Elementary", 1.0, 1.0)
     assert north["Overdue steps"] == 1 and north["Open decisions"] == 1

@@ -1,0 +1,479 @@
+"""The district report and the coach pages: self-contained HTML files for people to read.
+
+`plansync report` reads and checks every workbook as the sync does (writing nothing into them),
+adds the history of nightly runs and writes, into the config's reports folder:
+
+- `District Report.html`: headline figures, a table of schools with their trend, charts
+  (completeness by school, completeness over time, benchmark status by cycle and focus) and each
+  school's strategies and goals;
+- `coaches/<coach>.html`: one page per coach with only that coach's schools, the one that needs
+  attention first at the top, each with what is overdue and missing, cell by cell.
+
+Each file opens offline: styles are inline, charts are inline SVG, nothing is loaded from
+anywhere. The layout lives in Jinja templates (templates/) with autoescaping on, so whatever a
+school typed is shown as text and can never become markup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import tempfile
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .. import __version__
+from ..checks import format_date
+from ..config import District
+from ..history import (
+    HISTORY_NAME,
+    NO_STATUS,
+    SchoolSnapshot,
+    benchmark_records,
+    completeness_series,
+    district_series,
+    month_ago,
+    open_history,
+    status_counts,
+)
+from ..issues import RULES, Issue
+from ..nightly import Progress, SchoolResult, SyncResult, read_and_check
+from ..store import Store
+from ..tables import Row
+from ..templates import standard_templates
+from ..values import normalize_words
+from . import svg
+from .palette import STATUS_COLORS, score_color
+
+REPORT_NAME = "District Report.html"
+COACH_FOLDER = "coaches"
+# Enough for a coach to act on; the school's Coach Summary tab and the rollup list them all.
+MAX_LISTED = 60
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass
+class Written:
+    """Where the report and the coach pages went, and anything the reader of the log should know."""
+
+    district: Path
+    coaches: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def write_reports(
+    district: District,
+    today: dt.date,
+    *,
+    store: Store | None = None,
+    progress: Progress | None = None,
+) -> Written:
+    """Read and check every school (nothing is written into any workbook), then write the
+    district report and the coach pages from those findings and the history."""
+    result = read_and_check(district, today, store=store, progress=progress)
+    history = open_history(district.rollup_dir / HISTORY_NAME, writable=False)
+    past = history.snapshots(before=today, benchmarks=False)
+    history.close()
+    written = write_report_files(result, past)
+    written.notes += history.notes
+    return written
+
+
+def write_report_files(result: SyncResult, past: Sequence[SchoolSnapshot]) -> Written:
+    """Write the report and the coach pages for a sync's results and the nights before it."""
+    folder = result.district.reports_dir
+    pages = build_pages(result, past)
+    written = Written(folder / REPORT_NAME)
+    _write_atomically(written.district, pages.district)
+    for coach, (name, html) in pages.coaches.items():
+        path = folder / COACH_FOLDER / name
+        _write_atomically(path, html)
+        written.coaches[coach] = path
+    return written
+
+
+# -- what the pages show ---------------------------------------------------------------------------
+
+
+@dataclass
+class IssueView:
+    where: str
+    kind: str
+    message: str
+    severity: str
+
+
+@dataclass
+class GoalView:
+    goal: str
+    goal_type: str
+    measure: str
+
+
+@dataclass
+class StrategyView:
+    id: str
+    statement: str
+    description: str
+    stage: str
+    owner: str
+    goals: list[GoalView] = field(default_factory=list)
+
+
+@dataclass
+class SchoolView:
+    id: str
+    name: str
+    coach: str | None
+    completeness: int
+    met: int
+    expected: int
+    errors: int
+    warnings: int
+    # Overdue items of every kind: action steps, responsibilities, decisions.
+    overdue: int
+    open_decisions: int | None
+    last_edit: str
+    # Completeness about a month ago, and the day it was recorded.
+    before: int | None
+    since: dt.date | None
+    series: list[tuple[dt.date, int]]
+    strategies: list[StrategyView]
+    loose_goals: list[GoalView]
+    benchmarks: str
+    unread: list[str]
+    late: list[IssueView]
+    missing: list[IssueView]
+    coach_page: str | None = None
+
+    @property
+    def anchor(self) -> str:
+        return "school-" + _slug(self.id)
+
+    @property
+    def change(self) -> int | None:
+        return None if self.before is None else self.completeness - self.before
+
+    @property
+    def color(self) -> str:
+        return "#" + score_color(self.completeness)
+
+    @property
+    def attention(self) -> tuple:
+        """Who needs the coach first: most overdue, then lowest completeness, then falling."""
+        return (-self.overdue, self.completeness, self.change or 0, self.name.casefold())
+
+    def reasons(self) -> list[str]:
+        """Why a school sits where it does on its coach's page, in a few words."""
+        reasons = []
+        if self.overdue:
+            reasons.append(f"{self.overdue} overdue")
+        reasons.append(f"{self.completeness}% complete")
+        if self.change and self.since:
+            word = "down" if self.change < 0 else "up"
+            reasons.append(f"{word} {abs(self.change)} since {_short(self.since)}")
+        if self.errors:
+            reasons.append(f"{self.errors} to fix")
+        if self.unread:
+            reasons.append("a workbook could not be read")
+        return reasons
+
+
+@dataclass
+class Pages:
+    district: str
+    # coach name -> (file name, html)
+    coaches: dict[str, tuple[str, str]]
+
+
+def build_pages(result: SyncResult, past: Sequence[SchoolSnapshot]) -> Pages:
+    """Every page's HTML, from a sync's results and the snapshots of earlier nights."""
+    earlier = [snapshot for snapshot in past if snapshot.day < result.today]
+    baseline = month_ago(earlier, result.today)
+    series = completeness_series(earlier)
+    schools = [_school_view(school, baseline, series, result.today) for school in result.schools]
+    files = _coach_files([school.coach for school in schools if school.coach])
+    for school in schools:
+        if school.coach:
+            school.coach_page = f"{COACH_FOLDER}/{files[school.coach]}"
+    env = _environment()
+    context = {
+        "district": result.district.district,
+        "today": format_date(result.today),
+        "version": __version__,
+    }
+    district_html = env.get_template("district.html.j2").render(
+        **context,
+        schools=schools,
+        headline=_headline(schools, result),
+        charts=_charts(schools, earlier, result),
+        coaches=[(coach, f"{COACH_FOLDER}/{name}") for coach, name in files.items()],
+    )
+    coach_pages = {}
+    for coach, name in files.items():
+        mine = sorted((s for s in schools if s.coach == coach), key=lambda s: s.attention)
+        coach_pages[coach] = (
+            name,
+            env.get_template("coach.html.j2").render(
+                **context, coach=coach, schools=mine, max_listed=MAX_LISTED
+            ),
+        )
+    return Pages(district_html, coach_pages)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(_TEMPLATES),
+        autoescape=select_autoescape(["j2", "html"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["signed"] = lambda value: f"{value:+d}" if value is not None else ""
+    env.filters["short"] = _short
+    env.globals["sparkline"] = svg.sparkline
+    return env
+
+
+def _school_view(
+    school: SchoolResult,
+    baseline: dict[str, SchoolSnapshot],
+    series: dict[str, list[tuple[dt.date, int]]],
+    today: dt.date,
+) -> SchoolView:
+    info = school.school
+    before = baseline.get(info.id)
+    late = [i for i in school.issues if i.rule == "overdue"]
+    missing = [i for i in school.issues if i.rule != "overdue"]
+    missing.sort(key=lambda issue: issue.severity != "error")
+    strategies, loose = _strategies(school)
+    edit = school.last_edit
+    return SchoolView(
+        id=info.id,
+        name=info.name,
+        coach=info.coach,
+        completeness=school.completeness,
+        met=school.met,
+        expected=school.expected,
+        errors=school.errors,
+        warnings=school.warnings,
+        overdue=len(late),
+        open_decisions=school.metrics.get("Open decisions"),
+        last_edit=f"{format_date(edit.date())} {edit:%H:%M}" if edit else "",
+        before=before.completeness if before else None,
+        since=before.day if before else None,
+        series=[*series.get(info.id, []), (today, school.completeness)],
+        strategies=strategies,
+        loose_goals=loose,
+        benchmarks=_benchmark_line(school),
+        unread=[wb.template.title for wb in school.workbooks if wb.tables is None],
+        late=[_issue_view(issue) for issue in late],
+        missing=[_issue_view(issue) for issue in missing],
+    )
+
+
+def _issue_view(issue: Issue) -> IssueView:
+    return IssueView(issue.where, RULES.get(issue.rule, issue.rule), issue.message, issue.severity)
+
+
+def _strategies(school: SchoolResult) -> tuple[list[StrategyView], list[GoalView]]:
+    """The school's strategies with their goals, as typed; goals whose strategy is not listed."""
+    tables = next(
+        (wb.tables for wb in school.workbooks if wb.tables and "strategies" in wb.tables.tables),
+        None,
+    )
+    if tables is None:
+        return [], []
+    strategies = [
+        StrategyView(
+            row.text("id"),
+            row.text("strategy"),
+            row.text("description"),
+            _typed(row, "stage"),
+            row.text("owner"),
+        )
+        for row in tables.tables["strategies"].rows
+    ]
+    by_id = {normalize_words(s.id): s for s in strategies if s.id}
+    loose = []
+    for row in tables.tables["goals"].rows:
+        goal = GoalView(row.text("goal"), _typed(row, "goal_type"), _measure(row))
+        owner = by_id.get(normalize_words(row.text("strategy")))
+        (owner.goals if owner else loose).append(goal)
+    return strategies, loose
+
+
+def _typed(row: Row, key: str) -> str:
+    cell = row.cells.get(key)
+    if cell is None:
+        return ""
+    return str(cell.value) if cell.problem is None and cell.value is not None else cell.text
+
+
+def _measure(row: Row) -> str:
+    """'% proficient: 40% → 55% by May 28, 2027', from the goal's own columns."""
+    metric, baseline, target = row.text("metric"), row.text("baseline"), row.text("target")
+    date = row.value("target_date")
+    when = format_date(date) if isinstance(date, dt.date) else row.text("target_date")
+    parts = metric
+    if baseline or target:
+        parts += (": " if metric else "") + " → ".join(p for p in (baseline, target) if p)
+    if when:
+        parts += f" by {when}"
+    return parts.strip()
+
+
+def _benchmark_line(school: SchoolResult) -> str:
+    counts = status_counts(benchmark_records(school), ("cycle",))
+    return " · ".join(
+        f"{cycle or 'no cycle'}: "
+        + ", ".join(f"{number} {status}" for status, number in tally.most_common())
+        for (cycle,), tally in sorted(counts.items())
+    )
+
+
+def _headline(schools: list[SchoolView], result: SyncResult) -> list[tuple[str, str, str]]:
+    """(figure, label, detail) for the cards at the top of the district report."""
+    count = len(schools)
+    average = sum(s.completeness for s in schools) / count if count else 0
+    with_before = [s for s in schools if s.before is not None]
+    trend = ""
+    if with_before:
+        then = sum(s.before for s in with_before) / len(with_before)
+        now = sum(s.completeness for s in with_before) / len(with_before)
+        since = min(s.since for s in with_before)
+        moved = round(now - then)
+        trend = (
+            f"{moved:+d} points since {_short(since)}"
+            if moved
+            else f"no change since {_short(since)}"
+        )
+    overdue = sum(s.overdue for s in schools)
+    late_schools = sum(1 for s in schools if s.overdue)
+    decisions = sum(s.open_decisions or 0 for s in schools)
+    cards = [
+        (f"{average:.0f}%", "average completeness", trend or "no earlier run to compare"),
+        (
+            f"{sum(1 for s in schools if s.completeness == 100)} of {count}",
+            "plans complete",
+            "nothing required is missing",
+        ),
+        (str(overdue), "overdue items", f"in {late_schools} of {count} schools"),
+        (str(decisions), "open decisions", "decisions still to make"),
+        (str(sum(s.errors for s in schools)), "things to fix", "empty or unreadable cells"),
+    ]
+    cycle = _current_cycle(result)
+    if cycle:
+        tally = Counter()
+        for school in result.schools:
+            tally += Counter(
+                r.status or NO_STATUS for r in benchmark_records(school) if r.cycle == cycle
+            )
+        good = tally["Met"] + tally["On Track"]
+        total = sum(tally.values())
+        cards.append((f"{good} of {total}", f"{cycle} benchmarks", "met or on track"))
+    return cards
+
+
+def _current_cycle(result: SyncResult) -> str | None:
+    begun = result.district.cycles_begun(result.today)
+    return begun[-1].name if begun else None
+
+
+@dataclass
+class Charts:
+    by_school: str
+    over_time: str
+    benchmarks: str
+    since: str
+
+
+def _charts(
+    schools: list[SchoolView], earlier: Sequence[SchoolSnapshot], result: SyncResult
+) -> Charts:
+    ranked = sorted(schools, key=lambda s: (-s.completeness, s.name.casefold()))
+    by_school = svg.bar_chart(
+        [svg.Bar(s.name, s.completeness, s.before, s.color, f"#{s.anchor}") for s in ranked]
+    )
+    average = district_series(earlier)
+    if schools:
+        average.append((result.today, sum(s.completeness for s in schools) / len(schools)))
+    over_time = svg.line_chart({s.name: s.series for s in schools}, ("District average", average))
+    days = Counter(s.since for s in schools if s.since)
+    since = _short(days.most_common(1)[0][0]) if days else ""
+    return Charts(by_school, over_time, _benchmark_chart(result), since)
+
+
+def _benchmark_chart(result: SyncResult) -> str:
+    tab = next(t.tab("benchmarks") for t in standard_templates() if t.id == "pm_tool")
+    statuses = [*tab.column("status").choices, NO_STATUS]
+    focuses = list(tab.column("focus").choices)
+    records = [record for school in result.schools for record in benchmark_records(school)]
+    counts = status_counts(records, ("cycle", "focus"), statuses)
+    groups = []
+    for cycle in result.district.cycles_begun(result.today):
+        bars = [
+            (
+                focus,
+                [
+                    (status, counts.get((cycle.name, focus), Counter())[status])
+                    for status in statuses
+                ],
+            )
+            for focus in focuses
+        ]
+        groups.append((cycle.name, bars))
+    if not groups:
+        return ""
+    colors = {status: "#" + STATUS_COLORS.get(status, "9E9E9E") for status in statuses}
+    return svg.stacked_bars(groups, colors)
+
+
+# -- files -----------------------------------------------------------------------------------------
+
+
+def _coach_files(coaches: Sequence[str]) -> dict[str, str]:
+    """A file name per coach, in order of first appearance; two names never share a file."""
+    files: dict[str, str] = {}
+    taken: set[str] = set()
+    for coach in coaches:
+        if coach in files:
+            continue
+        stem = _slug(coach) or "coach"
+        name, number = f"{stem}.html", 2
+        while name in taken:
+            name, number = f"{stem}-{number}.html", number + 1
+        taken.add(name)
+        files[coach] = name
+    return files
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+
+def _short(day: dt.date) -> str:
+    return f"{day:%b} {day.day}"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the target and move it over in one step: a reader never sees half a page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=".~plansync-", suffix=".html", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(name, 0o644)  # readable like any page, not private like a temporary file
+        os.replace(name, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)

@@ -1,0 +1,96 @@
+"""A few nights of history for the demo, so its report shows schools moving.
+
+The demo's plans are written as they stand `today`. To give the history real trends the demo first
+writes them as they stood six weeks earlier and runs the sync on a night every two weeks, editing
+the workbooks between runs the way teams do: action steps marked Complete once done, benchmarks
+entered when a cycle begins and their results when it ends, missing cells filled in, and two
+schools sliding back (one lost its decision log, one renamed a tab and a column last week).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import District
+from .demo import DemoFiller, write_demo
+from .history import HISTORY_NAME, open_history
+from .layout import plan_workbook
+from .nightly import Progress, SyncResult, sync_district
+from .store import open_store
+from .templates import standard_templates
+
+NIGHTS = 4
+DAYS_APART = 14
+
+
+@dataclass
+class DemoRun:
+    district: District
+    config: Path
+    nights: list[dt.date]
+    # The last night's sync.
+    result: SyncResult
+
+
+def demo_nights(today: dt.date) -> list[dt.date]:
+    """The nights the demo syncs, oldest first, ending today."""
+    return [today - dt.timedelta(days=DAYS_APART * back) for back in range(NIGHTS - 1, -1, -1)]
+
+
+def run_demo(
+    folder: Path, *, schools: int, seed: int, today: dt.date, progress: Progress | None = None
+) -> DemoRun:
+    """Write the demo district as it stood on the first night, then sync it night by night,
+    editing the workbooks between runs. Only the last night writes the summary tabs (they are
+    rewritten every night, so earlier ones would be replaced anyway)."""
+    nights = demo_nights(today)
+    district, config = write_demo(folder, schools=schools, seed=seed, today=today, night=nights[0])
+    plans = _plans(district, DemoFiller(district, seed, today, nights[0]))
+    result = None
+    for night in nights:
+        if night != nights[0]:
+            plans = _edit(district, DemoFiller(district, seed, today, night), plans)
+        result = sync_district(district, today=night, write_back=night == today, progress=progress)
+    return DemoRun(district, config, nights, result)
+
+
+def past_snapshots(run: DemoRun):
+    """The nights before the last one, for the report's trends."""
+    history = open_history(run.district.rollup_dir / HISTORY_NAME, writable=False)
+    past = history.snapshots(before=run.nights[-1], benchmarks=False)
+    history.close()
+    return past
+
+
+def _plans(district: District, filler: DemoFiller) -> dict[tuple[str, str], tuple]:
+    """Each workbook's plan on the filler's night with a signature of its content, to tell
+    which workbooks a team edited since the night before."""
+    plans = {}
+    for school in district.schools:
+        for template in standard_templates():
+            plan = filler(school, template, plan_workbook(template, school, district))
+            signature = (
+                None
+                if plan is None
+                else tuple((t.title, tuple(t.headers), repr(t.rows)) for t in plan.tables)
+            )
+            plans[school.id, template.id] = (signature, plan)
+    return plans
+
+
+def _edit(district: District, filler: DemoFiller, before: dict) -> dict:
+    """Rewrite the workbooks whose content changed since the last night, as a team saving them."""
+    store = open_store(district)
+    after = _plans(district, filler)
+    for school in district.schools:
+        for template in standard_templates():
+            signature, plan = after[school.id, template.id]
+            if signature == before[school.id, template.id][0]:
+                continue
+            ref = store.locate(school, template)
+            Path(ref.location).unlink(missing_ok=True)
+            if plan is not None:
+                store.create(ref, plan)
+    return after

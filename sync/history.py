@@ -1,0 +1,548 @@
+"""The sync's history: one dated snapshot per run, kept in SQLite beside the rollup.
+
+Each run records, per school, its completeness, its issue counts by rule, the rollup figures
+(overdue steps, open decisions, ...) and every benchmark's cycle, focus, status and actual value.
+Running the sync again on the same day replaces that day's snapshot, so a re-run after a fix tells
+the truth about the night. Trends (last run vs now, a month ago vs now, the district over time)
+are computed from the snapshots by the small functions at the end of this module.
+
+The file is the history's only home and never the reason a sync fails: a missing file starts a new
+history, and one that cannot be read is moved aside (kept for a person to look at) and a new one is
+started, with a note saying so. Commands that only read (`history`, `report`) never change it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .values import as_text
+
+if TYPE_CHECKING:
+    from .nightly import SchoolResult, SyncResult
+
+HISTORY_NAME = "history.sqlite"
+# Marks the file as plansync's history (PRAGMA application_id), so another SQLite file that lands
+# at this path is never mistaken for it or written into.
+APPLICATION_ID = 0x706C6E68
+SCHEMA_VERSION = 1
+
+# The rollup figures (template metric labels) that trends name on their own.
+OVERDUE_STEPS = "Overdue steps"
+OPEN_DECISIONS = "Open decisions"
+# The template tab whose rows are recorded one by one.
+BENCHMARK_TAB = "benchmarks"
+NO_STATUS = "No status"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    day TEXT PRIMARY KEY,
+    recorded_at TEXT NOT NULL,
+    district TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS schools (
+    day TEXT NOT NULL,
+    school_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    coach TEXT,
+    completeness INTEGER NOT NULL,
+    expected INTEGER NOT NULL,
+    met INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    PRIMARY KEY (day, school_id)
+);
+CREATE TABLE IF NOT EXISTS issue_counts (
+    day TEXT NOT NULL,
+    school_id TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, school_id, rule)
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    day TEXT NOT NULL,
+    school_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    value INTEGER,
+    PRIMARY KEY (day, school_id, label)
+);
+CREATE TABLE IF NOT EXISTS benchmarks (
+    day TEXT NOT NULL,
+    school_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    strategy TEXT NOT NULL,
+    cycle TEXT NOT NULL,
+    focus TEXT NOT NULL,
+    benchmark TEXT NOT NULL,
+    target TEXT NOT NULL,
+    actual TEXT NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (day, school_id, row)
+);
+"""
+_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks")
+
+
+@dataclass(frozen=True)
+class BenchmarkRecord:
+    """One benchmark row as it stood on a night; text exactly as the school typed it."""
+
+    row: int
+    strategy: str
+    cycle: str
+    focus: str
+    benchmark: str
+    target: str
+    actual: str
+    # The status choice, or "" when none is set.
+    status: str
+
+
+@dataclass(frozen=True)
+class SchoolSnapshot:
+    """One school on one night."""
+
+    day: dt.date
+    school_id: str
+    name: str
+    coach: str | None
+    completeness: int
+    expected: int
+    met: int
+    errors: int
+    warnings: int
+    issues_by_rule: dict[str, int] = field(default_factory=dict)
+    # Rollup figures by label; None when the workbook holding it could not be read.
+    metrics: dict[str, int | None] = field(default_factory=dict)
+    benchmarks: tuple[BenchmarkRecord, ...] = ()
+
+    @property
+    def overdue_steps(self) -> int | None:
+        return self.metrics.get(OVERDUE_STEPS)
+
+    @property
+    def open_decisions(self) -> int | None:
+        return self.metrics.get(OPEN_DECISIONS)
+
+
+# -- snapshots of a sync's results -----------------------------------------------------------------
+
+
+def school_snapshot(school: SchoolResult, day: dt.date) -> SchoolSnapshot:
+    """What the history keeps of one school's result."""
+    return SchoolSnapshot(
+        day=day,
+        school_id=school.school.id,
+        name=school.school.name,
+        coach=school.school.coach,
+        completeness=school.completeness,
+        expected=school.expected,
+        met=school.met,
+        errors=school.errors,
+        warnings=school.warnings,
+        issues_by_rule=dict(Counter(issue.rule for issue in school.issues)),
+        metrics=dict(school.metrics),
+        benchmarks=benchmark_records(school),
+    )
+
+
+def benchmark_records(school: SchoolResult) -> tuple[BenchmarkRecord, ...]:
+    """Every benchmark row of the school's plan (none when its workbook could not be read)."""
+    for workbook in school.workbooks:
+        if workbook.tables is not None and BENCHMARK_TAB in workbook.tables.tables:
+            table = workbook.tables.tables[BENCHMARK_TAB]
+            return tuple(
+                BenchmarkRecord(
+                    row=row.number,
+                    strategy=row.text("strategy"),
+                    cycle=_choice(row, "cycle"),
+                    focus=_choice(row, "focus"),
+                    benchmark=row.text("benchmark"),
+                    target=row.text("target"),
+                    actual=row.text("actual"),
+                    status=_choice(row, "status"),
+                )
+                for row in table.rows
+            )
+    return ()
+
+
+def _choice(row, key: str) -> str:
+    """A choice as the template spells it when it could be read, else as typed."""
+    cell = row.cells.get(key)
+    if cell is None:
+        return ""
+    if cell.problem is None and cell.value is not None:
+        return as_text(cell.value)
+    return cell.text
+
+
+# -- the store -------------------------------------------------------------------------------------
+
+
+class HistoryUnreadable(Exception):
+    """The file at the history's path is not a history this version can use."""
+
+
+class History:
+    """A district's snapshots in one SQLite file. Open it with `open_history`."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection | None, writable: bool):
+        self.path = path
+        self.connection = connection
+        self.writable = writable
+        # What the person running the command should know (a history started or set aside).
+        self.notes: list[str] = []
+        # Why the file turned out to be damaged while reading it, if it did.
+        self.damage: str | None = None
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def record(self, result: SyncResult) -> None:
+        """Store the run's snapshot, replacing any earlier one of the same day."""
+        snapshots = [school_snapshot(school, result.today) for school in result.schools]
+        self.record_snapshots(result.today, result.district.district, snapshots)
+
+    def record_snapshots(
+        self, day: dt.date, district: str, snapshots: Sequence[SchoolSnapshot]
+    ) -> None:
+        if not self.writable:
+            raise RuntimeError("this history was opened for reading only")
+        if self.connection is not None:
+            try:
+                self._write(day, district, snapshots)
+                return
+            except sqlite3.OperationalError as error:  # busy, locked, disk full: file is fine
+                self._not_recorded(error)
+                return
+            except sqlite3.DatabaseError as error:  # damage found only now, deep in the file
+                self.damage = str(error)
+        if self.damage is None:  # it could not even be opened: leave it for a person to see
+            self._not_recorded("the file could not be opened")
+            return
+        try:
+            self._start_over(self.damage)
+            self._write(day, district, snapshots)
+        except (sqlite3.Error, OSError) as error:
+            self._not_recorded(error)
+
+    def _not_recorded(self, error: Exception) -> None:
+        self.notes.append(
+            f"Tonight's figures were not added to the history {self.path} ({error}); the rollup "
+            "and the summaries were written as usual."
+        )
+
+    def _write(self, day: dt.date, district: str, snapshots: Sequence[SchoolSnapshot]) -> None:
+        key = day.isoformat()
+        now = dt.datetime.now().replace(microsecond=0).isoformat()
+        with self.connection:  # one transaction: a night is replaced whole or not at all
+            for table in _TABLES:
+                self.connection.execute(f"DELETE FROM {table} WHERE day = ?", (key,))
+            self.connection.execute("INSERT INTO runs VALUES (?, ?, ?)", (key, now, district))
+            self.connection.executemany(
+                "INSERT INTO schools VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (key, s.school_id, s.name, s.coach, s.completeness, s.expected, s.met)
+                    + (s.errors, s.warnings)
+                    for s in snapshots
+                ],
+            )
+            self.connection.executemany(
+                "INSERT INTO issue_counts VALUES (?, ?, ?, ?)",
+                [
+                    (key, s.school_id, rule, count)
+                    for s in snapshots
+                    for rule, count in s.issues_by_rule.items()
+                ],
+            )
+            self.connection.executemany(
+                "INSERT INTO metrics VALUES (?, ?, ?, ?)",
+                [
+                    (key, s.school_id, label, value)
+                    for s in snapshots
+                    for label, value in s.metrics.items()
+                ],
+            )
+            self.connection.executemany(
+                "INSERT INTO benchmarks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (key, s.school_id, b.row, b.strategy, b.cycle, b.focus, b.benchmark)
+                    + (b.target, b.actual, b.status)
+                    for s in snapshots
+                    for b in s.benchmarks
+                ],
+            )
+
+    def _start_over(self, reason: str) -> None:
+        if self.connection is not None:
+            self.connection.close()
+        aside = _move_aside(self.path)
+        self.notes.append(
+            f"The history file {self.path} could not be used ({reason}). It was moved to "
+            f"{aside.name} and a new history was started from tonight's run."
+        )
+        self.connection = _connect(self.path)
+        _create_schema(self.connection)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def days(self) -> list[dt.date]:
+        """The nights recorded, oldest first."""
+        rows = self._query("SELECT day FROM runs ORDER BY day")
+        return [dt.date.fromisoformat(day) for (day,) in rows]
+
+    def last_run_before(self, day: dt.date) -> dt.date | None:
+        """The most recent night recorded before `day`."""
+        rows = self._query("SELECT MAX(day) FROM runs WHERE day < ?", (day.isoformat(),))
+        return dt.date.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
+
+    def previous(self, day: dt.date) -> dict[str, SchoolSnapshot]:
+        """Each school's snapshot from the last run before `day`, by school id."""
+        last = self.last_run_before(day)
+        if last is None:
+            return {}
+        return {snapshot.school_id: snapshot for snapshot in self.snapshots(on=last)}
+
+    def snapshots(
+        self,
+        school_id: str | None = None,
+        *,
+        before: dt.date | None = None,
+        on: dt.date | None = None,
+        benchmarks: bool = True,
+    ) -> list[SchoolSnapshot]:
+        """Snapshots oldest first: one school's or all, all nights or those before or on a day.
+        Without `benchmarks` the benchmark rows are left out (quicker over a long history)."""
+        where, params = ["1 = 1"], []
+        for condition, value in (
+            ("school_id = ?", school_id),
+            ("day < ?", before and before.isoformat()),
+            ("day = ?", on and on.isoformat()),
+        ):
+            if value is not None:
+                where.append(condition)
+                params.append(value)
+        condition = " AND ".join(where)
+        schools = self._query(
+            "SELECT day, school_id, name, coach, completeness, expected, met, errors, warnings "
+            f"FROM schools WHERE {condition} ORDER BY day, school_id",
+            params,
+        )
+        rules = self._grouped("issue_counts", "rule, count", condition, params)
+        metrics = self._grouped("metrics", "label, value", condition, params)
+        records: dict[tuple[str, str], list[BenchmarkRecord]] = {}
+        if benchmarks:
+            for day, school, *values in self._query(
+                "SELECT day, school_id, row, strategy, cycle, focus, benchmark, target, actual, "
+                f"status FROM benchmarks WHERE {condition} ORDER BY day, school_id, row",
+                params,
+            ):
+                records.setdefault((day, school), []).append(BenchmarkRecord(*values))
+        return [
+            SchoolSnapshot(
+                dt.date.fromisoformat(day),
+                school,
+                *values,
+                issues_by_rule=dict(rules.get((day, school), [])),
+                metrics=dict(metrics.get((day, school), [])),
+                benchmarks=tuple(records.get((day, school), [])),
+            )
+            for day, school, *values in schools
+        ]
+
+    def _grouped(
+        self, table: str, columns: str, condition: str, params: list
+    ) -> dict[tuple[str, str], list[tuple]]:
+        grouped: dict[tuple[str, str], list[tuple]] = {}
+        sql = f"SELECT day, school_id, {columns} FROM {table} WHERE {condition}"
+        for day, school, key, value in self._query(sql, params):
+            grouped.setdefault((day, school), []).append((key, value))
+        return grouped
+
+    def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        if self.connection is None:
+            return []
+        try:
+            return self.connection.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:  # busy or locked: try again next time
+            self.notes.append(f"The history file {self.path} could not be read ({error}).")
+            return []
+        except sqlite3.DatabaseError as error:
+            self.notes.append(f"The history file {self.path} could not be read ({error}).")
+            self.damage = str(error)
+            self.connection.close()
+            self.connection = None
+            return []
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def open_history(path: Path, *, writable: bool = True) -> History:
+    """The history at `path`. Writable: a missing or unusable file is replaced by a new history
+    (an unusable one is moved aside) and `notes` says so. Read-only: such a file reads as empty.
+    Never raises for a problem with the file: the nightly run must go on."""
+    history = History(path, None, writable)
+    if not path.exists():
+        if writable:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                history.connection = _connect(path)
+                _create_schema(history.connection)
+            except (sqlite3.Error, OSError) as error:
+                history.close()
+                history.notes.append(f"The history file {path} could not be created ({error}).")
+                return history
+            if any(path.parent.glob("*.xlsx")):  # a rollup is there: earlier runs were recorded
+                history.notes.append(
+                    f"The history file {path} was missing; a new history starts with this run."
+                )
+        return history
+    try:
+        connection = _connect(path)
+    except sqlite3.Error as error:
+        history.notes.append(f"The history file {path} could not be opened ({error}).")
+        return history
+    try:
+        _check_schema(connection)
+    except sqlite3.OperationalError as error:  # busy or locked: leave it as it is
+        connection.close()
+        history.notes.append(f"The history file {path} could not be opened ({error}).")
+        return history
+    except (sqlite3.DatabaseError, HistoryUnreadable) as error:
+        connection.close()
+        if writable:
+            try:
+                history._start_over(str(error))
+            except (sqlite3.Error, OSError) as failure:
+                history.close()
+                history.notes.append(f"No history is kept tonight: {failure}.")
+        else:
+            history.notes.append(
+                f"The history file {path} could not be read ({error}); the next sync sets it "
+                "aside and starts a new one."
+            )
+        return history
+    history.connection = connection
+    return history
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=30)
+    connection.execute("PRAGMA foreign_keys = OFF")
+    return connection
+
+
+def _check_schema(connection: sqlite3.Connection) -> None:
+    (application,) = connection.execute("PRAGMA application_id").fetchone()
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    tables = {
+        name
+        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    if application != APPLICATION_ID:
+        raise HistoryUnreadable("it is not a plansync history")
+    if version > SCHEMA_VERSION:
+        raise HistoryUnreadable(f"it was written by a newer plansync (history version {version})")
+    if not set(_TABLES) <= tables:
+        raise HistoryUnreadable("some of its tables are missing")
+
+
+def _create_schema(connection: sqlite3.Connection) -> None:
+    with connection:
+        connection.executescript(_SCHEMA)
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a broken history (and its journal) so a new one can start; nothing is deleted."""
+    stamp = dt.date.today().isoformat()
+    aside = path.with_name(f"{path.name}.unreadable-{stamp}")
+    number = 2
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.unreadable-{stamp}-{number}")
+        number += 1
+    if path.exists():
+        path.rename(aside)
+    for suffix in ("-journal", "-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(aside.with_name(aside.name + suffix))
+    return aside
+
+
+# -- trends ----------------------------------------------------------------------------------------
+
+# "Since last month": the latest snapshot at least this many days old.
+MONTH_DAYS = 28
+
+
+def month_ago(
+    snapshots: Iterable[SchoolSnapshot], day: dt.date, days: int = MONTH_DAYS
+) -> dict[str, SchoolSnapshot]:
+    """Each school's snapshot from about a month before `day`: its latest one at least `days`
+    old, or, for a school with a shorter history, its oldest one before `day`."""
+    cutoff = day - dt.timedelta(days=days)
+    chosen: dict[str, SchoolSnapshot] = {}
+    for snapshot in sorted(snapshots, key=lambda s: s.day):
+        if snapshot.day >= day:
+            continue
+        current = chosen.get(snapshot.school_id)
+        if current is None or snapshot.day <= cutoff:
+            chosen[snapshot.school_id] = snapshot
+    return chosen
+
+
+def completeness_series(
+    snapshots: Iterable[SchoolSnapshot],
+) -> dict[str, list[tuple[dt.date, int]]]:
+    """Each school's completeness night by night, oldest first."""
+    series: dict[str, list[tuple[dt.date, int]]] = {}
+    for snapshot in sorted(snapshots, key=lambda s: s.day):
+        series.setdefault(snapshot.school_id, []).append((snapshot.day, snapshot.completeness))
+    return series
+
+
+def district_series(snapshots: Iterable[SchoolSnapshot]) -> list[tuple[dt.date, float]]:
+    """The district's average completeness night by night, oldest first."""
+    by_day: dict[dt.date, list[int]] = {}
+    for snapshot in snapshots:
+        by_day.setdefault(snapshot.day, []).append(snapshot.completeness)
+    return [(day, sum(scores) / len(scores)) for day, scores in sorted(by_day.items())]
+
+
+def status_counts(
+    benchmarks: Iterable[BenchmarkRecord],
+    by: Sequence[str],
+    known: Sequence[str] | None = None,
+) -> dict[tuple[str, ...], Counter]:
+    """Benchmark statuses counted per group, e.g. by ("cycle", "focus"). With `known` statuses,
+    any other (a status typed wrongly) counts as NO_STATUS, as the summary tab counts it."""
+    counts: dict[tuple[str, ...], Counter] = {}
+    for record in benchmarks:
+        key = tuple(getattr(record, name) for name in by)
+        status = record.status or NO_STATUS
+        if known is not None and status not in known:
+            status = NO_STATUS
+        counts.setdefault(key, Counter())[status] += 1
+    return counts
+
+
+def status_change(before: Counter | None, now: Counter, order: Sequence[str]) -> str:
+    """'+2 Met, -2 On Track': how the statuses moved since the last run ('' with no last run)."""
+    if before is None:
+        return ""
+    moves = []
+    for status in [*order, *sorted((set(before) | set(now)) - set(order))]:
+        delta = now.get(status, 0) - before.get(status, 0)
+        if delta:
+            moves.append(f"{delta:+d} {status}")
+    return ", ".join(moves) if moves else "no change"
