@@ -168,20 +168,23 @@ class SchoolView:
 
     @property
     def attention(self) -> tuple:
-        """Who needs the coach first: most overdue, then lowest completeness, then falling."""
-        return (-self.overdue, self.completeness, self.change or 0, self.name.casefold())
+        """Who needs the coach first: the most to chase (overdue items and things to fix), then
+        the lowest completeness, then the steepest fall. A school with nothing overdue but half
+        its plan missing comes before a complete plan with one late step."""
+        to_chase = self.overdue + self.errors + (1 if self.unread else 0)
+        return (-to_chase, self.completeness, self.change or 0, self.name.casefold())
 
     def reasons(self) -> list[str]:
         """Why a school sits where it does on its coach's page, in a few words."""
         reasons = []
         if self.overdue:
             reasons.append(f"{self.overdue} overdue")
+        if self.errors:
+            reasons.append(f"{self.errors} to fix")
         reasons.append(f"{self.completeness}% complete")
         if self.change and self.since:
             word = "down" if self.change < 0 else "up"
             reasons.append(f"{word} {abs(self.change)} since {_short(self.since)}")
-        if self.errors:
-            reasons.append(f"{self.errors} to fix")
         if self.unread:
             reasons.append("a workbook could not be read")
         return reasons

@@ -100,6 +100,17 @@ def test_each_coach_page_lists_only_that_coachs_schools_needing_attention_first(
     assert "Nothing is overdue." in maria.text
 
 
+def test_a_plan_with_much_missing_comes_before_a_complete_one_with_a_late_step(make_district):
+    gaps = good_plan()
+    for strategy in gaps["pm_tool"]["strategies"]:
+        strategy["description"] = None
+    gaps["roles"]["responsibilities"][0]["owner"] = None
+    district = make_district({"east": _overdue(good_plan()), "north": gaps}, schools=SCHOOLS)
+    _, maria = _page(write_reports(district, TODAY).coaches["Maria Lopez"])
+    text = " ".join(maria.text)
+    assert text.index("1. North Elementary") < text.index("2. East K-8 & Annex")
+
+
 def test_text_typed_by_a_school_is_shown_as_text_never_as_markup(make_district):
     plan = good_plan()
     plan["pm_tool"]["strategies"][0]["strategy"] = "<script>alert(1)</script>"
