@@ -273,8 +273,9 @@ def new_workbook(plan: WorkbookPlan, first_sheet_id: int) -> list[Request]:
             }
         }
     ]
+    tables = {table.title for table in plan.tables}
     for index, name in enumerate(names[1:], start=1):
-        rows = TABLE_ROWS + 100 if index > 1 and name != STAMP_TAB else 100
+        rows = TABLE_ROWS + 100 if name in tables else 100
         requests.append(add_sheet(gids[name], name, index, rows=rows))
     requests += write_out_sheet(plan.instructions, first_sheet_id, gids, wrap_prose=True)
     if plan.summary:
