@@ -79,6 +79,13 @@ class Registry:
         self.schools.setdefault(school_id, {})[template_id] = entry
         return entry
 
+    def forget(self, spreadsheet_id: str) -> None:
+        """Drop the entry of a spreadsheet that is gone (until a new one is recorded)."""
+        for books in self.schools.values():
+            for template, entry in list(books.items()):
+                if entry.id == spreadsheet_id:
+                    del books[template]
+
     def save(self) -> None:
         """Write the registry in one step, so a crash never leaves half a file."""
         data = {

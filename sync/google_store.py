@@ -94,10 +94,13 @@ class GoogleStore:
         try:
             found = self._drive("get", f"/{ref.location}", params={"fields": "id,trashed"})
         except APIError as error:
-            if error_status(error) == 404:
-                return False
-            raise self._failure(error, "check") from None
-        return not found.get("trashed", False)
+            if error_status(error) != 404:
+                raise self._failure(error, "check") from None
+            found = {"trashed": True}
+        if found.get("trashed", False):
+            self.registry.forget(ref.location)  # what it was shared with no longer matters
+            return False
+        return True
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -229,12 +232,10 @@ class GoogleStore:
 
     def _access_for(self, school: School) -> dict[str, str]:
         """email -> role the config asks for: the team writes, the coach as configured."""
-        wanted = {}
+        wanted = {email.casefold(): "writer" for email in school.team}
         coach = next((c for c in self.district.coaches if c.name == school.coach), None)
         if coach is not None and coach.email:
-            wanted[coach.email.casefold()] = self.settings.coach_role
-        for email in school.team:
-            wanted[email.casefold()] = "writer"
+            wanted.setdefault(coach.email.casefold(), self.settings.coach_role)
         return wanted
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> None:

@@ -239,7 +239,11 @@ def google(monkeypatch) -> FakeGoogle:
 def google_config(fake: FakeGoogle, folder: Path, config: dict) -> dict:
     """`config` pointed at the fake's folder, with a service-account key file beside it."""
     (folder / "service-account.json").write_text(json.dumps(fake.service_account(SERVICE_ACCOUNT)))
-    google = {"folder_id": FOLDER_ID, "key_file": "service-account.json"}
+    google = {
+        "folder_id": FOLDER_ID,
+        "key_file": "service-account.json",
+        **config.get("google", {}),
+    }
     return {**config, "backend": "google", "google": google}
 
 

@@ -55,8 +55,11 @@ def _parse_mask(text: str, pos: int) -> tuple[dict[str, Any], int]:
             pos += 1
         node = tree
         for name in path[:-1]:
-            node = node.setdefault(name, {}) or {}
-        node[path[-1]] = sub
+            if node.get(name, {}) is None:  # already selected whole
+                break
+            node = node.setdefault(name, {})
+        else:
+            node[path[-1]] = sub
         if pos < len(text) and text[pos] == ",":
             pos += 1
         elif pos < len(text) and text[pos] == ")":
