@@ -10,6 +10,7 @@ The key file is read only to build credentials: no message here ever includes it
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import random
@@ -28,6 +29,7 @@ from .config import District
 from .errors import ConfigError
 
 KEY_ENV = "PLANSYNC_GOOGLE_KEY"
+SHEETS_API = "https://sheets.googleapis.com/"
 SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets",
     "https://www.googleapis.com/auth/drive",
@@ -90,21 +92,31 @@ def connect(credentials: service_account.Credentials) -> RetryingHTTPClient:
 
 
 class RetryingHTTPClient(HTTPClient):
-    """gspread's HTTP client, retrying 429 and 5xx with capped exponential backoff and jitter."""
+    """gspread's HTTP client, retrying 429 and 5xx with capped exponential backoff and jitter,
+    and pacing Sheets requests to the per-user quota so that a large district rarely meets 429."""
 
     max_attempts = 6
     # No retry starts once this many seconds have passed since the first attempt.
     max_seconds = 150.0
     first_delay = 2.0
     longest_delay = 64.0
+    # Sheets allows a user (a service account is one) 60 reads and 60 writes a minute.
+    sheets_per_minute = {"read": 60, "write": 60}
     # Seams for the tests, which run on a fake clock.
     sleep = staticmethod(time.sleep)
     clock = staticmethod(time.monotonic)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._sent: dict[str, collections.deque[float]] = {
+            kind: collections.deque() for kind in self.sheets_per_minute
+        }
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
         started = self.clock()
         attempt = 1
         while True:
+            self._pace(method, endpoint)
             try:
                 return super().request(method, endpoint, *args, **kwargs)
             except APIError as error:
@@ -119,6 +131,20 @@ class RetryingHTTPClient(HTTPClient):
                     raise
             self.sleep(delay)
             attempt += 1
+
+    def _pace(self, method: str, endpoint: str) -> None:
+        """Wait, if need be, so that no more Sheets reads (or writes) than the quota allows go
+        out in any 60 seconds. Drive requests have a far larger quota and are not paced."""
+        if not endpoint.startswith(SHEETS_API):
+            return
+        kind = "read" if method.upper() == "GET" else "write"
+        sent = self._sent[kind]
+        while sent and sent[0] <= self.clock() - 60:
+            sent.popleft()
+        if len(sent) >= self.sheets_per_minute[kind]:
+            self.sleep(sent[0] + 60 - self.clock())
+            sent.popleft()
+        sent.append(self.clock())
 
     def _delay(self, attempt: int, headers: Mapping[str, str]) -> float:
         """Seconds to wait: Google's Retry-After when given, else doubling with jitter."""

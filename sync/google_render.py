@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .grid import OutCell, OutSheet, Style, parse_a1
+from .grid import OutCell, OutSheet, Style
 from .layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
 
 Request = dict[str, Any]
@@ -367,9 +367,3 @@ def _stamp(stamp: dict[str, str], sheet_id: int) -> list[Request]:
             }
         },
     ]
-
-
-def a1_to_grid(sheet_id: int, cell: str) -> dict[str, int]:
-    """'F7' as a one-cell GridRange."""
-    row, column = parse_a1(cell)
-    return area(sheet_id, (row - 1, row), (column - 1, column))

@@ -149,6 +149,9 @@ class FakeGoogle(requests.adapters.BaseAdapter):
         self.log: list[Call] = []
         self.faults: list[Fault] = []
         self.page_size = 1000
+        # Sheets' per-user quota (reads and writes a minute), enforced when set.
+        self.quota_per_minute: int | None = None
+        self._quota_used: dict[tuple[str, str], list[float]] = {}
         self._accounts: dict[str, str] = {}  # service account email -> public key PEM
         self._tokens: dict[str, str] = {}  # token -> email
         self._ids = itertools.count(1)
@@ -236,6 +239,7 @@ class FakeGoogle(requests.adapters.BaseAdapter):
             if endpoint != "oauth.token":
                 call.caller = self._caller(request)
                 self._injected_fault(endpoint, args)
+                self._within_quota(endpoint, request.method, call.caller)
             status, reply = handler(call, *args)
         except ApiError as error:
             status, reply = error.code, _error_json(error, endpoint)
@@ -314,6 +318,23 @@ class FakeGoogle(requests.adapters.BaseAdapter):
             if fault.times is not None:
                 fault.times -= 1
             raise _fault_error(fault.status)
+
+    def _within_quota(self, endpoint: str, method: str, caller: str) -> None:
+        """Refuse a Sheets request over the per-user, per-minute quota, as Google does."""
+        if self.quota_per_minute is None or not endpoint.startswith("sheets."):
+            return
+        kind = "Read" if method == "GET" else "Write"
+        used = self._quota_used.setdefault((caller, kind), [])
+        used[:] = [moment for moment in used if moment > self.monotonic - 60]
+        if len(used) >= self.quota_per_minute:
+            raise ApiError(
+                429,
+                "RESOURCE_EXHAUSTED",
+                f"Quota exceeded for quota metric '{kind} requests' and limit '{kind} requests "
+                "per minute per user' of service 'sheets.googleapis.com'.",
+                "rateLimitExceeded",
+            )
+        used.append(self.monotonic)
 
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}-{next(self._ids)}"

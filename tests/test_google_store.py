@@ -344,6 +344,19 @@ def test_a_school_whose_access_was_revoked_is_reported_and_the_others_sync(
     assert south.value(0, 0) == "Coach summary · South Middle School"
 
 
+def test_a_large_district_is_paced_to_the_per_user_quota_and_meets_no_429(make_district, google):
+    google.quota_per_minute = 60
+    schools = [{"id": f"school-{n}", "name": f"School {n}"} for n in range(12)]
+    district = make_district(schools=schools)
+    google.slept.clear()
+    google.reset_counts()
+    result = run_sync(district)
+    assert google.calls["sheets.spreadsheets.get"] + google.calls["sheets.values.batchGet"] > 60
+    assert all(call.status != 429 for call in google.log)
+    assert all(school.issues == [] for school in result.schools)
+    assert 0 < sum(google.slept) <= 60  # one wait for the minute to roll over
+
+
 # -- signing in ----------------------------------------------------------------------------------
 
 
