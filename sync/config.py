@@ -155,5 +155,6 @@ def load_config(path: Path | str) -> District:
 
 def dump_config(district: District) -> str:
     """The config as YAML text, as a person would write it (used by the demo)."""
-    data = district.model_dump(mode="json", exclude_defaults=False, exclude={"base_dir"})
+    unset = {"google"} if district.google is None else set()
+    data = district.model_dump(mode="json", exclude_defaults=False, exclude={"base_dir"} | unset)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -95,9 +95,11 @@ class RetryingHTTPClient(HTTPClient):
     """gspread's HTTP client, retrying 429 and 5xx with capped exponential backoff and jitter,
     and pacing Sheets requests to the per-user quota so that a large district rarely meets 429."""
 
-    max_attempts = 6
+    # Enough waiting (about two and a half minutes in all) to outlast a quota minute spent by
+    # another program on the same account, not so much that a dead service stalls the night.
+    max_attempts = 8
     # No retry starts once this many seconds have passed since the first attempt.
-    max_seconds = 150.0
+    max_seconds = 240.0
     first_delay = 2.0
     longest_delay = 64.0
     # Sheets allows a user (a service account is one) 60 reads and 60 writes a minute.
