@@ -124,8 +124,17 @@ class GoogleStore:
             raise self._read_failure(error, ref) from None
         self._remember_tabs(ref.location, meta)
         raw = [_raw_sheet(sheet, rows) for sheet, rows in zip(sheets, values, strict=True)]
-        file = self._files().get(ref.location, {})
+        file = self._file_record(ref.location)
         return RawWorkbook(ref, raw, self._last_edit(ref, file), str(file.get("version", "")))
+
+    def _file_record(self, spreadsheet_id: str) -> dict[str, Any]:
+        """Drive's record of a spreadsheet in the folder; empty when it is elsewhere or Drive
+        did not answer (modification times are worth no school's issue)."""
+        try:
+            return self._files().get(spreadsheet_id, {})
+        except StoreError:
+            self._listing = {}  # do not ask again this run
+            return {}
 
     def _values(self, spreadsheet_id: str, titles: list[str]) -> list[list[list[Any]]]:
         """Every named tab's values in one batchGet."""

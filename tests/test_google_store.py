@@ -221,7 +221,7 @@ def test_a_folder_the_account_cannot_see_is_one_line(tmp_path, google):
 
 
 def test_a_sync_reads_each_spreadsheet_with_two_requests_and_writes_each_summary_once(
-    make_district, google
+    make_district, edits, google
 ):
     district = make_district()
     google.reset_counts()
@@ -236,9 +236,11 @@ def test_a_sync_reads_each_spreadsheet_with_two_requests_and_writes_each_summary
     batch_gets = [call for call in google.log if call.endpoint == "sheets.values.batchGet"]
     assert all(call.params["valueRenderOption"] == ["UNFORMATTED_VALUE"] for call in batch_gets)
     google.reset_counts()
-    run_sync(district)
+    result = run_sync(district)
     assert google.calls["sheets.spreadsheets.get"] == spreadsheets + 1  # + the rollup's tabs
     assert google.calls["drive.files.create"] == 0
+    tabs = list(edits.rollup(result.rollup))
+    assert tabs[0] == "Schools" and tabs[-2:] == ["Issues", "About"] and len(tabs) == 13
 
 
 def test_the_summary_write_touches_only_the_summary_tab(make_district, edits, google):
@@ -328,6 +330,16 @@ def test_a_lasting_429_gives_up_within_the_caps_and_the_run_goes_on(make_distric
     assert sum(google.slept) <= RetryingHTTPClient.max_seconds
     [issue] = [i for i in result.schools[0].issues if i.rule == "workbook-unreadable"]
     assert "429" in issue.message and "next run" in issue.message
+
+
+def test_when_drive_cannot_list_the_folder_only_the_last_edit_is_unknown(make_district, google):
+    district = make_district()
+    google.reset_counts()
+    google.fail(500, times=None, endpoint="drive.files.list")
+    result = run_sync(district)
+    assert all(school.issues == [] for school in result.schools)
+    assert [school.last_edit for school in result.schools] == [None, None]
+    assert google.calls["drive.files.list"] == RetryingHTTPClient.max_attempts
 
 
 def test_a_school_whose_access_was_revoked_is_reported_and_the_others_sync(
