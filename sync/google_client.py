@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import AuthorizedSession, Request
 from google.oauth2 import service_account
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from .config import District
-from .errors import ConfigError
+from .errors import ConfigError, PlansyncError
 
 KEY_ENV = "PLANSYNC_GOOGLE_KEY"
 SHEETS_API = "https://sheets.googleapis.com/"
@@ -36,6 +37,10 @@ SCOPES = (
 )
 # Drive answers some quota overruns with 403 and one of these reasons instead of 429.
 _RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+
+
+class GoogleUnreachable(PlansyncError):
+    """No answer from Google at all (network down): every school would fail, so the run stops."""
 
 
 def network_adapter() -> requests.adapters.BaseAdapter:
@@ -127,10 +132,18 @@ class RetryingHTTPClient(HTTPClient):
                 delay = self._delay(attempt, error.response.headers)
                 if attempt >= self.max_attempts or self._out_of_time(started, delay):
                     raise
-            except (requests.ConnectionError, requests.Timeout):
+            except RefreshError:
+                raise ConfigError(
+                    "google key file: Google refused the service account's key (deleted, "
+                    "disabled, or from another project); download a new key"
+                ) from None
+            except (requests.ConnectionError, requests.Timeout, TransportError):
                 delay = self._delay(attempt, {})
                 if attempt >= self.max_attempts or self._out_of_time(started, delay):
-                    raise
+                    raise GoogleUnreachable(
+                        f"Google could not be reached after {attempt} tries; the run stopped, "
+                        "run it again later"
+                    ) from None
             self.sleep(delay)
             attempt += 1
 

@@ -200,7 +200,8 @@ class FakeGoogle(requests.adapters.BaseAdapter):
         endpoint: str | None = None,
         file_id: str | None = None,
     ) -> None:
-        """Answer the next `times` matching requests (None: all of them) with `status`."""
+        """Answer the next `times` matching requests (None: all of them) with `status`; status
+        0 drops the connection instead."""
         self.faults.append(Fault(status, times, endpoint, file_id))
 
     def clock(self) -> float:
@@ -236,9 +237,9 @@ class FakeGoogle(requests.adapters.BaseAdapter):
         try:
             if handler is None:
                 raise ApiError(404, "NOT_FOUND", f"Method not found: {request.method} {url.path}")
+            self._injected_fault(endpoint, args)
             if endpoint != "oauth.token":
                 call.caller = self._caller(request)
-                self._injected_fault(endpoint, args)
                 self._within_quota(endpoint, request.method, call.caller)
             status, reply = handler(call, *args)
         except ApiError as error:
@@ -317,6 +318,8 @@ class FakeGoogle(requests.adapters.BaseAdapter):
                 continue
             if fault.times is not None:
                 fault.times -= 1
+            if fault.status == 0:
+                raise requests.ConnectionError("fake: the network is down")
             raise _fault_error(fault.status)
 
     def _within_quota(self, endpoint: str, method: str, caller: str) -> None:

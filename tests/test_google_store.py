@@ -16,6 +16,7 @@ import yaml
 from click.testing import CliRunner
 from conftest import FOLDER_ID, SERVICE_ACCOUNT, STAFF, good_plan, run_sync, school_issues
 from edits import GoogleEdits
+from google_fake import FakeGoogle
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from plansync.cli import main
@@ -369,6 +370,16 @@ def test_a_large_district_is_paced_to_the_per_user_quota_and_meets_no_429(make_d
     assert 0 < sum(google.slept) <= 60  # one wait for the minute to roll over
 
 
+def test_a_network_that_is_down_stops_the_run_in_one_line(make_district, google):
+    district = make_district()
+    google.fail(0, times=None)
+    result = CliRunner().invoke(main, ["sync", str(district.base_dir / "district.yaml")])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: Google could not be reached after 8 tries; the run stopped, run it again later\n"
+    )
+
+
 # -- signing in ----------------------------------------------------------------------------------
 
 
@@ -423,6 +434,13 @@ def test_a_missing_key_is_one_line_on_the_command_line(tmp_path, google, monkeyp
         "Error: google.key_file: not set, and $PLANSYNC_GOOGLE_KEY is empty; name the service "
         "account's JSON key file in one of them\n"
     )
+
+
+def test_a_key_google_does_not_accept_is_one_line(tmp_path, google):
+    stranger = FakeGoogle().service_account(SERVICE_ACCOUNT)  # a key this Google never issued
+    district = _config(tmp_path, google, key=json.dumps(stranger))
+    with pytest.raises(ConfigError, match="^google key file: Google refused the service"):
+        provision_district(district)
 
 
 def test_the_key_can_come_from_the_environment(tmp_path, google, monkeypatch):
