@@ -19,8 +19,8 @@ from typing import Any
 from .errors import ConfigError
 
 _ABOUT = (
-    "Written by plansync: the Google spreadsheet ids of each school's workbooks. Keep it beside "
-    "the district config; delete an entry to have provisioning make that spreadsheet again."
+    "Written by plansync: the Google spreadsheet ids of each school's workbooks, whom each is "
+    "shared with, and when a person last edited it. Keep it beside the district config."
 )
 
 

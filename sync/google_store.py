@@ -420,7 +420,7 @@ class GoogleStore:
         if status == 404:
             return WorkbookMissing(
                 f"The spreadsheet {ref.label} is gone from Google Drive (deleted, or emptied from "
-                "the trash). Delete its line in the registry and run provision to make a new one."
+                "the trash). Run plansync provision to make a new one."
             )
         if status == 403:
             return WorkbookUnreadable(
