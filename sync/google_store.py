@@ -130,8 +130,11 @@ class GoogleStore:
     def _file_record(self, spreadsheet_id: str) -> dict[str, Any]:
         """Drive's record of a spreadsheet in the folder; empty when it is elsewhere or Drive
         did not answer (modification times are worth no school's issue)."""
+        return self._file_listing_or_nothing().get(spreadsheet_id, {})
+
+    def _file_listing_or_nothing(self) -> dict[str, dict[str, Any]]:
         try:
-            return self._files().get(spreadsheet_id, {})
+            return self._files()
         except StoreError:
             self._listing = {}  # do not ask again this run
             return {}
@@ -211,13 +214,16 @@ class GoogleStore:
         that would be made). Access given before, by this or an earlier run, is not given again."""
         wanted = self._access_for(school)
         entry = self.registry.entry_by_id(ref.location) if ref.location else None
-        if entry is not None and ref.location in self._recovered:
+        recovered = entry is not None and ref.location in self._recovered
+        if recovered:
             entry.shared = self._permissions(ref.location)
             self._recovered.discard(ref.location)
         have = entry.shared if entry else {}
         grants = [(email, role) for email, role in wanted.items() if have.get(email) != role]
         if dry_run:
             return grants
+        if recovered:
+            self.registry.save()
         if entry is None:
             return []
         for email, role in grants:
@@ -272,7 +278,7 @@ class GoogleStore:
 
     def write_rollup(self, sheets: list[OutSheet]) -> str:
         """Replace every tab of the district rollup spreadsheet (made on the first run)."""
-        spreadsheet_id = self.registry.rollup
+        spreadsheet_id = self.registry.rollup or self._find_rollup()
         try:
             tabs = self._fetch_tabs(spreadsheet_id) if spreadsheet_id else None
         except APIError as error:
@@ -345,10 +351,17 @@ class GoogleStore:
             if labels.get("plansync_school") == school.id and (
                 labels.get("plansync_template") == template.id
             ):
-                self._recovered.add(file["id"])
-                entry = self.registry.record(school.id, template.id, file["id"])
+                self._recovered.add(file["id"])  # recorded for good once provisioning shares it
+                return self.registry.record(school.id, template.id, file["id"])
+        return None
+
+    def _find_rollup(self) -> str | None:
+        """The rollup spreadsheet of an earlier run, if the registry lost it."""
+        for file in self._file_listing_or_nothing().values():
+            if file.get("appProperties", {}).get("plansync_rollup") == "true":
+                self.registry.rollup = file["id"]
                 self.registry.save()
-                return entry
+                return file["id"]
         return None
 
     def _permissions(self, file_id: str) -> dict[str, str]:

@@ -175,13 +175,18 @@ def test_a_new_team_member_is_shared_with_on_the_next_run(make_district, edits, 
 
 def test_a_lost_registry_is_rebuilt_from_the_folder_without_duplicates(make_district, google):
     district = make_district(**SHARED)
+    run_sync(district)
     (district.base_dir / "plansync-google.json").unlink()
+    assert [p.outcome for p in provision_district(district, dry_run=True)] == ["exists"] * 6
+    assert not (district.base_dir / "plansync-google.json").exists()  # a dry run writes nothing
     google.reset_counts()
     done = provision_district(district)
     assert {p.outcome for p in done} == {"exists"} and all(not p.shared for p in done)
     assert google.calls["drive.files.create"] == 0
     assert google.calls["drive.permissions.list"] == 6
     assert (district.base_dir / "plansync-google.json").is_file()
+    run_sync(district)
+    assert google.calls["drive.files.create"] == 0  # the rollup was found again too
 
 
 def test_dry_run_prints_what_would_be_created_and_shared(make_district, edits, google):
