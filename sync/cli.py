@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -23,6 +24,16 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 def _district(config: Path) -> District:
     try:
         return load_config(config)
+    except PlansyncError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@contextmanager
+def _one_line_errors():
+    """A store that cannot be opened or written (a bad Google key, say) is one line, not a
+    traceback."""
+    try:
+        yield
     except PlansyncError as error:
         raise click.ClickException(str(error)) from None
 
@@ -79,10 +90,16 @@ def provision(config: Path, dry_run: bool) -> None:
     from .provision import provision_district
 
     district = _district(config)
-    done = provision_district(district, dry_run=dry_run, progress=_progress())
+    with _one_line_errors():
+        done = provision_district(district, dry_run=dry_run, progress=_progress())
     for item in done:
         if item.outcome != "exists":
             click.echo(f"{item.outcome:>12}  {item.ref.label}")
+        if item.shared:
+            people = ", ".join(f"{email} ({role})" for email, role in item.shared)
+            click.echo(
+                f"{'would share' if dry_run else 'shared':>12}  {item.ref.label} with {people}"
+            )
     created = sum(1 for item in done if item.outcome in ("created", "would create"))
     existing = sum(1 for item in done if item.outcome == "exists")
     verb = "Would create" if dry_run else "Created"
@@ -109,7 +126,8 @@ def sync(config: Path, as_json: bool, today: dt.datetime | None, full: bool) -> 
     from .reports.export import as_json as result_json
 
     district = _district(config)
-    result = sync_district(district, today=_day(today), full=full, progress=_progress())
+    with _one_line_errors():
+        result = sync_district(district, today=_day(today), full=full, progress=_progress())
     for note in result.notes:
         click.echo(note, err=True)
     if as_json:

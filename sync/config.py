@@ -56,9 +56,25 @@ class School(Model):
         return value
 
 
+class GoogleSettings(Model):
+    """The `google:` section: where the spreadsheets live and how the sync signs in."""
+
+    # The Drive folder (in a shared drive) that holds every school's spreadsheets and the rollup.
+    folder_id: str = Field(min_length=1)
+    # The service account's JSON key; when unset, the file named by $PLANSYNC_GOOGLE_KEY.
+    key_file: Path | None = None
+    # What a school's coach may do in its spreadsheets; the school's team are always writers.
+    coach_role: Literal["writer", "commenter", "reader"] = "commenter"
+    # Whether Google emails people when a spreadsheet is shared with them.
+    notify: bool = False
+    # Where the ids of the spreadsheets made so far are recorded, beside the config.
+    registry: Path = Path("plansync-google.json")
+
+
 class District(Model):
     district: str
-    backend: Literal["excel"] = "excel"
+    backend: Literal["excel", "google"] = "excel"
+    google: GoogleSettings | None = None
     workbooks: Path = Path("workbooks")
     rollup: Path = Path("rollup")
     reports: Path = Path("reports")
@@ -72,6 +88,8 @@ class District(Model):
 
     @model_validator(mode="after")
     def _names_are_consistent(self) -> District:
+        if self.backend == "google" and self.google is None:
+            raise ValueError("google: required key is missing (backend is google)")
         seen: set[str] = set()
         for index, school in enumerate(self.schools):
             if school.id.casefold() in seen:
@@ -137,5 +155,6 @@ def load_config(path: Path | str) -> District:
 
 def dump_config(district: District) -> str:
     """The config as YAML text, as a person would write it (used by the demo)."""
-    data = district.model_dump(mode="json", exclude_defaults=False, exclude={"base_dir"})
+    unset = {"google"} if district.google is None else set()
+    data = district.model_dump(mode="json", exclude_defaults=False, exclude={"base_dir"} | unset)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -102,7 +102,7 @@ class ExcelStore:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> None:
+    def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> WorkbookRef:
         path = Path(ref.location)
         path.parent.mkdir(parents=True, exist_ok=True)
         book = Workbook()
@@ -120,6 +120,11 @@ class ExcelStore:
             utc = plan.saved_at.astimezone(dt.UTC).replace(tzinfo=None)
             book.properties.created = book.properties.modified = utc
         _save_new(book, path)
+        return ref
+
+    def share(self, ref: WorkbookRef, school: School, dry_run: bool = False) -> list:
+        """Files on disk are shared by their folder's permissions, which the sync leaves alone."""
+        return []
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         path = Path(ref.location)

@@ -290,10 +290,10 @@ def read_district(
     return list(schools.values())
 
 
-def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str):
+def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str | None):
     """The workbook as the last run read it, when its content has not changed since."""
     remembered = state.remembered(ref.location)
-    if remembered is None:
+    if remembered is None or version is None:
         return None
     if remembered.version != version:
         # Saved again, or edited? Only the content can tell (where the store can hash it).

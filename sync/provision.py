@@ -1,7 +1,7 @@
-"""Provisioning: create each school's three standard workbooks from the templates.
+"""Provisioning: create each school's three standard workbooks from the templates and share them.
 
 An existing workbook is never overwritten or changed; running provision again only adds what is
-missing (a new school in the config, a deleted file).
+missing (a new school in the config, a deleted file, a new team member to share with).
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ class Provisioned:
     school: School
     template: Template
     ref: WorkbookRef
-    # "created", "exists" (left as it was) or "would create" (dry run).
+    # "created", "exists" (left as it was), "would create" (dry run) or "skipped" (by `fill`).
     outcome: str
+    # (email, role) access given now, or that would be given on a dry run.
+    shared: tuple[tuple[str, str], ...] = ()
 
 
 def provision_district(
@@ -49,6 +51,14 @@ def provision_district(
 
 
 def _provision_one(store, district, school, template, dry_run, fill, now) -> Provisioned:
+    done = _create_one(store, district, school, template, dry_run, fill, now)
+    if done.outcome == "skipped":
+        return done
+    shared = tuple(store.share(done.ref, school, dry_run=dry_run))
+    return Provisioned(school, template, done.ref, done.outcome, shared)
+
+
+def _create_one(store, district, school, template, dry_run, fill, now) -> Provisioned:
     ref = store.locate(school, template)
     if store.exists(ref):
         return Provisioned(school, template, ref, "exists")
@@ -60,7 +70,7 @@ def _provision_one(store, district, school, template, dry_run, fill, now) -> Pro
         if plan is None:
             return Provisioned(school, template, ref, "skipped")
     try:
-        store.create(ref, plan)
+        ref = store.create(ref, plan)
     except FileExistsError:  # appeared while we were building it: leave it alone
         return Provisioned(school, template, ref, "exists")
     return Provisioned(school, template, ref, "created")

@@ -1,8 +1,8 @@
 """The store: where a district's workbooks live (Excel files in folders, or Google Sheets).
 
 Everything above this module talks to a `Store` and never to openpyxl, calamine or gspread. A store
-finds a school's workbook, reads it as plain grids of values, creates one from a plan, writes the
-coach summary tab into it and writes the district rollup.
+finds a school's workbook, reads it as plain grids of values, creates one from a plan, shares it
+with the school's people, writes the coach summary tab into it and writes the district rollup.
 """
 
 from __future__ import annotations
@@ -74,9 +74,10 @@ class Store(Protocol):
     def exists(self, ref: WorkbookRef) -> bool:
         """Whether the workbook is there."""
 
-    def version(self, ref: WorkbookRef) -> str:
-        """What identifies the workbook's current state, cheaply (no content is read); raises a
-        StoreError subclass when it is missing or out of reach."""
+    def version(self, ref: WorkbookRef) -> str | None:
+        """What identifies the workbook's current state, cheaply (no content is read), or None
+        when the store cannot tell without reading it; raises a StoreError subclass when it is
+        missing or out of reach."""
 
     def digest(self, ref: WorkbookRef) -> str | None:
         """A hash of the workbook's content, or None when the backend cannot tell."""
@@ -88,8 +89,15 @@ class Store(Protocol):
         """`read` for many workbooks, as fast as the backend allows; one result per request, in
         order, a StoreError standing for a workbook that could not be read."""
 
-    def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> None:
-        """Write a new workbook from a plan. The caller has checked that it does not exist."""
+    def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> WorkbookRef:
+        """Write a new workbook from a plan and return where it now is. The caller has checked
+        that it does not exist."""
+
+    def share(
+        self, ref: WorkbookRef, school: School, dry_run: bool = False
+    ) -> list[tuple[str, str]]:
+        """Give the school's people the access the config asks for, unless given before; return
+        the (email, role) grants made, or that would be made on a dry run."""
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         """Replace (or add) the summary tab and touch nothing else; raise WorkbookBusy if the
@@ -106,7 +114,11 @@ class Store(Protocol):
 
 
 def open_store(district: District) -> Store:
-    """The store the config asks for."""
+    """The store the config asks for; a ConfigError when it cannot be opened (e.g. a bad key)."""
+    if district.backend == "google":
+        from .google_store import GoogleStore
+
+        return GoogleStore(district)
     from .excel_store import ExcelStore
 
     return ExcelStore(district)

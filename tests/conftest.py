@@ -1,13 +1,18 @@
 """Shared builders: a small district of real workbooks in tmp_path, filled with a complete plan.
 
 `good_plan()` is a plan that breaks no rule on TODAY. Tests copy it, break one thing, provision
-real .xlsx files with it (the same code path `plansync provision` uses) and sync them.
+real workbooks with it (the same code path `plansync provision` uses) and sync them.
+
+Every test that builds a district runs once per backend: real .xlsx files, and Google spreadsheets
+in the in-process fake of Sheets and Drive (google_fake.py). `edits` makes a school's structural
+changes on either backend; `@pytest.mark.backends("excel")` keeps a test to one backend.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -15,12 +20,22 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
+from edits import ExcelEdits, GoogleEdits
+from google_fake import FakeGoogle
+from plansync import google_client
 from plansync.config import District, load_config
 from plansync.issues import flatten
 from plansync.nightly import SyncResult, sync_district
 from plansync.provision import provision_district
 
 TODAY = dt.date(2026, 11, 27)
+BACKENDS = ("excel", "google")
+SERVICE_ACCOUNT = "plansync@test-district.iam.gserviceaccount.com"
+FOLDER_ID = "district-folder"
+# District staff, members of the shared drive: the tests edit spreadsheets as this person.
+STAFF = "staff@test-district.example"
+# When the schools typed their plans (Google records who changed a spreadsheet and when).
+TYPED_AT = dt.datetime(2026, 11, 26, 15, 2, tzinfo=dt.UTC)
 
 CONFIG = {
     "district": "Test District",
@@ -193,10 +208,58 @@ def good_plan(tag: str = "") -> Plan:
     }
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "backends(*names): run only on these backends")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("backends")
+        metafunc.parametrize("backend", marker.args if marker else BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def make_district(tmp_path: Path) -> Callable[..., District]:
+def backend(request) -> str:
+    """The store a test's district lives in: "excel" or "google"."""
+    return request.param
+
+
+@pytest.fixture
+def google(monkeypatch) -> FakeGoogle:
+    """The fake Sheets and Drive, put where the Google store sends its requests, with a shared
+    drive folder for the district; retries wait on the fake's clock."""
+    fake = FakeGoogle()
+    fake.folder(FOLDER_ID, {SERVICE_ACCOUNT: "fileOrganizer", STAFF: "writer"})
+    monkeypatch.setattr(google_client, "network_adapter", lambda: fake)
+    monkeypatch.setattr(google_client.RetryingHTTPClient, "sleep", staticmethod(fake.sleep))
+    monkeypatch.setattr(google_client.RetryingHTTPClient, "clock", staticmethod(fake.clock))
+    return fake
+
+
+def google_config(fake: FakeGoogle, folder: Path, config: dict) -> dict:
+    """`config` pointed at the fake's folder, with a service-account key file beside it."""
+    (folder / "service-account.json").write_text(json.dumps(fake.service_account(SERVICE_ACCOUNT)))
+    google = {
+        "folder_id": FOLDER_ID,
+        "key_file": "service-account.json",
+        **config.get("google", {}),
+    }
+    return {**config, "backend": "google", "google": google}
+
+
+@pytest.fixture
+def edits(backend, request):
+    """A school's structural edits (rename a tab, delete a workbook, ...) on the test's backend."""
+    if backend == "google":
+        return GoogleEdits(request.getfixturevalue("google"), STAFF)
+    return ExcelEdits()
+
+
+@pytest.fixture
+def make_district(tmp_path: Path, backend: str, request) -> Callable[..., District]:
     """Write a config and provision every school with a plan (default: the good plan, tagged per
     school). `plans` maps school id -> plan; `schools` replaces the config's school list."""
+    fake = request.getfixturevalue("google") if backend == "google" else None
 
     def build(
         plans: dict[str, Plan] | None = None, schools: list[dict] | None = None, **config_changes
@@ -205,6 +268,8 @@ def make_district(tmp_path: Path) -> Callable[..., District]:
         if schools is not None:
             config["schools"] = schools
         config.update(config_changes)
+        if fake is not None:
+            config = google_config(fake, tmp_path, config)
         path = tmp_path / "district.yaml"
         path.write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
         district = load_config(path)
@@ -217,6 +282,9 @@ def make_district(tmp_path: Path) -> Callable[..., District]:
             return plan
 
         provision_district(district, fill=fill)
+        if fake is not None:  # the plans were typed by the schools, not by the sync
+            for file in fake.spreadsheets():
+                fake.edited_by(file.id, STAFF, TYPED_AT)
         return district
 
     return build

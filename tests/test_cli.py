@@ -58,14 +58,14 @@ def test_the_demo_has_plans_of_varied_completeness(tmp_path):
     } <= rules
 
 
-def test_sync_json_is_the_stable_interface_for_scripts(make_district):
+def test_sync_json_is_the_stable_interface_for_scripts(make_district, edits):
     plan = good_plan()
     plan["pm_tool"]["action_steps"][1]["owner"] = None
     district = make_district({"north": plan})
     result = invoke("sync", district.base_dir / "district.yaml", "--json", "--today", "2026-11-27")
     assert result.exit_code == 0
     report = json.loads(result.output)
-    assert report["rollup"] == str(district.rollup_dir / "District Rollup.xlsx")
+    assert report["rollup"] == edits.rollup_location(district)
     north = report["schools"][0]
     assert (north["id"], north["name"], north["completeness"]) == ("north", "North Elementary", 99)
     assert north["issues"] == [
@@ -81,13 +81,13 @@ def test_sync_json_is_the_stable_interface_for_scripts(make_district):
     ]
 
 
-def test_sync_prints_a_table_and_the_rollup(make_district):
+def test_sync_prints_a_table_and_the_rollup(make_district, edits):
     district = make_district()
     result = invoke("sync", district.base_dir / "district.yaml", "--today", "2026-11-27")
     lines = result.output.splitlines()
     assert lines[0].split() == ["School", "Complete", "Errors", "Warnings"]
     assert lines[1].split() == ["North", "Elementary", "100%", "0", "0"]
-    assert lines[-1] == f"Rollup: {district.rollup_dir / 'District Rollup.xlsx'}"
+    assert lines[-1] == f"Rollup: {edits.rollup_location(district)}"
 
 
 def test_a_bad_config_is_one_line_and_a_non_zero_exit(tmp_path):
@@ -99,6 +99,7 @@ def test_a_bad_config_is_one_line_and_a_non_zero_exit(tmp_path):
     assert len(result.output.strip().splitlines()) == 1
 
 
+@pytest.mark.backends("excel")  # `check` reads one .xlsx file
 def test_check_exits_1_with_issues_and_0_without(make_district):
     plan = good_plan()
     plan["pm_tool"]["action_steps"][0]["due_date"] = "TBD"
@@ -122,6 +123,7 @@ def test_check_reports_a_file_it_cannot_open_in_one_line(tmp_path):
     assert result.output.startswith(f"Error: {path}: The file could not be opened")
 
 
+@pytest.mark.backends("excel")  # the Google provisioning output is in test_google_store.py
 def test_provision_says_what_it_created_and_leaves_the_rest(make_district):
     district = make_district()
     workbook_path(district, "south", "Decision Log").unlink()

@@ -23,6 +23,9 @@ from plansync.history import (
 )
 from plansync.values import as_text
 
+# The history is kept beside the rollup whatever the backend; these tests edit .xlsx files.
+pytestmark = pytest.mark.backends("excel")
+
 
 def _late_plan() -> dict:
     """A plan with one overdue step (due Nov 17) and one strategy description left empty."""

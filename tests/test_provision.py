@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import openpyxl
-from conftest import edit_workbook, run_sync, workbook_path
+import pytest
+from conftest import run_sync, workbook_path
 from plansync.provision import provision_district
 
 
@@ -16,12 +17,16 @@ def _validations(sheet) -> dict[str, str]:
     return found
 
 
-def test_provisioning_writes_three_workbooks_per_school(make_district):
+def test_provisioning_writes_three_workbooks_per_school(make_district, edits):
     district = make_district()
-    names = sorted(p.name for p in (district.workbooks_dir / "north").iterdir())
-    assert names == ["Decision Log.xlsx", "PM Tool.xlsx", "Roles and Responsibilities.xlsx"]
+    assert edits.titles(district, "north") == [
+        "Decision Log",
+        "PM Tool",
+        "Roles and Responsibilities",
+    ]
 
 
+@pytest.mark.backends("excel")  # the Google spreadsheet's layout is in test_google_store.py
 def test_a_provisioned_pm_tool_has_instructions_headers_dropdowns_and_a_hidden_stamp(make_district):
     district = make_district()
     book = openpyxl.load_workbook(workbook_path(district, "north"))
@@ -64,26 +69,26 @@ def test_a_provisioned_pm_tool_has_instructions_headers_dropdowns_and_a_hidden_s
     assert any("Keep the tab names and the column headers" in text for text in instructions)
 
 
-def test_provisioning_never_overwrites_and_adds_only_what_is_missing(make_district):
+def test_provisioning_never_overwrites_and_adds_only_what_is_missing(make_district, edits):
     district = make_district()
-    pm_tool = workbook_path(district, "north")
-    edit_workbook(pm_tool, lambda book: book["Strategies"].cell(2, 2, "Changed by the school"))
-    before = pm_tool.read_bytes()
-    workbook_path(district, "south", "Decision Log").unlink()
+    edits.set_cells(district, "north", "Strategies", {"B2": "Changed by the school"})
+    before = edits.version(district, "north")
+    edits.delete_workbook(district, "south", "Decision Log")
 
     done = provision_district(district)
     assert [(p.school.id, p.template.id) for p in done if p.outcome == "created"] == [
         ("south", "decisions")
     ]
-    assert pm_tool.read_bytes() == before
+    assert edits.version(district, "north") == before
+    assert "Decision Log" in edits.titles(district, "south")
 
 
-def test_dry_run_creates_nothing(make_district, tmp_path):
+def test_dry_run_creates_nothing(make_district, edits):
     district = make_district()
-    workbook_path(district, "south", "Decision Log").unlink()
+    edits.delete_workbook(district, "south", "Decision Log")
     done = provision_district(district, dry_run=True)
     assert [p.outcome for p in done].count("would create") == 1
-    assert not workbook_path(district, "south", "Decision Log").exists()
+    assert "Decision Log" not in edits.titles(district, "south")
 
 
 def test_a_fresh_empty_workbook_syncs_with_only_missing_content_reported(make_district):

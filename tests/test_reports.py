@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import python_calamine
-from conftest import good_plan, run_sync, workbook_path
+from conftest import good_plan, run_sync
 from plansync.values import as_text
-
-
-def _sheets(path: Path) -> dict[str, list[list]]:
-    with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
-        return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
 
 
 def _late_plan() -> dict:
@@ -36,9 +29,11 @@ def _late_plan() -> dict:
     return plan
 
 
-def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(make_district):
+def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
+    make_district, edits
+):
     district = make_district({"north": _late_plan()})
-    sheets = _sheets(Path(run_sync(district).rollup))
+    sheets = edits.rollup(run_sync(district).rollup)
     assert list(sheets) == [
         "Schools",
         "Trend",
@@ -88,17 +83,19 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(m
     ]
 
 
-def test_a_value_that_cannot_be_read_is_shown_exactly_as_typed_in_the_rollup(make_district):
+def test_a_value_that_cannot_be_read_is_shown_exactly_as_typed_in_the_rollup(make_district, edits):
     plan = good_plan()
     plan["pm_tool"]["action_steps"][0]["due_date"] = "TBD"
-    sheets = _sheets(Path(run_sync(make_district({"north": plan})).rollup))
+    sheets = edits.rollup(run_sync(make_district({"north": plan})).rollup)
     assert [row[6] for row in sheets["Action Steps"] if row[1] == "north"][0] == "TBD"
 
 
-def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decisions(make_district):
+def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decisions(
+    make_district, edits
+):
     district = make_district({"north": _late_plan()})
     run_sync(district)
-    rows = _sheets(workbook_path(district, "north"))["Coach Summary"]
+    rows = edits.tabs(district, "north")["Coach Summary"]
     text = [" | ".join(as_text(v) for v in row if v != "") for row in rows]
     assert text[0] == "Coach summary · North Elementary"
     assert text[1] == (
@@ -131,12 +128,12 @@ def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decision
     )
 
 
-def test_the_summary_shows_a_cycle_without_benchmarks(make_district):
+def test_the_summary_shows_a_cycle_without_benchmarks(make_district, edits):
     plan = good_plan()
     plan["pm_tool"]["benchmarks"] = [
         b for b in plan["pm_tool"]["benchmarks"] if b["cycle"] == "Cycle 1"
     ]
     district = make_district({"north": plan})
     run_sync(district)
-    rows = _sheets(workbook_path(district, "north"))["Coach Summary"]
+    rows = edits.tabs(district, "north")["Coach Summary"]
     assert ["Cycle 2", "none entered yet", "0"] in [[as_text(v) for v in row[:3]] for row in rows]

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
-from conftest import (
-    edit_workbook,
-    good_plan,
-    run_sync,
-    school_issues,
-    workbook_path,
-)
+from conftest import good_plan, run_sync, school_issues
+from plansync.grid import a1
 
 
 def test_a_complete_plan_has_no_issues_and_is_100_percent(make_district):
@@ -174,125 +168,101 @@ def test_cycles_that_have_not_begun_need_no_benchmarks(make_district):
 
 # -- structure: tabs, headers, stamps and files --------------------------------------------------
 
-
-def _sheet_edit(change):
-    return lambda district: edit_workbook(workbook_path(district, "north"), change)
-
-
-def _rename_header(tab, column, text):
-    def change(book):
-        book[tab][f"{column}1"] = text
-
-    return _sheet_edit(change)
-
-
-def _delete_file(title):
-    return lambda district: workbook_path(district, "north", title).unlink()
-
-
-def _garble(district):
-    workbook_path(district, "north", "Roles and Responsibilities").write_bytes(b"not a workbook")
-
-
-def _copy_other_schools_pm_tool(district):
-    shutil.copy(workbook_path(district, "south"), workbook_path(district, "north"))
-
-
-def _clear_header(book):
-    for cell in book["Meetings"][1]:
-        cell.value = None
-
-
 STRUCTURE_BREAKS = {
     "tab deleted": (
-        _sheet_edit(lambda book: book.remove(book["Benchmarks"])),
+        lambda edits, district: edits.delete_tab(district, "north", "Benchmarks"),
         ("tab-missing", "Benchmarks", None),
     ),
     "tab renamed": (
-        _sheet_edit(lambda book: setattr(book["Action Steps"], "title", "Our Steps")),
+        lambda edits, district: edits.rename_tab(district, "north", "Action Steps", "Our Steps"),
         ("tab-renamed", "Our Steps", None),
     ),
     "tab hidden": (
-        _sheet_edit(lambda book: setattr(book["Strategies"], "sheet_state", "hidden")),
+        lambda edits, district: edits.hide_tab(district, "north", "Strategies"),
         ("tab-hidden", "Strategies", None),
     ),
     "column renamed": (
-        _rename_header("Action Steps", "F", "Lead"),
+        lambda edits, district: edits.set_cells(district, "north", "Action Steps", {"F1": "Lead"}),
         ("column-missing", "Action Steps", "1:1"),
     ),
     "header row cleared": (
-        lambda district: edit_workbook(
-            workbook_path(district, "north", "Roles and Responsibilities"), _clear_header
+        lambda edits, district: edits.clear_row(
+            district, "north", "Meetings", 1, workbook="Roles and Responsibilities"
         ),
         ("header-missing", "Meetings", "A1"),
     ),
     "stamp deleted": (
-        _sheet_edit(lambda book: book.remove(book["_plansync"])),
+        lambda edits, district: edits.delete_tab(district, "north", "_plansync"),
         ("stamp-missing", None, None),
     ),
     "stamp of another version": (
-        _sheet_edit(lambda book: book["_plansync"].cell(2, 2, "0")),
+        lambda edits, district: edits.set_cells(district, "north", "_plansync", {"B2": "0"}),
         ("stamp-version", "_plansync", None),
     ),
-    "another school's file": (_copy_other_schools_pm_tool, ("stamp-school", "_plansync", None)),
-    "workbook deleted": (_delete_file("Decision Log"), ("workbook-missing", None, None)),
-    "workbook corrupt": (_garble, ("workbook-unreadable", None, None)),
+    "another school's file": (
+        lambda edits, district: edits.copy_from(district, "north", "south"),
+        ("stamp-school", "_plansync", None),
+    ),
+    "workbook deleted": (
+        lambda edits, district: edits.delete_workbook(district, "north", "Decision Log"),
+        ("workbook-missing", None, None),
+    ),
+    "workbook unreadable": (
+        lambda edits, district: edits.make_unreadable(
+            district, "north", "Roles and Responsibilities"
+        ),
+        ("workbook-unreadable", None, None),
+    ),
 }
 
 
 @pytest.mark.parametrize("case", STRUCTURE_BREAKS, ids=list(STRUCTURE_BREAKS))
-def test_a_broken_structure_is_an_issue_not_a_crash(make_district, case):
+def test_a_broken_structure_is_an_issue_not_a_crash(make_district, edits, case):
     change, expected = STRUCTURE_BREAKS[case]
     district = make_district()
-    change(district)
+    change(edits, district)
     result = run_sync(district)
     assert expected in school_issues(result, "north")
     assert school_issues(result, "south") == []
     assert result.rollup is not None
 
 
-def test_a_renamed_column_counts_its_cells_as_missing(make_district):
+def test_a_renamed_column_counts_its_cells_as_missing(make_district, edits):
     district = make_district()
-    _rename_header("Action Steps", "F", "Lead")(district)
+    edits.set_cells(district, "north", "Action Steps", {"F1": "Lead"})
     north = run_sync(district).schools[0]
     assert north.completeness < 100
     assert north.met == north.expected - 2  # the two steps' owners
 
 
-def test_header_aliases_reordered_columns_and_notes_above_the_header_are_fine(make_district):
+def test_header_aliases_reordered_columns_and_notes_above_the_header_are_fine(make_district, edits):
     district = make_district()
-
-    def change(book):
-        steps = book["Action Steps"]
-        steps["F1"] = "Personnel"  # an alias of Owner
-        rows = [[cell.value for cell in row] for row in steps.iter_rows(max_row=3, max_col=7)]
-        order = [5, 0, 6, 1, 3, 2, 4]  # owner first, dates swapped, ...
-        for r, values in enumerate(rows, start=1):
-            for c, source in enumerate(order, start=1):
-                steps.cell(r, c).value = values[source]
-        steps.insert_rows(1, 2)
-        steps["A1"] = "Our action plan for 2026-27 (updated weekly)"
-        steps["A5"].value = None  # the second step's owner, now in column A, row 3 + 2
-
-    edit_workbook(workbook_path(district, "north"), change)
+    rows = [list(row[:7]) for row in edits.rows(district, "north", "Action Steps")[:3]]
+    rows[0][5] = "Personnel"  # an alias of Owner
+    order = [5, 0, 6, 1, 3, 2, 4]  # owner first, dates swapped, ...
+    moved = {
+        a1(r, c): values[source]
+        for r, values in enumerate(rows, start=1)
+        for c, source in enumerate(order, start=1)
+    }
+    edits.set_cells(district, "north", "Action Steps", moved)
+    edits.insert_rows(district, "north", "Action Steps", 1, 2)
+    notes = {"A1": "Our action plan for 2026-27 (updated weekly)", "A5": None}  # A5: an owner
+    edits.set_cells(district, "north", "Action Steps", notes)
     assert school_issues(run_sync(district), "north") == [("required", "Action Steps", "A5")]
 
 
-def test_merged_cells_count_for_every_row_they_cover(make_district):
+def test_merged_cells_count_for_every_row_they_cover(make_district, edits):
     plan = good_plan()
     plan["pm_tool"]["goals"][1]["strategy"] = None  # typed once, merged over two rows
     district = make_district({"north": plan})
-    edit_workbook(
-        workbook_path(district, "north"), lambda book: book["EOY Goals"].merge_cells("A2:A3")
-    )
+    edits.merge(district, "north", "EOY Goals", "A2:A3")
     assert school_issues(run_sync(district), "north") == []
 
 
-def test_blank_rows_in_the_middle_of_a_table_are_skipped(make_district):
+def test_blank_rows_in_the_middle_of_a_table_are_skipped(make_district, edits):
     district = make_district()
-    edit_workbook(
-        workbook_path(district, "north"), lambda book: book["Action Steps"].insert_rows(3, 4)
-    )
+    edits.insert_rows(district, "north", "Action Steps", 3, 4)
     result = run_sync(district)
     assert school_issues(result, "north") == []
     rows = result.schools[0].tables("pm_tool").tables["action_steps"].rows

@@ -25,6 +25,9 @@ from plansync.templates import template_by_id
 from plansync.xlsx_package import put_sheet, sheet_xml
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# These pin how the .xlsx package is edited; the Google store's write-back is pinned in
+# test_google_store.py.
+pytestmark = pytest.mark.backends("excel")
 
 
 def _values(path: Path) -> dict[str, list]:

@@ -1,0 +1,98 @@
+"""Google API requests per run, read from the in-process fake's counters.
+
+    python benchmarks/google_calls.py --schools 50
+
+Builds a demo district (filled plans, team and coach emails) on the fake Sheets and Drive of the
+test suite (tests/google_fake.py), with Sheets' per-user quota enforced, and prints how many
+requests each endpoint received for: the first provisioning, a second provisioning (which must
+create and share nothing), the first sync and a later sync. It also prints how long the sync
+waited to stay within the quota, on the fake's clock (the fake itself answers at once), which is
+the floor for a real run of that size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from google_fake import FakeGoogle  # noqa: E402
+from plansync import google_client  # noqa: E402
+from plansync.config import dump_config, load_config  # noqa: E402
+from plansync.demo import _Filler, demo_district  # noqa: E402
+from plansync.nightly import sync_district  # noqa: E402
+from plansync.provision import provision_district  # noqa: E402
+
+ACCOUNT = "plansync@riverside-district.iam.gserviceaccount.com"
+TODAY = dt.date(2026, 11, 27)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--schools", type=int, default=50)
+    args = parser.parse_args(argv)
+    fake = FakeGoogle()
+    fake.folder("district-folder", {ACCOUNT: "fileOrganizer"})
+    fake.quota_per_minute = 60
+    google_client.network_adapter = lambda: fake
+    google_client.RetryingHTTPClient.sleep = staticmethod(fake.sleep)
+    google_client.RetryingHTTPClient.clock = staticmethod(fake.clock)
+    with tempfile.TemporaryDirectory(prefix="plansync-google-") as scratch:
+        district = _district(Path(scratch), fake, args.schools)
+        filler = _Filler(district, 7, TODAY)
+
+        def fill_every_workbook(school, template, plan):  # the demo leaves some out on purpose
+            return filler(school, template, plan) or plan
+
+        phases = [
+            ("provision", lambda: provision_district(district, fill=fill_every_workbook)),
+            ("provision again", lambda: provision_district(district)),
+            ("sync", lambda: sync_district(district, today=TODAY)),
+            ("sync again", lambda: sync_district(district, today=TODAY)),
+        ]
+        counts = {}
+        waits = {}
+        for name, run in phases:
+            fake.sleep(24 * 3600)  # runs are a night apart: the quota minute starts afresh
+            fake.reset_counts()
+            before = fake.monotonic
+            run()
+            counts[name] = dict(fake.calls)
+            waits[name] = fake.monotonic - before
+    _print(counts, waits, args.schools)
+
+
+def _district(folder: Path, fake: FakeGoogle, schools: int):
+    district = demo_district(schools, 7, TODAY)
+    data = yaml.safe_load(dump_config(district))
+    data["backend"] = "google"
+    data["google"] = {"folder_id": "district-folder", "key_file": "key.json"}
+    for school in data["schools"]:
+        school["team"] = [f"lead@{school['id']}.example", f"principal@{school['id']}.example"]
+    (folder / "key.json").write_text(json.dumps(fake.service_account(ACCOUNT)))
+    (folder / "district.yaml").write_text(yaml.safe_dump(data), "utf-8")
+    return load_config(folder / "district.yaml")
+
+
+def _print(counts: dict[str, dict[str, int]], waits: dict[str, float], schools: int) -> None:
+    endpoints = sorted({endpoint for phase in counts.values() for endpoint in phase})
+    width = max(len(e) for e in endpoints + ["total"])
+    print(f"{schools} schools, {3 * schools} spreadsheets; requests per endpoint:\n")
+    print(f"{'endpoint':<{width}}" + "".join(f"{name:>17}" for name in counts))
+    for endpoint in endpoints:
+        row = "".join(f"{counts[name].get(endpoint, 0):>17}" for name in counts)
+        print(f"{endpoint:<{width}}{row}")
+    print(f"{'total':<{width}}" + "".join(f"{sum(c.values()):>17}" for c in counts.values()))
+    paced = "".join(f"{waits[name] / 60:>15.1f} m" for name in counts)
+    print(f"{'waited for quota':<{width}}{paced}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The registry: which Google spreadsheet is which school's copy of which template.
+
+A JSON file beside the district config, written by provisioning and read by every sync, so that
+the sync opens each spreadsheet by its id without searching Drive. Per spreadsheet it also keeps
+who it has been shared with (so provisioning shares nothing twice) and when a person last edited
+it (Drive's modification time also moves when the sync writes the summary tab).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+_ABOUT = (
+    "Written by plansync: the Google spreadsheet ids of each school's workbooks, whom each is "
+    "shared with, and when a person last edited it. Keep it beside the district config."
+)
+
+
+@dataclass
+class Entry:
+    """One spreadsheet: its id, whom it is shared with, and a person's last edit."""
+
+    id: str
+    shared: dict[str, str] = field(default_factory=dict)
+    last_edit: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "shared": dict(sorted(self.shared.items()))}
+        if self.last_edit:
+            data["last_edit"] = self.last_edit
+        return data
+
+
+@dataclass
+class Registry:
+    path: Path
+    # school id -> template id -> entry
+    schools: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    rollup: str | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> Registry:
+        """The registry at `path`; an empty one when the file does not exist yet."""
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return cls(path)
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"{path.name}: cannot be read as a registry ({error})") from None
+        try:
+            schools = {
+                school: {template: _entry(item) for template, item in books.items()}
+                for school, books in data.get("schools", {}).items()
+            }
+            return cls(path, schools, data.get("rollup"))
+        except (AttributeError, KeyError, TypeError):
+            raise ConfigError(f"{path.name}: not a plansync registry (edited by hand?)") from None
+
+    def entry(self, school_id: str, template_id: str) -> Entry | None:
+        return self.schools.get(school_id, {}).get(template_id)
+
+    def entry_by_id(self, spreadsheet_id: str) -> Entry | None:
+        for books in self.schools.values():
+            for entry in books.values():
+                if entry.id == spreadsheet_id:
+                    return entry
+        return None
+
+    def record(self, school_id: str, template_id: str, spreadsheet_id: str) -> Entry:
+        entry = Entry(spreadsheet_id)
+        self.schools.setdefault(school_id, {})[template_id] = entry
+        return entry
+
+    def forget(self, spreadsheet_id: str) -> None:
+        """Drop the entry of a spreadsheet that is gone (until a new one is recorded)."""
+        for books in self.schools.values():
+            for template, entry in list(books.items()):
+                if entry.id == spreadsheet_id:
+                    del books[template]
+
+    def save(self) -> None:
+        """Write the registry in one step, so a crash never leaves half a file."""
+        data = {
+            "about": _ABOUT,
+            "rollup": self.rollup,
+            "schools": {
+                school: {template: entry.as_json() for template, entry in sorted(books.items())}
+                for school, books in sorted(self.schools.items())
+            },
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".~", suffix=".json", dir=self.path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(data, out, indent=2, ensure_ascii=False)
+                out.write("\n")
+            os.replace(name, self.path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+
+
+def _entry(item: dict[str, Any]) -> Entry:
+    return Entry(str(item["id"]), dict(item.get("shared", {})), item.get("last_edit"))

@@ -1,0 +1,540 @@
+"""The Google store: each school's workbooks are Google spreadsheets in one shared-drive folder.
+
+Requests go through gspread's HTTP client (retrying, see google_client) at its lowest level, so
+each costs exactly what is written here: gspread's high-level Spreadsheet objects would spend a
+metadata read just to open one. The budget per spreadsheet:
+
+- provision: one Drive create, one Sheets batchUpdate that lays out every tab, one Drive permission
+  per person it is shared with; plus one folder check and one folder listing per run;
+- sync: one metadata read (tabs, hidden, merges, protection) and one values batchGet of every tab,
+  then one batchUpdate that rewrites the summary tab; plus the folder listing (modification times)
+  and a metadata read and a batchUpdate for the rollup, once per run.
+
+A spreadsheet the sync cannot reach (403, 404, Google busy after every retry) becomes a StoreError
+for that school; the run goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from gspread.exceptions import APIError
+from gspread.urls import DRIVE_FILES_API_V3_URL
+
+from .config import District, School
+from .errors import (
+    ConfigError,
+    PlansyncError,
+    StoreError,
+    WorkbookBusy,
+    WorkbookMissing,
+    WorkbookUnreadable,
+)
+from .google_client import connect, error_reason, error_status, key_path, load_credentials
+from .google_registry import Entry, Registry
+from .google_render import add_sheet, new_workbook, protect, write_out_sheet
+from .grid import OutSheet
+from .layout import WorkbookPlan
+from .store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from .templates import Template
+
+SPREADSHEET = "application/vnd.google-apps.spreadsheet"
+FOLDER = "application/vnd.google-apps.folder"
+SPREADSHEET_URL = "https://docs.google.com/spreadsheets/d/{}"
+ROLLUP_TITLE = "District Rollup"
+# Just what the sync uses from a spreadsheet's metadata: no cell data.
+METADATA_FIELDS = (
+    "sheets(properties(sheetId,title,index,hidden),merges,protectedRanges(protectedRangeId,range))"
+)
+FILE_FIELDS = "id,name,modifiedTime,version,lastModifyingUser(me),appProperties"
+# Values as stored: numbers and booleans typed, dates as serial day numbers (values.parse_date).
+VALUE_OPTIONS = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "SERIAL_NUMBER",
+    "majorDimension": "ROWS",
+}
+_DRIVE_OPTIONS = {"supportsAllDrives": "true"}
+
+
+class GoogleStore:
+    """Spreadsheets in the configured Drive folder, found through the registry file."""
+
+    def __init__(self, district: District):
+        if district.google is None:
+            raise ConfigError("google: required key is missing (backend is google)")
+        self.district = district
+        self.settings = district.google
+        credentials = load_credentials(key_path(district))
+        self.account = credentials.service_account_email
+        self.http = connect(credentials)
+        self.registry = Registry.load(district.path(self.settings.registry))
+        # The folder's spreadsheets by id (Drive metadata), listed once per run when first needed.
+        self._listing: dict[str, dict[str, Any]] | None = None
+        # Tabs (title -> sheet id, protected) of each spreadsheet read this run.
+        self._tabs: dict[str, dict[str, tuple[int, bool]]] = {}
+        # Registry entries found through the folder listing: whom they are shared with is unknown.
+        self._recovered: set[str] = set()
+        self._folder_checked = False
+
+    # -- finding -------------------------------------------------------------------------------
+
+    def locate(self, school: School, template: Template) -> WorkbookRef:
+        entry = self.registry.entry(school.id, template.id) or self._recover(school, template)
+        location = entry.id if entry else ""
+        return WorkbookRef(school.id, template.id, location, f"{school.name} · {template.title}")
+
+    def exists(self, ref: WorkbookRef) -> bool:
+        if not ref.location:
+            return False
+        if ref.location in self._files():
+            return True
+        # Not in the folder: moved elsewhere (still there, leave it) or deleted or in the trash.
+        try:
+            found = self._drive("get", f"/{ref.location}", params={"fields": "id,trashed"})
+        except APIError as error:
+            if error_status(error) != 404:
+                raise self._failure(error, "check") from None
+            found = {"trashed": True}
+        if found.get("trashed", False):
+            self.registry.forget(ref.location)  # what it was shared with no longer matters
+            return False
+        return True
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def version(self, ref: WorkbookRef) -> str | None:
+        """Drive's version number from the one folder listing of the run: no Sheets request. None
+        (read it) for a spreadsheet outside the folder, whose version the listing cannot tell."""
+        if not ref.location:
+            raise WorkbookMissing(
+                f"No spreadsheet is recorded for {ref.label}; run plansync provision to make it."
+            )
+        version = self._file_record(ref.location).get("version")
+        return str(version) if version is not None else None
+
+    def digest(self, ref: WorkbookRef) -> str | None:
+        return None  # Drive's version number already changes with every edit
+
+    def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
+        """One after the other: Sheets' per-minute quota, not the CPU, sets the pace."""
+        for request in requests:
+            try:
+                yield self.read(request.ref, request.skip)
+            except StoreError as error:
+                yield error
+
+    def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
+        if not ref.location:
+            raise WorkbookMissing(
+                f"No spreadsheet is recorded for {ref.label}; run plansync provision to make it."
+            )
+        try:
+            meta = self.http.fetch_sheet_metadata(
+                ref.location, params={"includeGridData": "false", "fields": METADATA_FIELDS}
+            )
+            skipped = {name.casefold() for name in skip}
+            sheets = [
+                s
+                for s in meta.get("sheets", [])
+                if s["properties"]["title"].casefold() not in skipped
+            ]
+            values = self._values(ref.location, [s["properties"]["title"] for s in sheets])
+        except APIError as error:
+            raise self._read_failure(error, ref) from None
+        self._remember_tabs(ref.location, meta)
+        raw = [_raw_sheet(sheet, rows) for sheet, rows in zip(sheets, values, strict=True)]
+        file = self._file_record(ref.location)
+        return RawWorkbook(ref, raw, self._last_edit(ref, file), str(file.get("version", "")))
+
+    def _file_record(self, spreadsheet_id: str) -> dict[str, Any]:
+        """Drive's record of a spreadsheet in the folder; empty when it is elsewhere or Drive
+        did not answer (modification times are worth no school's issue)."""
+        return self._file_listing_or_nothing().get(spreadsheet_id, {})
+
+    def _file_listing_or_nothing(self) -> dict[str, dict[str, Any]]:
+        try:
+            return self._files()
+        except StoreError:
+            self._listing = {}  # do not ask again this run
+            return {}
+
+    def _values(self, spreadsheet_id: str, titles: list[str]) -> list[list[list[Any]]]:
+        """Every named tab's values in one batchGet."""
+        if not titles:
+            return []
+        ranges = [_quoted(title) for title in titles]
+        reply = self.http.values_batch_get(spreadsheet_id, ranges, params=dict(VALUE_OPTIONS))
+        return [block.get("values", []) for block in reply.get("valueRanges", [])]
+
+    def _remember_tabs(self, spreadsheet_id: str, meta: dict[str, Any]) -> None:
+        protected = {
+            p["range"].get("sheetId", 0)
+            for s in meta.get("sheets", [])
+            for p in s.get("protectedRanges", [])
+            if set(p.get("range", {})) <= {"sheetId"}
+        }
+        self._tabs[spreadsheet_id] = {
+            s["properties"]["title"]: (
+                s["properties"]["sheetId"],
+                s["properties"]["sheetId"] in protected,
+            )
+            for s in meta.get("sheets", [])
+        }
+
+    def _last_edit(self, ref: WorkbookRef, file: dict[str, Any]) -> dt.datetime | None:
+        """When a person last changed the spreadsheet: Drive's time unless the last change was
+        the sync's own summary, in which case the time recorded when a person's change was seen."""
+        entry = self.registry.entry(ref.school_id, ref.template_id)
+        if file and not file.get("lastModifyingUser", {}).get("me", False):
+            when = file.get("modifiedTime")
+            if entry is None:
+                return _local_time(when)
+            if when != entry.last_edit:
+                entry.last_edit = when
+                self.registry.save()
+        return _local_time(entry.last_edit) if entry else None
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> WorkbookRef:
+        """Make the spreadsheet in the folder, lay out its tabs, and record its id."""
+        self._check_folder()
+        school_id, template_id = ref.school_id, ref.template_id
+        try:
+            new = self._drive(
+                "post",
+                "",
+                params={"fields": "id"},
+                json={
+                    "name": ref.label,
+                    "mimeType": SPREADSHEET,
+                    "parents": [self.settings.folder_id],
+                    "appProperties": {
+                        "plansync_school": school_id,
+                        "plansync_template": template_id,
+                    },
+                },
+            )
+        except APIError as error:
+            raise self._failure(error, f"create {ref.label}") from None
+        try:
+            self.http.batch_update(new["id"], {"requests": new_workbook(plan, 0)})
+        except APIError as error:
+            self._delete_quietly(new["id"])  # never leave a half-made spreadsheet to be found
+            raise self._failure(error, f"lay out {ref.label}") from None
+        self.registry.record(school_id, template_id, new["id"])
+        self.registry.save()
+        return WorkbookRef(school_id, template_id, new["id"], ref.label)
+
+    def share(
+        self, ref: WorkbookRef, school: School, dry_run: bool = False
+    ) -> list[tuple[str, str]]:
+        """Give the school's team (writers) and its coach access; return the grants made (or
+        that would be made). Access given before, by this or an earlier run, is not given again."""
+        wanted = self._access_for(school)
+        entry = self.registry.entry_by_id(ref.location) if ref.location else None
+        recovered = entry is not None and ref.location in self._recovered
+        if recovered:
+            entry.shared = self._permissions(ref.location)
+            self._recovered.discard(ref.location)
+        have = entry.shared if entry else {}
+        grants = [(email, role) for email, role in wanted.items() if have.get(email) != role]
+        if dry_run:
+            return grants
+        if recovered:
+            self.registry.save()
+        if entry is None:
+            return []
+        for email, role in grants:
+            try:
+                self._drive(
+                    "post",
+                    f"/{ref.location}/permissions",
+                    params={
+                        "sendNotificationEmail": str(self.settings.notify).lower(),
+                        "fields": "id",
+                    },
+                    json={"type": "user", "role": role, "emailAddress": email},
+                )
+            except APIError as error:
+                self.registry.save()
+                raise self._failure(error, f"share {ref.label} with {email}") from None
+            entry.shared[email] = role
+        if grants:
+            self.registry.save()
+        return grants
+
+    def _access_for(self, school: School) -> dict[str, str]:
+        """email -> role the config asks for: the team writes, the coach as configured."""
+        wanted = {email.casefold(): "writer" for email in school.team}
+        coach = next((c for c in self.district.coaches if c.name == school.coach), None)
+        if coach is not None and coach.email:
+            wanted.setdefault(coach.email.casefold(), self.settings.coach_role)
+        return wanted
+
+    def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
+        """Rewrite (or add) the summary tab with one batchUpdate that touches no other tab, and
+        return the spreadsheet's new Drive version (one Drive request) so that the next run knows
+        the change was the sync's own.
+
+        Sheets merges concurrent edits cell by cell, so writing one tab cannot lose what someone
+        is typing on another; `version` is not needed to guard against that.
+        """
+        try:
+            tabs = self._tabs.get(ref.location) or self._fetch_tabs(ref.location)
+            requests = []
+            found = next((t for t in tabs if t.casefold() == sheet.name.casefold()), None)
+            if found is None:
+                sheet_id = max((sid for sid, _ in tabs.values()), default=0) + 1
+                requests += [add_sheet(sheet_id, sheet.name, min(1, len(tabs))), protect(sheet_id)]
+            else:
+                sheet_id, protected = tabs[found]
+                if not protected:
+                    requests.append(protect(sheet_id))
+            gids = {title: sid for title, (sid, _) in tabs.items()}
+            requests += write_out_sheet(sheet, sheet_id, gids)
+            self.http.batch_update(ref.location, {"requests": requests})
+        except APIError as error:
+            raise _summary_failure(error) from None
+        try:
+            file = self._drive("get", f"/{ref.location}", params={"fields": "version"})
+        except APIError:
+            return None  # the next run reads the spreadsheet again: slower, never wrong
+        return str(file["version"]) if "version" in file else None
+
+    def rollup_location(self) -> str:
+        spreadsheet_id = self.registry.rollup or self._find_rollup()
+        return SPREADSHEET_URL.format(spreadsheet_id) if spreadsheet_id else ""
+
+    def rollup_exists(self) -> bool:
+        spreadsheet_id = self.registry.rollup or self._find_rollup()
+        return bool(spreadsheet_id) and spreadsheet_id in self._file_listing_or_nothing()
+
+    def write_rollup(self, sheets: list[OutSheet]) -> str:
+        """Replace every tab of the district rollup spreadsheet (made on the first run)."""
+        spreadsheet_id = self.registry.rollup or self._find_rollup()
+        try:
+            tabs = self._fetch_tabs(spreadsheet_id) if spreadsheet_id else None
+        except APIError as error:
+            if error_status(error) != 404:
+                raise self._failure(error, "read the district rollup") from None
+            tabs = None
+        if tabs is None:
+            spreadsheet_id, tabs = self._new_rollup(), {"Sheet1": (0, False)}
+        old = [sid for sid, _ in tabs.values()]
+        first_new = max(old, default=0) + 1
+        requests: list[dict[str, Any]] = [
+            {
+                "updateSheetProperties": {
+                    "properties": {"sheetId": sid, "title": f"~old {sid}"},
+                    "fields": "title",
+                }
+            }
+            for sid in old
+        ]
+        gids = {sheet.name: first_new + i for i, sheet in enumerate(sheets)}
+        for index, sheet in enumerate(sheets):
+            requests.append(add_sheet(gids[sheet.name], sheet.name, index))
+            requests += write_out_sheet(sheet, gids[sheet.name], gids)
+        requests += [{"deleteSheet": {"sheetId": sid}} for sid in old]
+        try:
+            self.http.batch_update(spreadsheet_id, {"requests": requests})
+        except APIError as error:
+            raise self._failure(error, "write the district rollup") from None
+        return SPREADSHEET_URL.format(spreadsheet_id)
+
+    # -- Drive helpers ---------------------------------------------------------------------------
+
+    def _drive(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        params = {**_DRIVE_OPTIONS, **kwargs.pop("params", {})}
+        response = self.http.request(method, DRIVE_FILES_API_V3_URL + path, params=params, **kwargs)
+        return response.json() if response.content else {}
+
+    def _files(self) -> dict[str, dict[str, Any]]:
+        """The folder's spreadsheets by id, listed page by page once per run."""
+        if self._listing is None:
+            self._check_folder()
+            query = (
+                f"'{self.settings.folder_id}' in parents and mimeType = '{SPREADSHEET}' "
+                "and trashed = false"
+            )
+            params = {
+                "q": query,
+                "fields": f"nextPageToken,files({FILE_FIELDS})",
+                "pageSize": "1000",
+                "includeItemsFromAllDrives": "true",
+                "corpora": "allDrives",
+            }
+            files: dict[str, dict[str, Any]] = {}
+            try:
+                while True:
+                    page = self._drive("get", "", params=params)
+                    files.update((f["id"], f) for f in page.get("files", []))
+                    if not page.get("nextPageToken"):
+                        break
+                    params["pageToken"] = page["nextPageToken"]
+            except APIError as error:
+                raise self._failure(error, "list the Drive folder") from None
+            self._listing = files
+        return self._listing
+
+    def _recover(self, school: School, template: Template) -> Entry | None:
+        """A spreadsheet the registry lost, found in the folder by the labels it was made with."""
+        for file in self._files().values():
+            labels = file.get("appProperties", {})
+            if labels.get("plansync_school") == school.id and (
+                labels.get("plansync_template") == template.id
+            ):
+                self._recovered.add(file["id"])  # recorded for good once provisioning shares it
+                return self.registry.record(school.id, template.id, file["id"])
+        return None
+
+    def _find_rollup(self) -> str | None:
+        """The rollup spreadsheet of an earlier run, if the registry lost it."""
+        for file in self._file_listing_or_nothing().values():
+            if file.get("appProperties", {}).get("plansync_rollup") == "true":
+                self.registry.rollup = file["id"]
+                self.registry.save()
+                return file["id"]
+        return None
+
+    def _permissions(self, file_id: str) -> dict[str, str]:
+        """Who a spreadsheet is shared with, email -> role, from Drive."""
+        shared: dict[str, str] = {}
+        params: dict[str, str] = {"fields": "nextPageToken,permissions(emailAddress,role,type)"}
+        while True:
+            page = self._drive("get", f"/{file_id}/permissions", params=params)
+            for permission in page.get("permissions", []):
+                if permission.get("type") == "user" and permission.get("emailAddress"):
+                    shared[permission["emailAddress"].casefold()] = permission["role"]
+            if not page.get("nextPageToken"):
+                return shared
+            params["pageToken"] = page["nextPageToken"]
+
+    def _check_folder(self) -> None:
+        """Once per run before creating anything: the folder is there and the account sees it."""
+        if self._folder_checked:
+            return
+        folder_id = self.settings.folder_id
+        try:
+            folder = self._drive("get", f"/{folder_id}", params={"fields": "id,mimeType,driveId"})
+        except APIError as error:
+            if error_status(error) in (403, 404):
+                raise ConfigError(
+                    f"google.folder_id: no folder {folder_id} is shared with {self.account}; "
+                    "add it to the shared drive (Content manager)"
+                ) from None
+            raise self._failure(error, "open the Drive folder") from None
+        if folder.get("mimeType") != FOLDER:
+            raise ConfigError(f"google.folder_id: {folder_id} is a file, not a folder")
+        self._folder_checked = True
+
+    def _fetch_tabs(self, spreadsheet_id: str) -> dict[str, tuple[int, bool]]:
+        meta = self.http.fetch_sheet_metadata(
+            spreadsheet_id, params={"includeGridData": "false", "fields": METADATA_FIELDS}
+        )
+        self._remember_tabs(spreadsheet_id, meta)
+        return self._tabs[spreadsheet_id]
+
+    def _new_rollup(self) -> str:
+        self._check_folder()
+        try:
+            new = self._drive(
+                "post",
+                "",
+                params={"fields": "id"},
+                json={
+                    "name": f"{self.district.district} · {ROLLUP_TITLE}",
+                    "mimeType": SPREADSHEET,
+                    "parents": [self.settings.folder_id],
+                    "appProperties": {"plansync_rollup": "true"},
+                },
+            )
+        except APIError as error:
+            raise self._failure(error, "create the district rollup") from None
+        self.registry.rollup = new["id"]
+        self.registry.save()
+        return new["id"]
+
+    def _delete_quietly(self, file_id: str) -> None:
+        with contextlib.suppress(APIError):  # the first failure is the one to report
+            self._drive("delete", f"/{file_id}")
+
+    # -- errors ----------------------------------------------------------------------------------
+
+    def _read_failure(self, error: APIError, ref: WorkbookRef) -> StoreError:
+        status = error_status(error)
+        if status == 404:
+            return WorkbookMissing(
+                f"The spreadsheet {ref.label} is gone from Google Drive (deleted, or emptied from "
+                "the trash). Run plansync provision to make a new one."
+            )
+        if status == 403:
+            return WorkbookUnreadable(
+                f"The sync's Google account ({self.account}) may no longer open {ref.label}: "
+                "share it with that account as an editor again."
+            )
+        return WorkbookUnreadable(
+            f"Google Sheets did not answer for {ref.label} ({status} {error_reason(error)}), even "
+            "after retrying; it will be read on the next run."
+        )
+
+    def _failure(self, error: APIError, doing: str) -> PlansyncError:
+        reason = error_reason(error)
+        if reason == "storageQuotaExceeded":
+            return ConfigError(
+                f"google.folder_id: Google refused to {doing}: a service account owns no storage, "
+                "so the folder must be in a shared drive"
+            )
+        message = str(error.error.get("message", "")).split("\n")[0]
+        return StoreError(f"Google refused to {doing} ({error_status(error)} {reason}: {message})")
+
+
+def _summary_failure(error: APIError) -> WorkbookBusy:
+    status = error_status(error)
+    if status == 400:
+        return WorkbookBusy(
+            "The spreadsheet's tabs changed while the sync was running, so the summary tab was "
+            "not written (nothing anyone typed was touched). It will be written next run."
+        )
+    if status in (403, 404):
+        return WorkbookBusy(
+            "The sync's Google account may no longer edit this spreadsheet, so the summary tab "
+            "was not updated. Share it with that account as an editor again."
+        )
+    return WorkbookBusy(
+        f"Google Sheets was busy ({status} {error_reason(error)}) even after retrying, so the "
+        "summary tab was not updated. It will be on the next run."
+    )
+
+
+def _raw_sheet(sheet: dict[str, Any], rows: list[list[Any]]) -> RawSheet:
+    merged = [
+        (
+            m.get("startRowIndex", 0) + 1,
+            m.get("startColumnIndex", 0) + 1,
+            m["endRowIndex"],
+            m["endColumnIndex"],
+        )
+        for m in sheet.get("merges", [])
+    ]
+    properties = sheet["properties"]
+    return RawSheet(
+        properties["title"], rows, hidden=properties.get("hidden", False), merged=merged
+    )
+
+
+def _quoted(title: str) -> str:
+    """A tab name as an A1 range meaning the whole tab; quoting always is always valid."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _local_time(stamp: str | None) -> dt.datetime | None:
+    """Drive's RFC 3339 UTC time as local time without a zone (as Excel files record it)."""
+    if not stamp:
+        return None
+    moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment.astimezone().replace(tzinfo=None)
