@@ -5,9 +5,9 @@
 Builds a demo district (filled plans, team and coach emails) on the fake Sheets and Drive of the
 test suite (tests/google_fake.py), with Sheets' per-user quota enforced, and prints how many
 requests each endpoint received for: the first provisioning, a second provisioning (which must
-create and share nothing), the first sync and a later sync. It also prints how long the sync
-waited to stay within the quota, on the fake's clock (the fake itself answers at once), which is
-the floor for a real run of that size.
+create and share nothing), the first sync, the next night with no edits, and a night after 1% of
+the spreadsheets were edited. It also prints how long each run waited to stay within the quota, on
+the fake's clock (the fake itself answers at once), which is the floor for a real run of that size.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from edits import GoogleEdits  # noqa: E402
 from google_fake import FakeGoogle  # noqa: E402
 from plansync import google_client  # noqa: E402
 from plansync.config import dump_config, load_config  # noqa: E402
-from plansync.demo import _Filler, demo_district  # noqa: E402
+from plansync.demo import DemoFiller, demo_district  # noqa: E402
 from plansync.nightly import sync_district  # noqa: E402
 from plansync.provision import provision_district  # noqa: E402
 
@@ -46,16 +47,18 @@ def main(argv: list[str] | None = None) -> None:
     google_client.RetryingHTTPClient.clock = staticmethod(fake.clock)
     with tempfile.TemporaryDirectory(prefix="plansync-google-") as scratch:
         district = _district(Path(scratch), fake, args.schools)
-        filler = _Filler(district, 7, TODAY)
+        filler = DemoFiller(district, 7, TODAY)
 
         def fill_every_workbook(school, template, plan):  # the demo leaves some out on purpose
             return filler(school, template, plan) or plan
 
+        night = iter(TODAY + dt.timedelta(days=n) for n in range(3))
         phases = [
             ("provision", lambda: provision_district(district, fill=fill_every_workbook)),
             ("provision again", lambda: provision_district(district)),
-            ("sync", lambda: sync_district(district, today=TODAY)),
-            ("sync again", lambda: sync_district(district, today=TODAY)),
+            ("first sync", lambda: sync_district(district, today=next(night))),
+            ("night, no edits", lambda: sync_district(district, today=next(night))),
+            ("night, 1% edited", lambda: _edit_then_sync(fake, district, next(night))),
         ]
         counts = {}
         waits = {}
@@ -67,6 +70,18 @@ def main(argv: list[str] | None = None) -> None:
             counts[name] = dict(fake.calls)
             waits[name] = fake.monotonic - before
     _print(counts, waits, args.schools)
+
+
+def _edit_then_sync(fake: FakeGoogle, district, night: dt.date):
+    """A school lead edits 1% of the spreadsheets (at least one) before the night's sync; the
+    edits' own requests are not counted."""
+    schools = district.schools[:: max(1, round(100 / 3))]  # 3 spreadsheets a school
+    for school in schools:
+        GoogleEdits(fake, f"lead@{school.id}.example").set_cells(
+            district, school.id, "Strategies", {"E2": "Full Implementation"}
+        )
+    fake.reset_counts()
+    return sync_district(district, today=night)
 
 
 def _district(folder: Path, fake: FakeGoogle, schools: int):
@@ -85,12 +100,12 @@ def _print(counts: dict[str, dict[str, int]], waits: dict[str, float], schools: 
     endpoints = sorted({endpoint for phase in counts.values() for endpoint in phase})
     width = max(len(e) for e in endpoints + ["total"])
     print(f"{schools} schools, {3 * schools} spreadsheets; requests per endpoint:\n")
-    print(f"{'endpoint':<{width}}" + "".join(f"{name:>17}" for name in counts))
+    print(f"{'endpoint':<{width}}" + "".join(f"{name:>18}" for name in counts))
     for endpoint in endpoints:
-        row = "".join(f"{counts[name].get(endpoint, 0):>17}" for name in counts)
+        row = "".join(f"{counts[name].get(endpoint, 0):>18}" for name in counts)
         print(f"{endpoint:<{width}}{row}")
-    print(f"{'total':<{width}}" + "".join(f"{sum(c.values()):>17}" for c in counts.values()))
-    paced = "".join(f"{waits[name] / 60:>15.1f} m" for name in counts)
+    print(f"{'total':<{width}}" + "".join(f"{sum(c.values()):>18}" for c in counts.values()))
+    paced = "".join(f"{waits[name] / 60:>16.1f} m" for name in counts)
     print(f"{'waited for quota':<{width}}{paced}")
 
 

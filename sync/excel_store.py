@@ -160,6 +160,9 @@ class ExcelStore:
     def rollup_exists(self) -> bool:
         return Path(self.rollup_location()).is_file()
 
+    def finish(self) -> None:
+        """Nothing to keep: files are written as the run goes."""
+
     def write_rollup(self, sheets: list[OutSheet]) -> str:
         path = self.district.rollup_dir / ROLLUP_NAME
         path.parent.mkdir(parents=True, exist_ok=True)

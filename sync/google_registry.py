@@ -2,8 +2,10 @@
 
 A JSON file beside the district config, written by provisioning and read by every sync, so that
 the sync opens each spreadsheet by its id without searching Drive. Per spreadsheet it also keeps
-who it has been shared with (so provisioning shares nothing twice) and when a person last edited
-it (Drive's modification time also moves when the sync writes the summary tab).
+who it has been shared with (so provisioning shares nothing twice), when a person last edited
+it (Drive's modification time also moves when the sync writes the summary tab), and its tabs' ids
+at a Drive version, so that the summary of a spreadsheet nobody edited is written without first
+reading the spreadsheet.
 """
 
 from __future__ import annotations
@@ -20,22 +22,28 @@ from .errors import ConfigError
 
 _ABOUT = (
     "Written by plansync: the Google spreadsheet ids of each school's workbooks, whom each is "
-    "shared with, and when a person last edited it. Keep it beside the district config."
+    "shared with, when a person last edited it and its tabs. Keep it beside the district config."
 )
 
 
 @dataclass
 class Entry:
-    """One spreadsheet: its id, whom it is shared with, and a person's last edit."""
+    """One spreadsheet: its id, whom it is shared with, a person's last edit, and its tabs
+    (title -> [sheet id, protected]) as they were at Drive version `tabs_version`."""
 
     id: str
     shared: dict[str, str] = field(default_factory=dict)
     last_edit: str | None = None
+    tabs: dict[str, list] = field(default_factory=dict)
+    tabs_version: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "shared": dict(sorted(self.shared.items()))}
         if self.last_edit:
             data["last_edit"] = self.last_edit
+        if self.tabs_version:
+            data["tabs"] = self.tabs
+            data["tabs_version"] = self.tabs_version
         return data
 
 
@@ -109,4 +117,10 @@ class Registry:
 
 
 def _entry(item: dict[str, Any]) -> Entry:
-    return Entry(str(item["id"]), dict(item.get("shared", {})), item.get("last_edit"))
+    return Entry(
+        str(item["id"]),
+        dict(item.get("shared", {})),
+        item.get("last_edit"),
+        dict(item.get("tabs", {})),
+        item.get("tabs_version"),
+    )

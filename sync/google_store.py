@@ -78,6 +78,8 @@ class GoogleStore:
         # Registry entries found through the folder listing: whom they are shared with is unknown.
         self._recovered: set[str] = set()
         self._folder_checked = False
+        # The registry changed during a sync (last edits, tabs): finish() saves it once.
+        self._dirty = False
 
     # -- finding -------------------------------------------------------------------------------
 
@@ -147,7 +149,9 @@ class GoogleStore:
         self._remember_tabs(ref.location, meta)
         raw = [_raw_sheet(sheet, rows) for sheet, rows in zip(sheets, values, strict=True)]
         file = self._file_record(ref.location)
-        return RawWorkbook(ref, raw, self._last_edit(ref, file), str(file.get("version", "")))
+        version = str(file["version"]) if "version" in file else None
+        self._record_tabs(ref.location, version)
+        return RawWorkbook(ref, raw, self._last_edit(ref, file), version or "")
 
     def _file_record(self, spreadsheet_id: str) -> dict[str, Any]:
         """Drive's record of a spreadsheet in the folder; empty when it is elsewhere or Drive
@@ -168,6 +172,34 @@ class GoogleStore:
         ranges = [_quoted(title) for title in titles]
         reply = self.http.values_batch_get(spreadsheet_id, ranges, params=dict(VALUE_OPTIONS))
         return [block.get("values", []) for block in reply.get("valueRanges", [])]
+
+    def _tabs_of(self, spreadsheet_id: str) -> dict[str, tuple[int, bool]]:
+        """The spreadsheet's tabs: read this run, or recorded at its current Drive version (it
+        has not changed since), or else one metadata read."""
+        if spreadsheet_id in self._tabs:
+            return self._tabs[spreadsheet_id]
+        entry = self.registry.entry_by_id(spreadsheet_id)
+        version = self._file_record(spreadsheet_id).get("version")
+        if entry and entry.tabs_version and entry.tabs_version == str(version):
+            return {title: (sid, protected) for title, (sid, protected) in entry.tabs.items()}
+        return self._fetch_tabs(spreadsheet_id)
+
+    def _record_tabs(self, spreadsheet_id: str, version: str | None) -> None:
+        """Keep the tabs known at `version` for the next run (saved by finish())."""
+        entry = self.registry.entry_by_id(spreadsheet_id)
+        if entry is None or spreadsheet_id not in self._tabs:
+            return
+        entry.tabs = {
+            title: [sid, prot] for title, (sid, prot) in self._tabs[spreadsheet_id].items()
+        }
+        entry.tabs_version = version
+        self._dirty = True
+
+    def finish(self) -> None:
+        """End of a run: save what the registry learnt (last edits, tabs) in one write."""
+        if self._dirty:
+            self.registry.save()
+            self._dirty = False
 
     def _remember_tabs(self, spreadsheet_id: str, meta: dict[str, Any]) -> None:
         protected = {
@@ -194,7 +226,7 @@ class GoogleStore:
                 return _local_time(when)
             if when != entry.last_edit:
                 entry.last_edit = when
-                self.registry.save()
+                self._dirty = True  # saved once, by finish()
         return _local_time(entry.last_edit) if entry else None
 
     # -- writing -------------------------------------------------------------------------------
@@ -284,7 +316,7 @@ class GoogleStore:
         is typing on another; `version` is not needed to guard against that.
         """
         try:
-            tabs = self._tabs.get(ref.location) or self._fetch_tabs(ref.location)
+            tabs = self._tabs_of(ref.location)
             requests = []
             found = next((t for t in tabs if t.casefold() == sheet.name.casefold()), None)
             if found is None:
@@ -298,12 +330,16 @@ class GoogleStore:
             requests += write_out_sheet(sheet, sheet_id, gids)
             self.http.batch_update(ref.location, {"requests": requests})
         except APIError as error:
+            self._tabs.pop(ref.location, None)  # whatever was known of its tabs may be wrong
             raise _summary_failure(error) from None
+        self._tabs[ref.location] = {**tabs, (found or sheet.name): (sheet_id, True)}
         try:
             file = self._drive("get", f"/{ref.location}", params={"fields": "version"})
         except APIError:
             return None  # the next run reads the spreadsheet again: slower, never wrong
-        return str(file["version"]) if "version" in file else None
+        version = str(file["version"]) if "version" in file else None
+        self._record_tabs(ref.location, version)
+        return version
 
     def rollup_location(self) -> str:
         spreadsheet_id = self.registry.rollup or self._find_rollup()

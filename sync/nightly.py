@@ -157,6 +157,7 @@ def sync_district(
         tick("write_back")
 
         result.rollup, result.rollup_written = write_rollup(store, state, result, full)
+        store.finish()
         tick("rollup")
 
     history.record(result)  # a night is recorded after everything it found, write-back included
@@ -178,10 +179,10 @@ def read_and_check(
     result = SyncResult(district, today, [])
     district.rollup_dir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda phase, done, total: None)
+    store = store or open_store(district)
     with StateStore(district.rollup_dir / STATE_NAME) as state:
-        _read_and_check(
-            result, store or open_store(district), state, False, report, _Stopwatch(result.timings)
-        )
+        _read_and_check(result, store, state, False, report, _Stopwatch(result.timings))
+    store.finish()
     return result
 
 

@@ -112,6 +112,9 @@ class Store(Protocol):
     def rollup_exists(self) -> bool:
         """Whether the rollup is there."""
 
+    def finish(self) -> None:
+        """Called once at the end of a run, to keep what the store learnt during it."""
+
 
 def open_store(district: District) -> Store:
     """The store the config asks for; a ConfigError when it cannot be opened (e.g. a bad key)."""

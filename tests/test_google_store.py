@@ -14,7 +14,15 @@ import pytest
 import requests
 import yaml
 from click.testing import CliRunner
-from conftest import FOLDER_ID, SERVICE_ACCOUNT, STAFF, good_plan, run_sync, school_issues
+from conftest import (
+    FOLDER_ID,
+    SERVICE_ACCOUNT,
+    STAFF,
+    TODAY,
+    good_plan,
+    run_sync,
+    school_issues,
+)
 from edits import GoogleEdits
 from google_fake import FakeGoogle
 from gspread.exceptions import APIError
@@ -255,6 +263,19 @@ def test_a_night_with_no_edits_costs_one_drive_listing_and_no_sheets_request(
     assert result.workbooks_read == 0 and not result.rollup_written
     assert {name: n for name, n in google.calls.items() if name.startswith("sheets.")} == {}
     assert google.calls["drive.files.list"] == 1
+
+
+def test_the_next_night_rewrites_summaries_without_reading_unchanged_spreadsheets(
+    make_district, google
+):
+    district = make_district()
+    run_sync(district)
+    google.reset_counts()
+    result = run_sync(district, today=TODAY + dt.timedelta(days=1))
+    assert result.workbooks_read == 0 and result.summaries_written == 2
+    assert google.calls["sheets.values.batchGet"] == 0
+    assert google.calls["sheets.spreadsheets.get"] == 1  # the rollup's own tabs, to replace them
+    assert google.calls["sheets.spreadsheets.batchUpdate"] == 2 + 1
 
 
 def test_an_edited_spreadsheet_is_read_again_and_only_it(make_district, edits, google):
