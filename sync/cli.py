@@ -27,6 +27,14 @@ def _district(config: Path) -> District:
         raise click.ClickException(str(error)) from None
 
 
+def _run(action, *args, **options):
+    """Call the library; a PlansyncError (a bad folder, another sync running) is one line."""
+    try:
+        return action(*args, **options)
+    except PlansyncError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _day(value: dt.datetime | None) -> dt.date:
     return value.date() if value else dt.date.today()
 
@@ -79,7 +87,7 @@ def provision(config: Path, dry_run: bool) -> None:
     from .provision import provision_district
 
     district = _district(config)
-    done = provision_district(district, dry_run=dry_run, progress=_progress())
+    done = _run(provision_district, district, dry_run=dry_run, progress=_progress())
     for item in done:
         if item.outcome != "exists":
             click.echo(f"{item.outcome:>12}  {item.ref.label}")
@@ -103,7 +111,7 @@ def sync(config: Path, as_json: bool, today: dt.datetime | None) -> None:
     from .reports.export import as_json as result_json
 
     district = _district(config)
-    result = sync_district(district, today=_day(today), progress=_progress())
+    result = _run(sync_district, district, today=_day(today), progress=_progress())
     if as_json:
         click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
         return
@@ -191,7 +199,7 @@ def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) ->
         )
     day = _day(today)
     district, config = write_demo(directory, schools=schools, seed=seed, today=day)
-    result = sync_district(district, today=day, progress=_progress())
+    result = _run(sync_district, district, today=day, progress=_progress())
     first = result.schools[0]
     pm_tool = first.workbook("pm_tool").ref.label
     click.echo(f"Demo district: {len(result.schools)} schools in {directory}/")

@@ -23,9 +23,11 @@ from .checks import (
     metric_value,
     stamp_matches_school,
 )
-from .config import District, School
-from .errors import StoreError
+from .config import District, School, check_folders
+from .errors import StoreError, WorkbookOfAnotherSchool
 from .issues import Issue, count
+from .layout import STAMP_TAB
+from .run_lock import district_lock
 from .store import Store, WorkbookRef, open_store
 from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
 from .templates import Template, standard_templates
@@ -97,11 +99,26 @@ def sync_district(
     write_back: bool = True,
     progress: Progress | None = None,
 ) -> SyncResult:
-    """Run the whole nightly flow for one district and return what it found and wrote."""
+    """Run the whole nightly flow for one district and return what it found and wrote.
+
+    Raises ConfigError for a folder that cannot be used, SyncLocked when another sync of the
+    district is running, RollupNotWritten when the rollup cannot be written.
+    """
+    check_folders(district, for_sync=True)
+    with district_lock(district.rollup_dir):
+        return _sync(district, today or dt.date.today(), store, write_back, progress)
+
+
+def _sync(
+    district: District,
+    today: dt.date,
+    store: Store | None,
+    write_back: bool,
+    progress: Progress | None,
+) -> SyncResult:
     from .reports.rollup import build_rollup
     from .reports.summary import build_summary
 
-    today = today or dt.date.today()
     store = store or open_store(district)
     templates = standard_templates()
     result = SyncResult(district, today, [])
@@ -142,7 +159,19 @@ def read_workbook(
         raw = store.read(ref, skip=skip)
     except StoreError as error:
         return WorkbookResult(template, ref, error=error)
-    return WorkbookResult(template, ref, tables=read_tables(raw, template, cycles))
+    tables = read_tables(raw, template, cycles)
+    if not stamp_matches_school(tables, school.id):
+        # A copy of another school's file: none of it may reach this school's summary or rows.
+        return WorkbookResult(template, ref, error=_another_schools_copy())
+    return WorkbookResult(template, ref, tables=tables)
+
+
+def _another_schools_copy() -> WorkbookOfAnotherSchool:
+    return WorkbookOfAnotherSchool(
+        "This workbook was made for another school: it is a copy of that school's file, so the "
+        "sync did not read it or write into it. Put this school's own workbook here.",
+        sheet=STAMP_TAB,
+    )
 
 
 def check_school(school: SchoolResult, ctx: CheckContext) -> None:
