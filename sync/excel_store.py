@@ -136,14 +136,14 @@ class ExcelStore:
 
     def write_rollup(self, sheets: list[OutSheet]) -> str:
         path = self.district.rollup_dir / ROLLUP_NAME
-        book = Workbook(write_only=True)
-        for sheet in sheets:
-            _render_rollup_sheet(book, sheet)
         if read_only(path) or read_only(path.parent):
             raise RollupNotWritten(
                 f"The rollup was not written: {path if read_only(path) else path.parent} is "
                 "marked read-only. Make it writable and run the sync again."
             )
+        book = Workbook(write_only=True)
+        for sheet in sheets:
+            _render_rollup_sheet(book, sheet)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             remove_leftovers(path.parent)
