@@ -15,7 +15,6 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
 
 import python_calamine
 from openpyxl import Workbook
@@ -133,6 +132,11 @@ class ExcelStore:
                 "The sync is not allowed to write to this file or its folder, so the summary tab "
                 "was not updated."
             ) from None
+        except OSError as error:  # a full disk, a network folder gone: this file only
+            raise WorkbookBusy(
+                f"The summary tab could not be written ({error.strerror or error}); the workbook "
+                "is unchanged."
+            ) from None
 
     def write_rollup(self, sheets: list[OutSheet]) -> str:
         path = self.district.rollup_dir / ROLLUP_NAME
@@ -171,7 +175,7 @@ def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWo
             scans = scan_workbook(package, skip)
             modified = _core_modified(package)
             source = without_cells_left_out(package, scans) if _trimmed(scans) else path
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ElementTree.ParseError, OSError):
+    except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook, not a crash
         raise why_unreadable(path) from None
     skipped = {name.casefold() for name in skip}
     try:
@@ -215,7 +219,9 @@ def _version(path: Path, ref: WorkbookRef) -> str:
         raise WorkbookUnreadable(
             f"The file {ref.label} cannot be reached ({error.strerror})."
         ) from None
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    # The inode too: a program that saves by writing a new file and moving it into place (Excel,
+    # LibreOffice, a restored backup with its old time) always changes it.
+    return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _raw_sheet(book: python_calamine.CalamineWorkbook, meta, scan: SheetScan | None) -> RawSheet:

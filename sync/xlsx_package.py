@@ -21,6 +21,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
@@ -166,7 +167,14 @@ def put_sheet(
         with zipfile.ZipFile(path) as package:
             replacements = _replacements(package, name, xml)
             _write_package(path, package, replacements, before_replace)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as error:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,  # a compression method zipfile does not know
+        KeyError,
+        ElementTree.ParseError,
+    ) as error:
         raise PackageError(f"not a workbook package we can write into ({error})") from None
 
 

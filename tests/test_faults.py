@@ -421,6 +421,22 @@ def test_a_workbook_saved_between_read_and_write_back_keeps_the_new_edits(make_d
     assert rolled_up(result) == SCHOOL_NAMES
 
 
+def test_a_file_put_back_with_the_same_size_and_time_still_counts_as_changed(make_district):
+    """A backup restored over the workbook after the read keeps its size and time; the sync must
+    still not write over it."""
+    district = make_district()
+    path = path_of(district, "north")
+
+    def restored_when_reading_is_done(phase, done, total):
+        if phase == "Reading workbooks" and done == total:
+            backup = path.with_name("backup.xlsx")
+            shutil.copy2(path, backup)
+            backup.replace(path)
+
+    result = run_sync(district, progress=restored_when_reading_is_done)
+    assert school_issues(result, "north") == [("summary-not-written", "Coach Summary", None)]
+
+
 def test_a_50000_row_table_is_read_checked_and_summarised(make_district):
     """The read, checks and summary of the nightly sync on a 50,000-row Action Steps tab (the
     rollup of 50,000 rows is left to the benchmark: `bench_sync.py --big-rows 50000` prints the
