@@ -144,13 +144,14 @@ def _unreadable(raw: Any) -> Parsed | None:
         return Parsed(
             None,
             f"the cell shows the error {raw.code} instead of a value. Fix or retype what it "
-            "refers to, or type the value itself",
+            "refers to, or type the value itself.",
         )
     if isinstance(raw, FormulaWithoutResult):
         return Parsed(
             None,
             "the cell holds a formula whose result was never saved in the file. Open the "
-            "workbook in Excel, LibreOffice or Google Sheets and save it, or type the value itself",
+            "workbook in Excel, LibreOffice or Google Sheets and save it, or type the value "
+            "itself.",
         )
     return None
 

@@ -172,8 +172,9 @@ def make_read_only(which: str) -> Callable:
     return fault
 
 
-def set_plan(template: str, tab: str, index: int, **values) -> Callable:
-    return lambda plan: plan[template][tab][index].update(values)
+def odd_choices(plan):
+    plan["pm_tool"]["benchmarks"][0]["status"] = "  met "
+    plan["pm_tool"]["action_steps"][1]["status"] = "IN-PROGRESS"
 
 
 def numbered_strategies(plan):
@@ -241,13 +242,7 @@ CASES: dict[str, Case] = {
         says="result was never saved",
     ),
     "numbers stored as text": Case(None, plan=numbered_strategies),
-    "choices in odd case and spacing": Case(
-        None,
-        plan=lambda plan: (
-            set_plan("pm_tool", "benchmarks", 0, status="  met ")(plan),
-            set_plan("pm_tool", "action_steps", 1, status="IN-PROGRESS")(plan),
-        ),
-    ),
+    "choices in odd case and spacing": Case(None, plan=odd_choices),
     # structure
     "tabs in another order": Case(None, fault=move_first("Action Steps")),
     "a grouping row above the header": Case(None, fault=edit(group_row_above_header)),
