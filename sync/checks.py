@@ -31,7 +31,7 @@ from .templates import (
     Template,
     UniqueRule,
 )
-from .values import normalize_words
+from .values import normalize_words, quoted, unreadable_rule
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def check_absent_workbook(
 ) -> WorkbookCheck:
     """A workbook that is missing or cannot be opened: one issue, and its required rows unmet."""
     result = WorkbookCheck(template.title, ctx.school_id)
-    result.add(error.rule, "error", None, None, error.reason)
+    result.add(error.rule, "error", error.sheet, None, error.reason)
     for rule in template.rules:
         if isinstance(rule, CountRule):
             _check_count(rule, tables, ctx, result)
@@ -145,16 +145,6 @@ def _check_stamp(tables: WorkbookTables, ctx: CheckContext, result: WorkbookChec
             f"This workbook was made from version {stamp.get('version')} of the "
             f"{template.title} template; it was checked against version {template.version}.",
         )
-    if not stamp_matches_school(tables, ctx.school_id):
-        result.add(
-            "stamp-school",
-            "error",
-            STAMP_TAB,
-            None,
-            f"This workbook was made for {stamp.get('school') or stamp.get('school_id')}, "
-            "not for this school. The sync did not write a summary into it; put the "
-            "school's own workbook here.",
-        )
 
 
 def _check_structure(table: Table, result: WorkbookCheck) -> None:
@@ -197,6 +187,27 @@ def _check_structure(table: Table, result: WorkbookCheck) -> None:
             f"No header row was found on this tab. Row 1 should hold the headers: {headers}.",
         )
         return
+    for cell in table.left_out[:1]:
+        more = len(table.left_out) - 1
+        result.add(
+            "far-cell",
+            "error",
+            table.sheet_name,
+            cell,
+            f"Something is typed in {cell}"
+            + (f" (and {more} more cell{'s' if more > 1 else ''} out there)" if more else "")
+            + ", far below or to the right of the table. The sync left it out: a tab that "
+            "reaches so far is too large to read. Delete it, or move it into the table.",
+        )
+    for number in table.repeated_headers:
+        result.add(
+            "header-repeated",
+            "warning",
+            table.sheet_name,
+            f"{number}:{number}",
+            f"Row {number} repeats the column headers, so the sync skipped it. Delete the row "
+            "if it is not needed.",
+        )
     for column in table.missing:
         result.add(
             "column-missing",
@@ -226,7 +237,7 @@ def _check_cells(table: Table, tables: WorkbookTables, result: WorkbookCheck) ->
                 continue
             if cell.problem:
                 result.add(
-                    f"invalid-{column.type}",
+                    unreadable_rule(cell.raw) or f"invalid-{column.type}",
                     "error",
                     table.sheet_name,
                     cell.address,
@@ -267,7 +278,7 @@ def _check_reference(table, column, cell, known, tables, result) -> None:
         "error",
         table.sheet_name,
         cell.address,
-        f"{column.header} “{cell.text}” is not listed on the {source.display_name} tab"
+        f"{column.header} {quoted(cell.text)} is not listed on the {source.display_name} tab"
         + (f" (it lists {listed})." if listed else " (which is empty)."),
     )
 
@@ -520,7 +531,7 @@ def _check_unique(
                 "error",
                 table.sheet_name,
                 row.cells[rule.column].address,
-                f"{column.header} “{row.text(rule.column)}” is also used on row {seen[key]}; "
+                f"{column.header} {quoted(row.text(rule.column))} is also used on row {seen[key]}; "
                 f"each {table.tab.noun} needs its own.",
             )
         else:

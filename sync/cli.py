@@ -30,8 +30,8 @@ def _district(config: Path) -> District:
 
 @contextmanager
 def _one_line_errors():
-    """A store that cannot be opened or written (a bad Google key, say) is one line, not a
-    traceback."""
+    """What stops a command (a bad Google key, an unusable folder, another sync running) is one
+    line, not a traceback."""
     try:
         yield
     except PlansyncError as error:
@@ -229,7 +229,8 @@ def report(config: Path, today: dt.datetime | None) -> None:
     from .reports.html import write_reports
 
     district = _district(config)
-    written = write_reports(district, _day(today), progress=_progress())
+    with _one_line_errors():
+        written = write_reports(district, _day(today), progress=_progress())
     click.echo(f"District report: {written.district}")
     for coach, path in written.coaches.items():
         click.echo(f"  coach page    {path}  ({coach})")
@@ -258,9 +259,10 @@ def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) ->
             "folder (or run `plansync sync` on it)."
         )
     day = _day(today)
-    run = run_demo(directory, schools=schools, seed=seed, today=day, progress=_progress())
-    result = run.result
-    written = write_report_files(result, past_snapshots(run))
+    with _one_line_errors():
+        run = run_demo(directory, schools=schools, seed=seed, today=day, progress=_progress())
+        result = run.result
+        written = write_report_files(result, past_snapshots(run))
     first = result.schools[0]
     pm_tool = first.workbook("pm_tool").ref.label
     nights = f"{len(run.nights)} nights, {run.nights[0]:%b %d} to {run.nights[-1]:%b %d, %Y}"

@@ -130,6 +130,23 @@ class District(Model):
         return tuple(cycle for cycle in self.cycles if cycle.start <= today)
 
 
+def check_folders(district: District, *, for_sync: bool) -> None:
+    """A ConfigError naming the key when a folder in the config cannot be used: the workbooks
+    folder must be a folder (and, for a sync, exist already); the rollup folder, if it exists,
+    must be a folder."""
+    workbooks, rollup = district.workbooks_dir, district.rollup_dir
+    if district.backend == "excel":
+        if workbooks.exists() and not workbooks.is_dir():
+            raise ConfigError(f"workbooks: {workbooks} is a file, not a folder")
+        if for_sync and not workbooks.exists():
+            raise ConfigError(
+                f"workbooks: the folder {workbooks} does not exist (run `plansync provision` "
+                "first, or fix the path)"
+            )
+    if rollup.exists() and not rollup.is_dir():
+        raise ConfigError(f"rollup: {rollup} is a file, not a folder")
+
+
 def load_config(path: Path | str) -> District:
     """Read and validate a district config; raise ConfigError with one line on any mistake."""
     path = Path(path)

@@ -22,9 +22,11 @@ class StoreError(PlansyncError):
 
     rule = "workbook-unreadable"
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, sheet: str | None = None):
         super().__init__(reason)
         self.reason = reason
+        # The tab that shows the problem, when one does (the stamp of a copied workbook).
+        self.sheet = sheet
 
 
 class WorkbookMissing(StoreError):
@@ -35,6 +37,24 @@ class WorkbookUnreadable(StoreError):
     rule = "workbook-unreadable"
 
 
+class WorkbookWrongFormat(StoreError):
+    """The workbook was saved as CSV, .xls, .ods, ... instead of .xlsx."""
+
+    rule = "workbook-format"
+
+
+class WorkbookPassword(StoreError):
+    """The file needs a password to open."""
+
+    rule = "workbook-password"
+
+
+class WorkbookOfAnotherSchool(StoreError):
+    """The file's stamp names another school: it is a copy, and none of it may be shown here."""
+
+    rule = "stamp-school"
+
+
 class WorkbookBusy(StoreError):
     """The workbook is open or changed since it was read; writing now could lose someone's edits."""
 
@@ -43,6 +63,10 @@ class WorkbookBusy(StoreError):
 
 class SyncLocked(PlansyncError):
     """Another sync of the same district is running."""
+
+
+class RollupNotWritten(PlansyncError):
+    """The district rollup could not be written (a read-only folder, a full disk, ...)."""
 
 
 def one_line_validation_error(error: ValidationError) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 import python_calamine
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import ColorScaleRule
@@ -32,17 +33,28 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from .config import District, School
-from .errors import StoreError, WorkbookBusy, WorkbookMissing, WorkbookUnreadable
-from .grid import OutCell, OutChart, OutSheet, column_letter
+from .errors import (
+    RollupNotWritten,
+    StoreError,
+    WorkbookBusy,
+    WorkbookMissing,
+    WorkbookUnreadable,
+)
+from .file_kinds import saved_as_other, why_unreadable
+from .grid import OutCell, OutChart, OutSheet, a1, column_letter
 from .layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
 from .store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
 from .templates import Template
-from .xlsx_package import PackageError, put_sheet, sheet_xml
+from .xlsx_package import MAX_CELL_TEXT, TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
+from .xlsx_scan import SheetScan, scan_workbook, without_cells_left_out
 
 ROLLUP_NAME = "District Rollup.xlsx"
 # Reading in a process pool pays for itself from this many workbooks on.
 PARALLEL_FROM = 24
 MAX_WORKERS = 4
+# A temporary file written beside its target and moved over it; one older than LEFTOVER_AGE is what
+# a killed run left behind.
+LEFTOVER_AGE = dt.timedelta(hours=1)
 
 _FONTS = {
     "title": Font(bold=True, size=16, color="1F3864"),
@@ -134,6 +146,13 @@ class ExcelStore:
                 f"The workbook is open in a spreadsheet program ({lock} is beside it), so the "
                 "summary tab was not updated. It will be on the first run after the file is closed."
             )
+        if read_only(path) or read_only(path.parent):
+            what = "file" if read_only(path) else "folder holding the file"
+            raise WorkbookBusy(
+                f"The {what} is marked read-only, so the summary tab was not updated. Make it "
+                "writable again if the coach summary should stay up to date."
+            )
+        remove_leftovers(path.parent)
 
         def still_as_read() -> None:
             if _version(path, ref) != version:
@@ -153,6 +172,11 @@ class ExcelStore:
                 "The sync is not allowed to write to this file or its folder, so the summary tab "
                 "was not updated."
             ) from None
+        except OSError as error:  # a full disk, a network folder gone: this file only
+            raise WorkbookBusy(
+                f"The summary tab could not be written ({error.strerror or error}); the workbook "
+                "is unchanged."
+            ) from None
 
     def rollup_location(self) -> str:
         return str(self.district.rollup_dir / ROLLUP_NAME)
@@ -165,11 +189,23 @@ class ExcelStore:
 
     def write_rollup(self, sheets: list[OutSheet]) -> str:
         path = self.district.rollup_dir / ROLLUP_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if read_only(path) or read_only(path.parent):
+            raise RollupNotWritten(
+                f"The rollup was not written: {path if read_only(path) else path.parent} is "
+                "marked read-only. Make it writable and run the sync again."
+            )
         book = Workbook(write_only=True)
         for sheet in sheets:
             _render_rollup_sheet(book, sheet)
-        _save_replacing(book, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(path.parent)
+            _save_replacing(book, path)
+        except OSError as error:
+            raise RollupNotWritten(
+                f"The rollup could not be written to {path} ({error.strerror or error}). The "
+                "previous rollup, if any, is unchanged."
+            ) from None
         return str(path)
 
 
@@ -179,7 +215,9 @@ class ExcelStore:
 def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
     """Every worksheet's values (except `skip`), with merges, visibility and the last save time.
 
-    The file is read once: the same bytes are hashed, parsed and searched for the save time.
+    The file is read once: the same bytes are hashed, scanned and parsed. Error cells and formulas
+    without a saved result, which calamine reads as empty, come from the sheet XML (xlsx_scan); so
+    do cells too far out to read, which are left out and reported.
     """
     version = _version(path, ref)
     try:
@@ -188,27 +226,29 @@ def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWo
         raise WorkbookUnreadable(
             f"The file {ref.label} cannot be read ({error.strerror})."
         ) from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            scans = scan_workbook(package, skip)
+            modified = _core_modified(package)
+            source = without_cells_left_out(package, scans) if _trimmed(scans) else io.BytesIO(data)
+    except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook, not a crash
+        raise why_unreadable(path) from None
     skipped = {name.casefold() for name in skip}
     try:
-        with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+        with python_calamine.CalamineWorkbook.from_filelike(source) as book:
             sheets = [
-                _raw_sheet(book, meta)
+                _raw_sheet(book, meta, scans.get(meta.name))
                 for meta in book.sheets_metadata
                 if meta.name.casefold() not in skipped
                 and meta.typ == python_calamine.SheetTypeEnum.WorkSheet
             ]
-    except python_calamine.PasswordError:
-        raise WorkbookUnreadable(
-            "The file is protected by a password, so the sync cannot open it. Remove the file "
-            "password (protecting single tabs is fine)."
-        ) from None
     except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook, not a crash
-        raise WorkbookUnreadable(
-            "The file could not be opened as an Excel workbook. It may be damaged, still being "
-            "copied, or saved in another format (it must be .xlsx)."
-        ) from None
-    modified = _last_saved(data) or _file_time(path)
-    return RawWorkbook(ref, sheets, modified, version, _digest(data))
+        raise why_unreadable(path) from None
+    return RawWorkbook(ref, sheets, modified or _file_time(path), version, _digest(data))
+
+
+def _trimmed(scans: dict[str, SheetScan]) -> bool:
+    return any(scan.trimmed for scan in scans.values())
 
 
 def _digest(data: bytes) -> str:
@@ -234,17 +274,19 @@ def _version(path: Path, ref: WorkbookRef) -> str:
     try:
         stat = path.stat()
     except FileNotFoundError:
-        raise WorkbookMissing(
+        raise saved_as_other(path) or WorkbookMissing(
             f"The file {ref.label} is not there: it may have been moved, renamed or deleted."
         ) from None
     except OSError as error:
         raise WorkbookUnreadable(
             f"The file {ref.label} cannot be reached ({error.strerror})."
         ) from None
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    # The inode too: a program that saves by writing a new file and moving it into place (Excel,
+    # LibreOffice, a restored backup with its old time) always changes it.
+    return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _raw_sheet(book: python_calamine.CalamineWorkbook, meta) -> RawSheet:
+def _raw_sheet(book: python_calamine.CalamineWorkbook, meta, scan: SheetScan | None) -> RawSheet:
     sheet = book.get_sheet_by_name(meta.name)
     rows = sheet.to_python(skip_empty_area=False)
     merged = [
@@ -252,18 +294,32 @@ def _raw_sheet(book: python_calamine.CalamineWorkbook, meta) -> RawSheet:
         for first, last in (sheet.merged_cell_ranges or [])
     ]
     hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
-    return RawSheet(meta.name, rows, hidden=hidden, merged=merged)
+    left_out = []
+    if scan is not None:
+        _put_unread_cells(rows, scan.unread)
+        left_out = [a1(row, column) for row, column in scan.left_out]
+    return RawSheet(meta.name, rows, hidden=hidden, merged=merged, left_out=left_out)
 
 
-def _last_saved(data: bytes) -> dt.datetime | None:
+def _put_unread_cells(rows: list[list], unread: dict[tuple[int, int], object]) -> None:
+    """Error cells and formulas without a result in place of the '' calamine read for them."""
+    for (row, column), value in unread.items():
+        while len(rows) < row:
+            rows.append([])
+        cells = rows[row - 1]
+        if len(cells) < column:
+            cells.extend([""] * (column - len(cells)))
+        cells[column - 1] = value
+
+
+def _core_modified(package: zipfile.ZipFile) -> dt.datetime | None:
     """When a person last saved the file, from the package's own properties (docProps/core.xml).
 
     The file's modification time would also move when the sync writes the summary tab; the
     properties record the spreadsheet program's last save and the sync never touches them.
     """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            match = _CORE_MODIFIED.search(package.read("docProps/core.xml"))
+        match = _CORE_MODIFIED.search(package.read("docProps/core.xml"))
         if match:
             stamp = dt.datetime.fromisoformat(
                 match.group(1).decode().strip().replace("Z", "+00:00")
@@ -278,6 +334,26 @@ def _file_time(path: Path) -> dt.datetime | None:
     with contextlib.suppress(OSError):
         return dt.datetime.fromtimestamp(path.stat().st_mtime)
     return None
+
+
+def read_only(path: Path) -> bool:
+    """Marked read-only: nobody may write it (checked on the permission bits, so that it holds
+    for a sync running as an administrator too)."""
+    try:
+        return not path.stat().st_mode & 0o222
+    except OSError:
+        return False
+
+
+def remove_leftovers(folder: Path, older_than: dt.timedelta = LEFTOVER_AGE) -> None:
+    """Delete temporary files a killed run left in `folder` (a finished or failed write removes
+    its own; a young one may belong to a write still going on, so it is left)."""
+    limit = (dt.datetime.now() - older_than).timestamp()
+    with contextlib.suppress(OSError):
+        for leftover in folder.glob(f"{TEMPORARY_PREFIX}*"):
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < limit:
+                    leftover.unlink()
 
 
 def open_elsewhere(path: Path) -> str | None:
@@ -466,7 +542,7 @@ def _chart(sheet, content: OutSheet, chart: OutChart):
 
 def _rollup_cell(sheet, cell: OutCell):
     """Plain values go in as they are; styled ones and text that looks like a formula get a cell."""
-    value = cell.value
+    value = _storable(cell.value)
     formula_like = isinstance(value, str) and value.startswith("=")
     if cell.style == "text" and not formula_like:
         return value
@@ -481,8 +557,17 @@ def _rollup_cell(sheet, cell: OutCell):
     return target
 
 
+def _storable(value):
+    """Text as a cell can hold it: no control characters (which no .xlsx may contain; a school can
+    still have them, pasted in from elsewhere), and no longer than a cell allows."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
+    return value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
+
+
 def _temporary_beside(path: Path) -> Path:
-    handle, name = tempfile.mkstemp(prefix=".~plansync-", suffix=path.suffix, dir=path.parent)
+    handle, name = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, suffix=path.suffix, dir=path.parent)
     os.close(handle)
     return Path(name)
 

@@ -25,11 +25,13 @@ from .checks import (
     metric_value,
     stamp_matches_school,
 )
-from .config import District, School
-from .errors import StoreError
+from .config import District, School, check_folders
+from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
 from .history import HISTORY_NAME, SchoolSnapshot, open_history
 from .issues import Issue, count
+from .layout import STAMP_TAB
+from .run_lock import district_lock
 from .state import STATE_NAME, StateStore, content_hash
 from .store import RawWorkbook, ReadRequest, Store, WorkbookRef, open_store
 from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
@@ -130,10 +132,25 @@ def sync_district(
     Workbooks that have not changed since the last run come from the state store instead of being
     read again, and a summary tab or the rollup is written only when what it shows has changed;
     `full` reads and writes everything.
+
+    Raises ConfigError for a folder that cannot be used, SyncLocked when another sync of the
+    district is running, RollupNotWritten when the rollup cannot be written.
     """
+    check_folders(district, for_sync=True)
+    with district_lock(district.rollup_dir):
+        return _sync(district, today or dt.date.today(), store, write_back, full, progress)
+
+
+def _sync(
+    district: District,
+    today: dt.date,
+    store: Store | None,
+    write_back: bool,
+    full: bool,
+    progress: Progress | None,
+) -> SyncResult:
     from .reports.summary import build_summary
 
-    today = today or dt.date.today()
     store = store or open_store(district)
     result = SyncResult(district, today, [])
     tick = _Stopwatch(result.timings)
@@ -177,10 +194,12 @@ def read_and_check(
     """The sync's read and check phases alone: every school's findings, nothing written into a
     workbook (the state store still saves the next sync from reading what this read)."""
     result = SyncResult(district, today, [])
-    district.rollup_dir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda phase, done, total: None)
     store = store or open_store(district)
-    with StateStore(district.rollup_dir / STATE_NAME) as state:
+    with (
+        district_lock(district.rollup_dir),  # it shares the state store with the nightly sync
+        StateStore(district.rollup_dir / STATE_NAME) as state,
+    ):
         _read_and_check(result, store, state, False, report, _Stopwatch(result.timings))
     store.finish()
     return result
@@ -260,7 +279,7 @@ def read_district(
             continue
         remembered = None if full else _unchanged(store, state, ref, version)
         if remembered is not None:
-            typed[ref.location] = read_tables(remembered, template, cycles)
+            typed[ref.location] = _typed(remembered, template, cycles)
             result.workbooks_unchanged += 1
         else:
             skip = (template.summary_tab,) if template.summary_tab else ()
@@ -273,7 +292,7 @@ def read_district(
         location = request.ref.location
         if isinstance(outcome, RawWorkbook):
             state.save(outcome)
-            typed[location] = read_tables(outcome, template, cycles)
+            typed[location] = _typed(outcome, template, cycles)
             result.workbooks_read += 1
         else:
             state.forget(location)
@@ -302,6 +321,23 @@ def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str |
             return None
         state.touched(ref.location, version)
     return state.load(ref)
+
+
+def _typed(raw: RawWorkbook, template: Template, cycles: tuple[str, ...]):
+    """A workbook's typed tables, unless it is a copy of another school's file: none of that may
+    reach this school's summary or rows."""
+    tables = read_tables(raw, template, cycles)
+    if not stamp_matches_school(tables, raw.ref.school_id):
+        return _another_schools_copy()
+    return tables
+
+
+def _another_schools_copy() -> WorkbookOfAnotherSchool:
+    return WorkbookOfAnotherSchool(
+        "This workbook was made for another school: it is a copy of that school's file, so the "
+        "sync did not read it or write into it. Put this school's own workbook here.",
+        sheet=STAMP_TAB,
+    )
 
 
 def check_school(school: SchoolResult, ctx: CheckContext) -> None:

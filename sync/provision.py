@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .config import District, School
+from .config import District, School, check_folders
 from .layout import WorkbookPlan, plan_workbook
 from .store import Store, WorkbookRef, open_store
 from .templates import Template, standard_templates
@@ -40,6 +40,7 @@ def provision_district(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Provisioned]:
     """Create every school's missing workbooks; report what was created and what already existed."""
+    check_folders(district, for_sync=False)
     store = store or open_store(district)
     done: list[Provisioned] = []
     for index, school in enumerate(district.schools, start=1):

@@ -21,9 +21,10 @@ from typing import Any
 
 from .grid import OutSheet
 from .store import RawSheet, RawWorkbook, WorkbookRef
+from .values import ErrorValue, FormulaWithoutResult
 
 STATE_NAME = ".plansync-state.sqlite"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: cells left out of a sheet are kept too
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,8 +110,8 @@ class StateStore:
         version, digest, modified, blob = row
         try:
             sheets = [
-                RawSheet(name, rows, hidden, [tuple(m) for m in merged])
-                for name, hidden, merged, rows in _decode(blob)
+                RawSheet(name, rows, hidden, [tuple(m) for m in merged], left_out)
+                for name, hidden, merged, rows, left_out in _decode(blob)
             ]
         except (ValueError, TypeError, zlib.error):
             return None
@@ -119,7 +120,7 @@ class StateStore:
 
     def save(self, raw: RawWorkbook) -> None:
         """Remember a workbook just read (its summary hash is forgotten: it is written anew)."""
-        sheets = [(s.name, s.hidden, s.merged, s.rows) for s in raw.sheets]
+        sheets = [(s.name, s.hidden, s.merged, s.rows, s.left_out) for s in raw.sheets]
         modified = raw.modified.isoformat() if raw.modified else None
         self.db.execute(
             "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, NULL, NULL)",
@@ -174,7 +175,7 @@ def content_hash(sheets: list[OutSheet]) -> str:
     return digest.hexdigest()
 
 
-# -- storing cell values: JSON, with dates and times tagged -------------------------------------
+# -- storing cell values: JSON, with dates, times and error cells tagged ---------------------------
 
 
 def _tag(value: Any) -> dict:
@@ -186,6 +187,10 @@ def _tag(value: Any) -> dict:
         return {"t": value.isoformat()}
     if isinstance(value, dt.timedelta):
         return {"td": value.total_seconds()}
+    if isinstance(value, ErrorValue):
+        return {"err": value.code}
+    if isinstance(value, FormulaWithoutResult):
+        return {"fx": value.formula}
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
@@ -198,6 +203,10 @@ def _untag(tagged: dict) -> Any:
         return dt.time.fromisoformat(tagged["t"])
     if "td" in tagged:
         return dt.timedelta(seconds=tagged["td"])
+    if "err" in tagged:
+        return ErrorValue(tagged["err"])
+    if "fx" in tagged:
+        return FormulaWithoutResult(tagged["fx"])
     raise ValueError("unknown tagged value")
 
 

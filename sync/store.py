@@ -40,6 +40,9 @@ class RawSheet:
     hidden: bool = False
     # Merged areas as 1-based (first_row, first_col, last_row, last_col).
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # Cells ("XFD1048576") holding something so far out that reading them would make the tab too
+    # large to read: left out of `rows`, and reported.
+    left_out: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -69,6 +69,10 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     missing: list[Column] = field(default_factory=list)
     last_row: int = 1
+    # Rows below the header that repeat it (a pasted block, a header typed again): skipped.
+    repeated_headers: list[int] = field(default_factory=list)
+    # Cells too far out to read (see RawSheet.left_out).
+    left_out: list[str] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -203,6 +207,7 @@ def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[
     sheet, found_by = placed
     header_row, _count = _header_match(tab, sheet)
     table = Table(tab, sheet_name=sheet.name, found_by=found_by, hidden=sheet.hidden)
+    table.left_out = list(sheet.left_out)
     if header_row is None:
         table.missing = list(tab.columns)
         return table
@@ -219,7 +224,11 @@ def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[
         for column in tab.columns
         if column.key in table.columns
     ]
+    header = _header_texts(parsers, grid[header_row - 1])
     for number in range(header_row + 1, len(grid) + 1):
+        if _repeats_header(grid[number - 1], header):
+            table.repeated_headers.append(number)
+            continue
         row = _read_row(grid[number - 1], number, parsers)
         if row is not None:
             table.rows.append(row)
@@ -246,6 +255,31 @@ class _ColumnReader:
         self.type = column.type
         self.choices = tuple(cycles) if column.choices_from == "cycles" else column.choices
         self.strict = column.strict
+
+
+def _header_texts(readers: list[_ColumnReader], header: list[Any]) -> dict[int, str]:
+    """Column position -> its header text, for the columns the sync reads."""
+    return {
+        reader.index + 1: header[reader.index].strip().casefold()
+        for reader in readers
+        if reader.index < len(header) and isinstance(header[reader.index], str)
+    }
+
+
+def _repeats_header(values: list[Any], header: dict[int, str]) -> bool:
+    """True when the row holds the header again: its first read column does, and most others."""
+    if not header:
+        return False
+    first = min(header)
+    value = values[first - 1] if first <= len(values) else None
+    if not isinstance(value, str) or value.strip().casefold() != header[first]:
+        return False  # the common case, decided on one cell
+    same = 0
+    for position, text in header.items():
+        value = values[position - 1] if position <= len(values) else None
+        if isinstance(value, str) and value.strip().casefold() == text:
+            same += 1
+    return same >= max(2, (len(header) + 1) // 2)
 
 
 def _read_row(values: list[Any], number: int, readers: list[_ColumnReader]) -> Row | None:

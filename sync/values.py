@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -67,6 +68,33 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
 
 
+@dataclass(frozen=True, slots=True)
+class ErrorValue:
+    """A cell that shows an error (#REF!, #N/A, #DIV/0!, ...) instead of a value."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaWithoutResult:
+    """A formula whose result was never saved in the file (written by a program, not a person's
+    spreadsheet program), so nobody knows what it shows. `formula` is its text when known."""
+
+    formula: str = ""
+
+    def __str__(self) -> str:
+        return f"={self.formula}" if self.formula else ""
+
+
+# The issue rule for a cell that holds no value at all, whatever its column's type.
+UNREADABLE_RULES = {ErrorValue: "cell-error", FormulaWithoutResult: "formula-no-result"}
+# School text quoted in a message is cut to this length: a message is read, not a copy of the cell.
+QUOTE_LIMIT = 80
+
+
 class Parsed(NamedTuple):
     """A cell as the sync understands it: `value` is typed (None when blank or unreadable)."""
 
@@ -89,6 +117,8 @@ def as_text(raw: Any) -> str:
         return raw.strip()
     if raw is None:
         return ""
+    if isinstance(raw, (ErrorValue, FormulaWithoutResult)):
+        return str(raw)
     if isinstance(raw, bool):
         return "TRUE" if raw else "FALSE"
     if isinstance(raw, float) and raw.is_integer():
@@ -98,6 +128,36 @@ def as_text(raw: Any) -> str:
     if isinstance(raw, dt.date):
         return raw.isoformat()
     return str(raw).strip()
+
+
+def quoted(text: str) -> str:
+    """School text quoted in a message: “like this”, cut short when it is long."""
+    text = " ".join(text.split())
+    if len(text) > QUOTE_LIMIT:
+        text = text[: QUOTE_LIMIT - 1] + "…"
+    return f"“{text}”"
+
+
+def unreadable_rule(raw: Any) -> str | None:
+    """The rule for a cell that holds an error or an uncalculated formula; None for any value."""
+    return UNREADABLE_RULES.get(type(raw))
+
+
+def _unreadable(raw: Any) -> Parsed | None:
+    if isinstance(raw, ErrorValue):
+        return Parsed(
+            None,
+            f"the cell shows the error {raw.code} instead of a value. Fix or retype what it "
+            "refers to, or type the value itself.",
+        )
+    if isinstance(raw, FormulaWithoutResult):
+        return Parsed(
+            None,
+            "the cell holds a formula whose result was never saved in the file. Open the "
+            "workbook in Excel, LibreOffice or Google Sheets and save it, or type the value "
+            "itself.",
+        )
+    return None
 
 
 @lru_cache(maxsize=8192)
@@ -125,7 +185,7 @@ def parse_date(raw: Any) -> Parsed:
         return Parsed(None, f"{as_text(raw)} is a number, not a date")
     if isinstance(raw, str):
         return _parse_date_text(raw.strip())
-    return Parsed(None, f"“{as_text(raw)}” is not a date")
+    return Parsed(None, f"{quoted(as_text(raw))} is not a date")
 
 
 def _parse_date_text(text: str) -> Parsed:
@@ -140,10 +200,11 @@ def _parse_date_text(text: str) -> Parsed:
             return _make_date(text, year, first, second, hint)
         return Parsed(
             None,
-            f"“{text}” could be {_month_day(first, second)} or {_month_day(second, first)}. {hint}",
+            f"{quoted(text)} could be {_month_day(first, second)} or "
+            f"{_month_day(second, first)}. {hint}",
         )
     if _NUMERIC_NO_YEAR.match(text):
-        return Parsed(None, f"“{text}” has no year. {hint}")
+        return Parsed(None, f"{quoted(text)} has no year. {hint}")
     return _parse_wordy_date(text, hint)
 
 
@@ -157,15 +218,15 @@ def _parse_wordy_date(text: str, hint: str) -> Parsed:
         if len(years) == 1:
             return _make_date(text, years[0], _MONTHS[months[0]], days[0], hint)
         if not years:
-            return Parsed(None, f"“{text}” has no year. {hint}")
-    return Parsed(None, f"“{text}” is not a date. {hint}")
+            return Parsed(None, f"{quoted(text)} has no year. {hint}")
+    return Parsed(None, f"{quoted(text)} is not a date. {hint}")
 
 
 def _make_date(text: str, year: int, month: int, day: int, hint: str) -> Parsed:
     try:
         return Parsed(dt.date(year, month, day))
     except ValueError:
-        return Parsed(None, f"“{text}” is not a real date. {hint}")
+        return Parsed(None, f"{quoted(text)} is not a real date. {hint}")
 
 
 def _full_year(digits: str) -> int:
@@ -188,7 +249,7 @@ def parse_number(raw: Any) -> Parsed:
     try:
         number = float(cleaned)
     except ValueError:
-        return Parsed(None, f"“{text}” is not a number")
+        return Parsed(None, f"{quoted(text)} is not a number")
     return Parsed(int(number) if number.is_integer() else number)
 
 
@@ -203,7 +264,7 @@ def parse_choice(raw: Any, choices: Sequence[str], strict: bool = True) -> Parse
     if not strict:
         return Parsed(text)
     listed = ", ".join(choices) if choices else "(the list is empty)"
-    return Parsed(None, f"“{text}” is not one of the choices: {listed}")
+    return Parsed(None, f"{quoted(text)} is not one of the choices: {listed}")
 
 
 def parse_email(raw: Any) -> Parsed:
@@ -212,7 +273,7 @@ def parse_email(raw: Any) -> Parsed:
     text = as_text(raw)
     if _EMAIL.match(text):
         return Parsed(text)
-    return Parsed(None, f"“{text}” is not an email address")
+    return Parsed(None, f"{quoted(text)} is not an email address")
 
 
 def parse_text(raw: Any) -> Parsed:
@@ -223,6 +284,8 @@ def parse_value(
     raw: Any, column_type: str, choices: Sequence[str] = (), strict: bool = True
 ) -> Parsed:
     """Read one raw cell as its column's type."""
+    if type(raw) in UNREADABLE_RULES:  # an error or an uncalculated formula, whatever the type
+        return _unreadable(raw)
     if column_type == "text":
         return parse_text(raw)
     if column_type == "date":

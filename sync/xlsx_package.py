@@ -21,6 +21,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
@@ -32,6 +33,8 @@ WORKSHEET_REL = REL_NS + "/worksheet"
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 OFFICE_DOCUMENT_REL = REL_NS + "/officeDocument"
 MAX_CELL_TEXT = 32767
+# Temporary files are written beside their target under this prefix (hidden on macOS and Linux).
+TEMPORARY_PREFIX = ".~plansync-"
 
 # Rich-text run properties per style (only run formatting: styles.xml stays untouched).
 _RUN_PROPS: dict[Style, str] = {
@@ -164,15 +167,20 @@ def put_sheet(
         with zipfile.ZipFile(path) as package:
             replacements = _replacements(package, name, xml)
             _write_package(path, package, replacements, before_replace)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as error:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,  # a compression method zipfile does not know
+        KeyError,
+        ElementTree.ParseError,
+    ) as error:
         raise PackageError(f"not a workbook package we can write into ({error})") from None
 
 
 def _replacements(package: zipfile.ZipFile, name: str, xml: bytes) -> dict[str, bytes]:
     workbook_part = _workbook_part(package)
-    rels_part = posixpath.join(
-        posixpath.dirname(workbook_part), "_rels", posixpath.basename(workbook_part) + ".rels"
-    )
+    rels_part = _rels_part(workbook_part)
     workbook_xml = package.read(workbook_part)
     rels_xml = package.read(rels_part)
     targets = _relationship_targets(rels_xml, workbook_part)
@@ -181,6 +189,23 @@ def _replacements(package: zipfile.ZipFile, name: str, xml: bytes) -> dict[str, 
         if sheet_name.casefold() == name.casefold() and rel_id in targets:
             return {targets[rel_id]: xml}
     return _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets, name, xml)
+
+
+def sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's name -> the package part that holds it (as the workbook lists them)."""
+    workbook_part = _workbook_part(package)
+    targets = _relationship_targets(package.read(_rels_part(workbook_part)), workbook_part)
+    return {
+        name: targets[rel_id]
+        for name, rel_id, _sheet_id in _sheet_entries(package.read(workbook_part))
+        if rel_id in targets
+    }
+
+
+def _rels_part(workbook_part: str) -> str:
+    return posixpath.join(
+        posixpath.dirname(workbook_part), "_rels", posixpath.basename(workbook_part) + ".rels"
+    )
 
 
 def _workbook_part(package: zipfile.ZipFile) -> str:
@@ -280,7 +305,7 @@ def _write_package(
     before_replace: Callable[[], None] | None,
 ) -> None:
     """Copy every part into a temporary file beside `path`, swapping in the replacements."""
-    handle, temporary = tempfile.mkstemp(prefix=".~plansync-", suffix=".xlsx", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, suffix=".xlsx", dir=path.parent)
     os.close(handle)
     try:
         pending = dict(replacements)

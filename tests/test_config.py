@@ -7,7 +7,9 @@ import datetime as dt
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from conftest import CONFIG
+from plansync.cli import main
 from plansync.config import load_config
 from plansync.errors import ConfigError
 
@@ -75,3 +77,30 @@ def test_paths_are_read_relative_to_the_config_file(tmp_path):
     assert district.workbooks_dir == tmp_path / "workbooks"
     assert district.rollup_dir == tmp_path / "rollup"
     assert [c.name for c in district.cycles_begun(dt.date(2026, 11, 27))] == ["Cycle 1", "Cycle 2"]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda tmp: None,
+            "workbooks: the folder {tmp}/workbooks does not exist (run `plansync provision` "
+            "first, or fix the path)",
+        ),
+        (
+            lambda tmp: (tmp / "workbooks").write_text("a file"),
+            "workbooks: {tmp}/workbooks is a file, not a folder",
+        ),
+        (
+            lambda tmp: ((tmp / "workbooks").mkdir(), (tmp / "rollup").write_text("a file")),
+            "rollup: {tmp}/rollup is a file, not a folder",
+        ),
+    ],
+    ids=["workbooks missing", "workbooks is a file", "rollup is a file"],
+)
+def test_folders_that_cannot_be_used_stop_the_sync_with_one_line(tmp_path, change, message):
+    config = _write(tmp_path, CONFIG)
+    change(tmp_path)
+    result = CliRunner().invoke(main, ["sync", str(config)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {message.format(tmp=tmp_path)}\n"

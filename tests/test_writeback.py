@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from conftest import (
     sheet_part,
     workbook_path,
 )
+from losscheck import INDEX_PARTS, one_element_added
 from plansync.errors import WorkbookBusy
 from plansync.excel_store import ExcelStore
 from plansync.grid import OutSheet
@@ -62,18 +64,8 @@ def test_a_deleted_summary_tab_comes_back_with_three_index_entries_added(make_di
     assert len(new_parts) == 1 and new_parts.pop().startswith("xl/worksheets/sheet")
     changed = {name for name in parts if parts[name] != after[name]}
     assert changed == INDEX_PARTS
-    assert all(_is_one_element_added(parts[name], after[name]) for name in INDEX_PARTS)
+    assert all(one_element_added(parts[name], after[name]) for name in INDEX_PARTS)
     assert "Coach Summary" in _values(path)
-
-
-INDEX_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
-
-
-def _is_one_element_added(before: bytes, after: bytes) -> bool:
-    """True when `after` is `before` with exactly one self-closing element inserted."""
-    return any(
-        after[: m.start()] + after[m.end() :] == before for m in re.finditer(rb"<[^<>]+/>", after)
-    )
 
 
 def _drop_sheet_with_zip_surgery(path: Path, name: str) -> None:
@@ -137,11 +129,17 @@ def test_a_schools_summary_holds_none_of_another_schools_data(make_district):
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(make_district):
+    """School text starting with =, +, - or @ stays text in the rollup and the summary tab."""
     plan = good_plan()
-    plan["pm_tool"]["action_steps"][1]["owner"] = None
-    plan["pm_tool"]["action_steps"][1]["step"] = '=HYPERLINK("http://evil.example","click")'
-    plan["pm_tool"]["strategies"][0]["owner"] = "+1 555 0100"
-    plan["pm_tool"]["strategies"][1]["owner"] = "@Ben"
+    typed = {
+        "=": '=HYPERLINK("http://evil.example","click")',
+        "+": "+1 555 0100",
+        "-": "-- which day do data meetings happen?",
+        "@": "@Leadership",
+    }
+    plan["pm_tool"]["action_steps"][1]["owner"] = typed["="]  # due soon: listed with its owner
+    plan["roles"]["responsibilities"][0].update(owner=typed["+"], due_date=dt.date(2026, 12, 5))
+    plan["decisions"]["decisions"][1].update(decision=typed["-"], decided_by=typed["@"])
     district = make_district({"north": plan})
     result = run_sync(district)
     for path in (Path(result.rollup), workbook_path(district, "north")):
@@ -151,8 +149,14 @@ def test_text_that_looks_like_a_formula_is_written_as_text(make_district):
                 b"<f>" in package.read(name) or b"<f " in package.read(name) for name in sheets
             )
     rollup = _values(Path(result.rollup))
-    assert '=HYPERLINK("http://evil.example","click")' in [row[4] for row in rollup["Action Steps"]]
-    assert "+1 555 0100" in [row[7] for row in rollup["Strategies"]]
+    assert typed["="] in [row[8] for row in rollup["Action Steps"]]
+    assert typed["+"] in [row[4] for row in rollup["Responsibilities"]]
+    assert typed["-"] in [row[3] for row in rollup["Decisions"]]
+    assert typed["@"] in [row[5] for row in rollup["Decisions"]]
+    summary = {
+        value for row in _values(workbook_path(district, "north"))["Coach Summary"] for value in row
+    }
+    assert set(typed.values()) <= summary
 
 
 def test_an_open_workbook_is_not_written_and_says_so(make_district):

@@ -1,0 +1,125 @@
+"""What a file really is, when it should be an .xlsx workbook and cannot be read as one.
+
+Schools save a workbook as CSV or as an old .xls, put a password on it, or a copy gets cut off
+halfway. The sync cannot read any of these; the issue it reports says which it is, in plain words,
+and what to do. Nothing here runs for a workbook that reads fine.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from .errors import (
+    StoreError,
+    WorkbookMissing,
+    WorkbookPassword,
+    WorkbookUnreadable,
+    WorkbookWrongFormat,
+)
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office files, and Office files with a password
+_ZIP = b"PK\x03\x04"
+# Formats a school can pick in "Save As", by extension: what to call them in a message.
+OTHER_FORMATS = {
+    ".xls": "the old Excel 97-2003 format (.xls)",
+    ".xlsm": "a macro-enabled workbook (.xlsm)",
+    ".xlsb": "an Excel binary workbook (.xlsb)",
+    ".ods": "an OpenDocument spreadsheet (.ods)",
+    ".csv": "CSV text (.csv), which keeps only one tab",
+    ".txt": "plain text (.txt), which keeps only one tab",
+    ".numbers": "a Numbers file (.numbers)",
+}
+_SAVE_AS = "Open it and use File › Save As › Excel Workbook (.xlsx)"
+
+
+def saved_as_other(path: Path) -> StoreError | None:
+    """For a missing workbook: the file beside it that holds it under another format or spelling."""
+    try:
+        siblings = list(path.parent.iterdir())
+    except OSError:
+        return None
+    wanted = path.stem.casefold()
+    for sibling in sorted(siblings):
+        if sibling.stem.casefold() != wanted or not sibling.is_file():
+            continue
+        if sibling.suffix.casefold() in OTHER_FORMATS:
+            return WorkbookWrongFormat(
+                f"There is no {path.name}, but there is {sibling.name}: the workbook was saved as "
+                f"{OTHER_FORMATS[sibling.suffix.casefold()]}. {_SAVE_AS}, named {path.name}."
+            )
+        if sibling.suffix.casefold() == path.suffix.casefold():
+            return WorkbookMissing(
+                f"There is no {path.name}, but there is {sibling.name}. Rename it {path.name} "
+                "(the sync looks for that exact name)."
+            )
+    return None
+
+
+def why_unreadable(path: Path) -> StoreError:
+    """Why a file that should be an .xlsx workbook cannot be read, from what it holds."""
+    name = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return WorkbookUnreadable(f"{name} cannot be read ({error.strerror}).")
+    if not data:
+        return WorkbookUnreadable(
+            f"{name} is empty: saving or copying it did not finish. Open the latest copy and "
+            "save it again."
+        )
+    if data.startswith(_OLE):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            return WorkbookPassword(
+                f"{name} needs a password to open, so the sync cannot read it. Remove the "
+                "password (File › Info › Protect Workbook › Encrypt with Password, and clear it); "
+                "protecting single tabs is fine."
+            )
+        return WorkbookWrongFormat(
+            f"{name} is in the old Excel 97-2003 format (.xls), though its name ends in .xlsx. "
+            f"{_SAVE_AS}."
+        )
+    if data.startswith(_ZIP):
+        if _opendocument(path):
+            return WorkbookWrongFormat(
+                f"{name} is an OpenDocument spreadsheet (.ods), though its name ends in .xlsx. "
+                f"{_SAVE_AS}."
+            )
+        return WorkbookUnreadable(
+            f"{name} is damaged or incomplete: it may have been cut off while being saved or "
+            "copied. Open it in Excel (which can often repair it) and save it again, or put back "
+            "the last good copy."
+        )
+    kind = _text_kind(data[:4096])
+    if kind:
+        return WorkbookWrongFormat(
+            f"{name} holds {kind}, not a workbook, though its name ends in .xlsx. {_SAVE_AS}."
+        )
+    return WorkbookUnreadable(
+        "The file could not be opened as an Excel workbook. It may be damaged or in another "
+        "format: open it in Excel and save it as an Excel Workbook (.xlsx)."
+    )
+
+
+def _opendocument(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as package:
+            return package.read("mimetype").startswith(b"application/vnd.oasis.opendocument")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
+
+
+def _text_kind(head: bytes) -> str | None:
+    """'a web page (HTML)' or 'CSV text' when the file starts as one; None otherwise."""
+    for encoding in ("utf-8-sig", "utf-16", "cp1252"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not all(char.isprintable() or char in "\t\r\n" for char in text):
+            continue
+        if text.lstrip().startswith("<"):
+            return "a web page (HTML)"
+        if any(separator in text for separator in ",;\t"):
+            return "CSV text"
+    return None

@@ -1,0 +1,493 @@
+"""The fault corpus: bad cells, structures and files, each built from a good provisioned district.
+
+Every case must give its issue (rule, tab, cell) for North, leave South without issues, roll up
+both schools, and pass the loss check (tests/losscheck.py): nothing a school owns changes. Cases
+that test_rules.py already covers (a deleted, renamed or hidden tab, a renamed column, a missing
+stamp, another school's copy, a deleted or garbled file) are not repeated here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import stat
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import msoffcrypto.format.ooxml
+import pytest
+import python_calamine
+from conftest import (
+    TODAY,
+    edit_workbook,
+    good_plan,
+    package_parts,
+    run_sync,
+    school_issues,
+    sheet_part,
+)
+from conftest import workbook_path as path_of
+from losscheck import assert_nothing_lost, snapshot_files
+from plansync.checks import CheckContext
+from plansync.grid import column_letter
+from plansync.nightly import SchoolResult, WorkbookResult, check_school, write_summary
+from plansync.reports.summary import build_summary
+from plansync.state import STATE_NAME, StateStore
+from plansync.store import open_store
+from plansync.tables import read_tables
+from plansync.templates import template_by_id
+from plansync.xlsx_package import put_sheet
+
+# These cases are about .xlsx files on disk; the Google store has its own faults in
+# test_google_store.py.
+pytestmark = pytest.mark.backends("excel")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SCHOOL_NAMES = {"North Elementary", "South Middle School"}
+
+Expected = tuple[str, str | None, str | None]
+
+
+@dataclass(frozen=True)
+class Case:
+    # North's issue that must be reported; None when North must have no issue at all.
+    expected: Expected | None
+    # A change to North's plan before it is provisioned, and/or a fault done to its files after.
+    plan: Callable[[dict], None] | None = None
+    fault: Callable | None = None
+    # Words the issue's message must hold, so that a school team knows what happened.
+    says: str = ""
+
+
+def rolled_up(result) -> set[str]:
+    """The school names on the rollup's Schools tab."""
+    with python_calamine.CalamineWorkbook.from_path(result.rollup) as book:
+        rows = book.get_sheet_by_name("Schools").to_python()
+    return {row[0] for row in rows[1:]}
+
+
+def cells(path: Path, sheet: str) -> list[list]:
+    with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
+        return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+# -- ways to break North's files -----------------------------------------------------------------
+
+
+def edit(change: Callable, title: str = "PM Tool") -> Callable:
+    """Open North's workbook in a spreadsheet library, change it and save it, as a person would."""
+    return lambda district: edit_workbook(path_of(district, "north", title), change)
+
+
+def put_cell_xml(sheet: str, ref: str, xml: str, title: str = "PM Tool") -> Callable:
+    """Replace one cell's XML with what Excel writes for it (a formula, a cached result, an error):
+    no Python library writes cached formula results, so the package is edited directly."""
+
+    def fault(district):
+        path = path_of(district, "north", title)
+        parts = package_parts(path)
+        part = sheet_part(path, sheet)
+        pattern = rb'<c r="' + ref.encode() + rb'"[^>]*?(?:/>|>.*?</c>)'
+        parts[part], replaced = re.subn(pattern, xml.encode(), parts[part], count=1, flags=re.S)
+        assert replaced == 1, f"{sheet}!{ref} is not in the provisioned workbook"
+        write_package(path, parts)
+
+    return fault
+
+
+def write_package(path: Path, parts: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+
+
+def truncate(title: str) -> Callable:
+    def fault(district):
+        path = path_of(district, "north", title)
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+    return fault
+
+
+def empty(title: str) -> Callable:
+    return lambda district: path_of(district, "north", title).write_bytes(b"")
+
+
+def encrypt(title: str) -> Callable:
+    """Put a password on the workbook the way Excel does (ECMA-376 agile encryption)."""
+
+    def fault(district):
+        path = path_of(district, "north", title)
+        encrypted = io.BytesIO()
+        with path.open("rb") as plain:
+            msoffcrypto.format.ooxml.OOXMLFile(plain).encrypt("school-secret", encrypted)
+        path.write_bytes(encrypted.getvalue())
+
+    return fault
+
+
+def saved_as_xls_beside(district):
+    """Save As › Excel 97-2003: PM Tool.xls appears, PM Tool.xlsx goes (a fixture LibreOffice
+    wrote, as no Python library writes .xls)."""
+    path = path_of(district, "north")
+    shutil.copy(FIXTURES / "libreoffice-pm-tool.xls", path.with_suffix(".xls"))
+    path.unlink()
+
+
+def xls_named_xlsx(district):
+    shutil.copy(FIXTURES / "libreoffice-pm-tool.xls", path_of(district, "north", "Decision Log"))
+
+
+def csv_of(path: Path, sheet: str) -> str:
+    text = io.StringIO()
+    csv.writer(text).writerows(cells(path, sheet))
+    return text.getvalue()
+
+
+def saved_as_csv_beside(district):
+    """Save As › CSV keeps the tab in view only, under the same name with .csv."""
+    path = path_of(district, "north", "Roles and Responsibilities")
+    path.with_suffix(".csv").write_text(csv_of(path, "Team"), "utf-8")
+    path.unlink()
+
+
+def csv_named_xlsx(district):
+    path = path_of(district, "north", "Roles and Responsibilities")
+    path.write_text(csv_of(path, "Team"), "utf-8")
+
+
+def renamed_in_lower_case(district):
+    path = path_of(district, "north", "Decision Log")
+    path.rename(path.with_name("decision log.xlsx"))
+
+
+def lock_beside(name: str) -> Callable:
+    return lambda district: (path_of(district, "north").parent / name).write_bytes(b"lock")
+
+
+def make_read_only(which: str) -> Callable:
+    def fault(district):
+        path = path_of(district, "north")
+        target = path if which == "file" else path.parent
+        target.chmod(stat.S_IMODE(target.stat().st_mode) & ~0o222)
+
+    return fault
+
+
+def odd_choices(plan):
+    plan["pm_tool"]["benchmarks"][0]["status"] = "  met "
+    plan["pm_tool"]["action_steps"][1]["status"] = "IN-PROGRESS"
+
+
+def numbered_strategies(plan):
+    """Strategy IDs typed as numbers on one tab and as text (a number stored as text) on others."""
+    for number, strategy in enumerate(plan["pm_tool"]["strategies"], start=1):
+        strategy["id"] = number
+    for tab in ("goals", "benchmarks", "action_steps"):
+        for row in plan["pm_tool"][tab]:
+            row["strategy"] = row["strategy"].removeprefix("MIS ")
+
+
+def move_first(tab: str) -> Callable:
+    return edit(lambda book: book.move_sheet(tab, offset=-book.sheetnames.index(tab)))
+
+
+def group_row_above_header(book):
+    steps = book["Action Steps"]
+    steps.insert_rows(1)
+    steps["C1"] = "When"
+    steps.merge_cells("C1:D1")
+
+
+def header_repeated(book):
+    steps = book["Action Steps"]
+    steps.insert_rows(3)
+    for column in range(1, 8):
+        steps.cell(3, column).value = steps.cell(1, column).value
+
+
+def row_far_below(book):
+    steps = book["Action Steps"]
+    values = ["MIS 1", "Visit classrooms", "2026-12-01", "2026-12-18", "Sub coverage", None, ""]
+    for column, value in enumerate(values, start=1):
+        steps.cell(5000, column).value = value
+
+
+CASES: dict[str, Case] = {
+    # cells
+    "#REF! in a required cell": Case(
+        ("cell-error", "Action Steps", "F3"),
+        fault=edit(lambda book: book["Action Steps"].cell(3, 6, "#REF!")),
+        says="shows the error #REF!",
+    ),
+    "#N/A in a date cell": Case(
+        ("cell-error", "Action Steps", "D2"),
+        fault=edit(lambda book: book["Action Steps"].cell(2, 4, "#N/A")),
+        says="shows the error #N/A",
+    ),
+    "a formula whose cached result is #DIV/0!": Case(
+        ("cell-error", "Benchmarks", "F2"),
+        fault=put_cell_xml("Benchmarks", "F2", '<c r="F2" t="e"><f>80/0</f><v>#DIV/0!</v></c>'),
+        says="#DIV/0!",
+    ),
+    "a formula with its cached result": Case(
+        None,
+        fault=put_cell_xml(
+            "Action Steps",
+            "F3",
+            '<c r="F3" t="str"><f>"Ben "&amp;"Brooks"</f><v>Ben Brooks</v></c>',
+        ),
+    ),
+    "a formula with no saved result": Case(
+        ("formula-no-result", "Action Steps", "F3"),
+        fault=edit(lambda book: book["Action Steps"].cell(3, 6, '=PROPER("ben brooks")')),
+        says="result was never saved",
+    ),
+    "numbers stored as text": Case(None, plan=numbered_strategies),
+    "choices in odd case and spacing": Case(None, plan=odd_choices),
+    # structure
+    "tabs in another order": Case(None, fault=move_first("Action Steps")),
+    "a grouping row above the header": Case(None, fault=edit(group_row_above_header)),
+    "the header repeated inside the table": Case(
+        ("header-repeated", "Action Steps", "3:3"),
+        fault=edit(header_repeated),
+        says="Row 3 repeats the column headers",
+    ),
+    "a row far below the table": Case(
+        ("required", "Action Steps", "F5000"), fault=edit(row_far_below)
+    ),
+    "a value in the sheet's very last cell": Case(
+        ("far-cell", "Action Steps", "XFD1048576"),
+        fault=edit(lambda book: book["Action Steps"].cell(1_048_576, 16_384, "oops")),
+        says="Delete it, or move it into the table",
+    ),
+    # files
+    "a truncated workbook": Case(
+        ("workbook-unreadable", None, None), fault=truncate("PM Tool"), says="damaged or incomplete"
+    ),
+    "an empty file": Case(
+        ("workbook-unreadable", None, None), fault=empty("Decision Log"), says="is empty"
+    ),
+    "a password to open": Case(
+        ("workbook-password", None, None), fault=encrypt("PM Tool"), says="needs a password"
+    ),
+    "saved as .xls": Case(
+        ("workbook-format", None, None),
+        fault=saved_as_xls_beside,
+        says="There is no PM Tool.xlsx, but there is PM Tool.xls: the workbook was saved as the "
+        "old Excel 97-2003 format",
+    ),
+    "saved as .csv": Case(
+        ("workbook-format", None, None),
+        fault=saved_as_csv_beside,
+        says="saved as CSV text (.csv), which keeps only one tab",
+    ),
+    "an .xls renamed .xlsx": Case(
+        ("workbook-format", None, None), fault=xls_named_xlsx, says="old Excel 97-2003 format"
+    ),
+    "CSV text renamed .xlsx": Case(
+        ("workbook-format", None, None), fault=csv_named_xlsx, says="holds CSV text"
+    ),
+    "a name in other letter case": Case(
+        ("workbook-missing", None, None),
+        fault=renamed_in_lower_case,
+        says="there is decision log.xlsx. Rename it Decision Log.xlsx",
+    ),
+    "open in LibreOffice": Case(
+        ("summary-not-written", "Coach Summary", None),
+        fault=lock_beside(".~lock.PM Tool.xlsx#"),
+        says="open in a spreadsheet program",
+    ),
+    "a read-only file": Case(
+        ("summary-not-written", "Coach Summary", None),
+        fault=make_read_only("file"),
+        says="file is marked read-only",
+    ),
+    "a read-only folder": Case(
+        ("summary-not-written", "Coach Summary", None),
+        fault=make_read_only("folder"),
+        says="folder holding the file is marked read-only",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CASES, ids=list(CASES))
+def test_a_fault_is_reported_and_nothing_is_lost(make_district, name):
+    case = CASES[name]
+    plan = good_plan(" (North Elementary)")
+    if case.plan:
+        case.plan(plan)
+    district = make_district({"north": plan})
+    if case.fault:
+        case.fault(district)
+    before = snapshot_files(district.workbooks_dir)
+    result = run_sync(district)
+    north = next(school for school in result.schools if school.school.id == "north")
+    if case.expected is None:
+        assert school_issues(result, "north") == []
+    else:
+        assert case.expected in school_issues(result, "north")
+        [issue] = [i for i in north.issues if (i.rule, i.sheet, i.cell) == case.expected][:1]
+        assert case.says in issue.message
+    assert school_issues(result, "south") == []
+    assert rolled_up(result) == SCHOOL_NAMES
+    assert_nothing_lost(before, district.workbooks_dir)
+
+
+# -- cells whose content must come through whole ------------------------------------------------
+
+
+def test_a_formulas_cached_result_is_what_the_rollup_shows(make_district):
+    district = make_district()
+    CASES["a formula with its cached result"].fault(district)
+    result = run_sync(district)
+    steps = cells(Path(result.rollup), "Action Steps")
+    owners = [row[8] for row in steps if row[1] == "north"]
+    assert owners == ["Ana Alvarez", "Ben Brooks"]
+
+
+def test_very_long_text_comes_through_whole_and_messages_stay_short(make_district):
+    plan = good_plan()
+    description = ("Every family hears from us early and often. " * 800)[:32_767].strip()
+    plan["pm_tool"]["strategies"][1]["description"] = description
+    plan["pm_tool"]["benchmarks"][0]["status"] = "Mostly met, see notes. " * 300
+    district = make_district({"north": plan})
+    result = run_sync(district)
+    [issue] = result.schools[0].issues
+    assert (issue.rule, issue.sheet, issue.cell) == ("invalid-choice", "Benchmarks", "H2")
+    assert len(issue.message) < 250 and "…”" in issue.message
+    strategies = cells(Path(result.rollup), "Strategies")
+    assert [row[5] for row in strategies if row[1] == "north"][1] == description
+    summary = cells(path_of(district, "north"), "Coach Summary")
+    assert any(issue.message in row for row in summary)
+
+
+def test_non_latin_text_and_emoji_round_trip_into_the_rollup_and_the_summary(make_district):
+    plan = good_plan()
+    step = "Lectura diaria 📚 每日阅读 — قراءة يومية · Ежедневное чтение 👩🏽‍🏫"
+    plan["pm_tool"]["action_steps"][1].update(step=step, owner=None)
+    plan["roles"]["team"][0]["name"] = "Zoë Nguyễn-Øster 🌻"
+    district = make_district({"north": plan})
+    result = run_sync(district)
+    assert school_issues(result, "north") == [("required", "Action Steps", "F3")]
+    assert result.schools[0].issues[0].message.startswith(f"“{step}”: Owner is empty.")
+    rollup = Path(result.rollup)
+    assert step in [row[4] for row in cells(rollup, "Action Steps")]
+    assert "Zoë Nguyễn-Øster 🌻" in [row[3] for row in cells(rollup, "Team")]
+    summary = cells(path_of(district, "north"), "Coach Summary")
+    assert any(str(value).startswith(f"“{step}”") for row in summary for value in row)
+
+
+# -- leaks, races and a big workbook ------------------------------------------------------------
+
+
+def test_a_copy_of_another_schools_workbook_shows_none_of_its_data(make_district):
+    district = make_district(
+        {"north": good_plan(" [NORTH-ONLY]"), "south": good_plan(" [SOUTH-ONLY]")}
+    )
+    shutil.copy(
+        path_of(district, "south", "Decision Log"), path_of(district, "north", "Decision Log")
+    )
+    result = run_sync(district)
+    assert ("stamp-school", "_plansync", None) in school_issues(result, "north")
+    summary = str(cells(path_of(district, "north"), "Coach Summary"))
+    assert "SOUTH-ONLY" not in summary and "South Middle" not in summary
+    rollup = Path(result.rollup)
+    north_decisions = [row for row in cells(rollup, "Decisions") if row[1] == "north"]
+    assert north_decisions == []
+    assert "SOUTH-ONLY" not in str([r for r in cells(rollup, "Issues") if r[1] == "north"])
+
+
+def test_a_workbook_saved_between_read_and_write_back_keeps_the_new_edits(make_district):
+    """The whole nightly path: someone saves North's PM Tool after the sync has read it."""
+    district = make_district()
+    path = path_of(district, "north")
+    saved = {}
+
+    def someone_saves_when_reading_is_done(phase, done, total):
+        if phase == "Reading workbooks" and done == total:
+            edit_workbook(path, lambda book: book["Action Steps"].cell(3, 6, "Carla Diaz"))
+            saved.update(snapshot_files(district.workbooks_dir))
+
+    result = run_sync(district, progress=someone_saves_when_reading_is_done)
+    issues = result.schools[0].issues
+    assert [(i.rule, i.sheet) for i in issues] == [("summary-not-written", "Coach Summary")]
+    assert "changed while the sync was running" in issues[0].message
+    assert cells(path, "Action Steps")[2][5] == "Carla Diaz"
+    assert_nothing_lost(saved, district.workbooks_dir)
+    assert rolled_up(result) == SCHOOL_NAMES
+
+
+def test_a_file_put_back_with_the_same_size_and_time_still_counts_as_changed(make_district):
+    """A backup restored over the workbook after the read keeps its size and time; the sync must
+    still not write over it."""
+    district = make_district()
+    path = path_of(district, "north")
+
+    def restored_when_reading_is_done(phase, done, total):
+        if phase == "Reading workbooks" and done == total:
+            backup = path.with_name("backup.xlsx")
+            shutil.copy2(path, backup)
+            backup.replace(path)
+
+    result = run_sync(district, progress=restored_when_reading_is_done)
+    assert school_issues(result, "north") == [("summary-not-written", "Coach Summary", None)]
+
+
+def test_a_50000_row_table_is_read_checked_and_summarised(make_district, tmp_path):
+    """The read, checks and summary of the nightly sync on a 50,000-row Action Steps tab (the
+    rollup of 50,000 rows is left to the benchmark: `bench_sync.py --big-rows 50000` prints the
+    time and memory of a whole sync with one)."""
+    district = make_district()
+    path = path_of(district, "north")
+    header = [
+        "Strategy ID",
+        "Action Step",
+        "Start Date",
+        "Due Date",
+        "Resources",
+        "Owner",
+        "Status",
+    ]
+    rows = [header] + [
+        ["MIS 1", f"Step {n}", "2026-09-01", "2027-03-01", "Time", "" if n == 40_000 else "Ana"]
+        + ["Not Started"]
+        for n in range(2, 50_002)
+    ]
+    put_sheet(path, "Action Steps", worksheet_xml(rows))
+
+    store, school, template = open_store(district), district.schools[0], template_by_id("pm_tool")
+    cycles = tuple(cycle.name for cycle in district.cycles)
+    ref = store.locate(school, template)
+    tables = read_tables(store.read(ref, skip=(template.summary_tab,)), template, cycles)
+    assert len(tables.tables["action_steps"].rows) == 50_000
+    result = SchoolResult(school, [WorkbookResult(template, ref, tables)])
+    check_school(result, CheckContext("north", TODAY, ("Cycle 1", "Cycle 2")))
+    assert [(i.rule, i.sheet, i.cell) for i in result.issues] == [
+        ("required", "Action Steps", "F40000")
+    ]
+    with StateStore(tmp_path / STATE_NAME) as state:
+        write_summary(store, state, result, build_summary(result, district, TODAY))
+    assert any("Action Steps!F40000" in row for row in cells(path, "Coach Summary"))
+
+
+def worksheet_xml(rows: list[list[str]]) -> bytes:
+    """A worksheet of plain text cells, written the way a streaming writer does (fast to build)."""
+    body = "".join(
+        f'<row r="{number}">'
+        + "".join(
+            f'<c r="{column_letter(col)}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
+            for col, value in enumerate(row, start=1)
+            if value
+        )
+        + "</row>"
+        for number, row in enumerate(rows, start=1)
+    )
+    return (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{body}</sheetData></worksheet>"
+    ).encode()
