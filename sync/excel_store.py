@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import io
 import multiprocessing
@@ -17,7 +18,7 @@ import re
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from .errors import (
 from .file_kinds import saved_as_other, why_unreadable
 from .grid import OutCell, OutChart, OutSheet, a1, column_letter
 from .layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
-from .store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from .store import RawSheet, RawWorkbook, ReadRequest, T, WorkbookRef
 from .templates import Template
 from .xlsx_package import MAX_CELL_TEXT, TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
 from .xlsx_scan import SheetScan, scan_workbook, without_cells_left_out
@@ -102,15 +103,18 @@ class ExcelStore:
     def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
         return read_xlsx(Path(ref.location), ref, skip)
 
-    def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
+    def read_many(
+        self, requests: list[ReadRequest], then: Callable[[RawWorkbook], T]
+    ) -> Iterator[T | StoreError]:
         """Parse on every core when there are enough workbooks to pay for starting processes."""
+        job = functools.partial(_read_request, then=then)
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         if workers < 2 or len(requests) < PARALLEL_FROM:
-            yield from map(_read_request, requests)
+            yield from map(job, requests)
             return
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            yield from pool.map(_read_request, requests, chunksize=8)
+            yield from pool.map(job, requests, chunksize=8)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -255,12 +259,13 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _read_request(request: ReadRequest) -> RawWorkbook | StoreError:
-    """One read, as a top-level function so that a process pool can run it."""
+def _read_request(request: ReadRequest, then: Callable[[RawWorkbook], T]) -> T | StoreError:
+    """One read and what follows it, as a top-level function so that a process pool can run it."""
     try:
-        return read_xlsx(Path(request.ref.location), request.ref, request.skip)
+        raw = read_xlsx(Path(request.ref.location), request.ref, request.skip)
     except StoreError as error:
         return error
+    return then(raw)
 
 
 def _label(path: Path, base: Path) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from gspread.exceptions import APIError
@@ -38,7 +38,7 @@ from .google_registry import Entry, Registry
 from .google_render import add_sheet, new_workbook, protect, write_out_sheet
 from .grid import OutSheet
 from .layout import WorkbookPlan
-from .store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from .store import RawSheet, RawWorkbook, ReadRequest, T, WorkbookRef
 from .templates import Template
 
 SPREADSHEET = "application/vnd.google-apps.spreadsheet"
@@ -120,13 +120,17 @@ class GoogleStore:
     def digest(self, ref: WorkbookRef) -> str | None:
         return None  # Drive's version number already changes with every edit
 
-    def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
+    def read_many(
+        self, requests: list[ReadRequest], then: Callable[[RawWorkbook], T]
+    ) -> Iterator[T | StoreError]:
         """One after the other: Sheets' per-minute quota, not the CPU, sets the pace."""
         for request in requests:
             try:
-                yield self.read(request.ref, request.skip)
+                raw = self.read(request.ref, request.skip)
             except StoreError as error:
                 yield error
+                continue
+            yield then(raw)
 
     def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
         if not ref.location:

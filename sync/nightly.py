@@ -30,9 +30,9 @@ from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
 from .history import HISTORY_NAME, SchoolSnapshot, open_history
 from .issues import Issue, count
-from .layout import STAMP_TAB
+from .layout import INSTRUCTIONS_TAB, STAMP_TAB
 from .run_lock import district_lock
-from .state import STATE_NAME, StateStore, content_hash
+from .state import STATE_NAME, Packed, StateStore, content_hash, pack
 from .store import RawWorkbook, ReadRequest, Store, WorkbookRef, open_store
 from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
 from .templates import Template, standard_templates
@@ -282,21 +282,23 @@ def read_district(
             typed[ref.location] = _typed(remembered, template, cycles)
             result.workbooks_unchanged += 1
         else:
-            skip = (template.summary_tab,) if template.summary_tab else ()
-            to_read.append((template, ReadRequest(ref, skip)))
-    # Type each workbook as it arrives, while the store is still parsing the next ones.
-    outcomes = store.read_many([request for _template, request in to_read])
+            to_read.append((template, ReadRequest(ref, _not_read(template))))
+    # Workbooks are parsed and packed for the state store where they are read (on every core,
+    # for the Excel store) and typed here as they arrive, while the next ones are being parsed.
+    # (Typing them where they are read too would cost more: typed cells are slow to send back.)
+    outcomes = store.read_many([request for _template, request in to_read], _with_packed)
     for done, ((template, request), outcome) in enumerate(
         zip(to_read, outcomes, strict=True), start=1
     ):
         location = request.ref.location
-        if isinstance(outcome, RawWorkbook):
-            state.save(outcome)
-            typed[location] = _typed(outcome, template, cycles)
-            result.workbooks_read += 1
-        else:
+        if isinstance(outcome, StoreError):
             state.forget(location)
             typed[location] = outcome
+        else:
+            raw, packed = outcome
+            state.save(packed)
+            typed[location] = _typed(raw, template, cycles)
+            result.workbooks_read += 1
         report("Reading workbooks", done, len(to_read))
 
     schools: dict[str, SchoolResult] = {}
@@ -310,6 +312,11 @@ def read_district(
     return list(schools.values())
 
 
+def _not_read(template: Template) -> tuple[str, ...]:
+    """Tabs the sync has no use for: the summary it writes itself, and the instructions."""
+    return tuple(tab for tab in (template.summary_tab, INSTRUCTIONS_TAB) if tab)
+
+
 def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str | None):
     """The workbook as the last run read it, when its content has not changed since."""
     remembered = state.remembered(ref.location)
@@ -321,6 +328,11 @@ def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str |
             return None
         state.touched(ref.location, version)
     return state.load(ref)
+
+
+def _with_packed(raw: RawWorkbook) -> tuple[RawWorkbook, Packed]:
+    """A workbook just read, and what the state store keeps of it."""
+    return raw, pack(raw)
 
 
 def _typed(raw: RawWorkbook, template: Template, cycles: tuple[str, ...]):

@@ -118,13 +118,11 @@ class StateStore:
         stamp = dt.datetime.fromisoformat(modified) if modified else None
         return RawWorkbook(ref, sheets, stamp, version, digest)
 
-    def save(self, raw: RawWorkbook) -> None:
+    def save(self, packed: Packed) -> None:
         """Remember a workbook just read (its summary hash is forgotten: it is written anew)."""
-        sheets = [(s.name, s.hidden, s.merged, s.rows, s.left_out) for s in raw.sheets]
-        modified = raw.modified.isoformat() if raw.modified else None
         self.db.execute(
             "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, NULL, NULL)",
-            (raw.ref.location, raw.version, raw.digest, modified, _encode(sheets)),
+            (packed.location, packed.version, packed.digest, packed.modified, packed.sheets),
         )
 
     def touched(self, location: str, version: str) -> None:
@@ -152,6 +150,23 @@ class StateStore:
 
     def output_written(self, name: str, content_hash: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A workbook as the state store keeps it, made where the workbook was read."""
+
+    location: str
+    version: str
+    digest: str | None
+    modified: str | None
+    sheets: bytes
+
+
+def pack(raw: RawWorkbook) -> Packed:
+    sheets = [(s.name, s.hidden, s.merged, s.rows, s.left_out) for s in raw.sheets]
+    modified = raw.modified.isoformat() if raw.modified else None
+    return Packed(raw.ref.location, raw.version, raw.digest, modified, _encode(sheets))
 
 
 def content_hash(sheets: list[OutSheet]) -> str:

@@ -8,9 +8,9 @@ with the school's people, writes the coach summary tab into it and writes the di
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .config import District, School
 from .errors import StoreError
@@ -61,6 +61,9 @@ class RawWorkbook:
         return [sheet.name for sheet in self.sheets]
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class ReadRequest:
     ref: WorkbookRef
@@ -88,9 +91,13 @@ class Store(Protocol):
     def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
         """Every tab's values except the `skip` tabs; raises a StoreError subclass."""
 
-    def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
-        """`read` for many workbooks, as fast as the backend allows; one result per request, in
-        order, a StoreError standing for a workbook that could not be read."""
+    def read_many(
+        self, requests: list[ReadRequest], then: Callable[[RawWorkbook], T]
+    ) -> Iterator[T | StoreError]:
+        """`read` for many workbooks, as fast as the backend allows, with `then` applied to each
+        workbook where it was read (so that its work is spread over the cores too; it must be
+        picklable). One result per request, in order; a StoreError stands for a workbook that
+        could not be read."""
 
     def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> WorkbookRef:
         """Write a new workbook from a plan and return where it now is. The caller has checked

@@ -21,7 +21,7 @@ from .grid import a1, column_letter
 from .layout import INSTRUCTIONS_TAB, STAMP_TAB
 from .store import RawSheet, RawWorkbook, WorkbookRef
 from .templates import Column, Tab, Template
-from .values import BLANK, as_text, is_blank, normalize_words, parse_value
+from .values import as_text, normalize_words, parse_value
 
 # Notes or a title typed above the header row are allowed within this many rows.
 HEADER_SEARCH_ROWS = 15
@@ -187,6 +187,7 @@ def normalize_header(text: str) -> str:
 def _header_match(tab: Tab, sheet: RawSheet) -> tuple[int | None, int]:
     """The row (1-based) that looks most like the tab's header, and how many columns it names."""
     keys = _header_keys(tab)
+    wanted = len(set(keys.values()))
     best_row, best_count = None, 0
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS], start=1):
         found = {
@@ -198,6 +199,8 @@ def _header_match(tab: Tab, sheet: RawSheet) -> tuple[int | None, int]:
         }
         if len(found) > best_count:
             best_row, best_count = index, len(found)
+            if best_count == wanted:
+                break  # every column found: no later row can do better
     return best_row, best_count
 
 
@@ -247,6 +250,8 @@ class _ColumnReader:
     type: str
     choices: tuple[str, ...]
     strict: bool
+    # Raw value -> how it reads: a column's values repeat ("On Track", "School", a date).
+    seen: dict
 
     def __init__(self, column: Column, position: int, cycles: Sequence[str]):
         self.key = column.key
@@ -255,6 +260,14 @@ class _ColumnReader:
         self.type = column.type
         self.choices = tuple(cycles) if column.choices_from == "cycles" else column.choices
         self.strict = column.strict
+        self.seen = {}
+
+    def parse(self, raw: Any) -> tuple[Any, str | None]:
+        key = (type(raw), raw)  # True == 1 == 1.0 as dict keys, but they read differently
+        parsed = self.seen.get(key)
+        if parsed is None:
+            parsed = self.seen[key] = parse_value(raw, self.type, self.choices, self.strict)
+        return parsed
 
 
 def _header_texts(readers: list[_ColumnReader], header: list[Any]) -> dict[int, str]:
@@ -283,17 +296,21 @@ def _repeats_header(values: list[Any], header: dict[int, str]) -> bool:
 
 
 def _read_row(values: list[Any], number: int, readers: list[_ColumnReader]) -> Row | None:
+    # The hot loop of every sync (each cell of each plan): is_blank and the text case inlined.
     width = len(values)
     raws = [values[r.index] if r.index < width else None for r in readers]
-    blanks = [is_blank(raw) for raw in raws]
+    blanks = [raw is None or raw == "" or (type(raw) is str and not raw.strip()) for raw in raws]
     if all(blanks):
         return None
     cells = {}
     for reader, raw, blank in zip(readers, raws, blanks, strict=True):
-        parsed = BLANK if blank else parse_value(raw, reader.type, reader.choices, reader.strict)
-        cells[reader.key] = TypedCell(
-            raw, parsed.value, parsed.problem, f"{reader.letter}{number}", blank
-        )
+        if blank:
+            value, problem = None, None
+        elif reader.type == "text" and type(raw) is str:
+            value, problem = raw.strip(), None
+        else:
+            value, problem = reader.parse(raw)
+        cells[reader.key] = TypedCell(raw, value, problem, f"{reader.letter}{number}", blank)
     return Row(number, cells)
 
 

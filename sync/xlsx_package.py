@@ -23,6 +23,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -208,17 +209,30 @@ def _rels_part(workbook_part: str) -> str:
     )
 
 
+# The index parts below are parsed once per distinct content: every workbook made from one
+# template has them byte for byte the same, and a sync reads hundreds of such workbooks.
+
+
 def _workbook_part(package: zipfile.ZipFile) -> str:
-    root = ElementTree.fromstring(package.read("_rels/.rels"))
-    for rel in root:
+    return _office_document(package.read("_rels/.rels"))
+
+
+@lru_cache(maxsize=64)
+def _office_document(package_rels: bytes) -> str:
+    for rel in ElementTree.fromstring(package_rels):
         if rel.get("Type", "").endswith("/officeDocument"):
             return rel.get("Target", "").lstrip("/")
     raise PackageError("the package names no workbook part")
 
 
 def _relationship_targets(rels_xml: bytes, workbook_part: str) -> dict[str, str]:
+    return dict(_targets(rels_xml, workbook_part))
+
+
+@lru_cache(maxsize=256)
+def _targets(rels_xml: bytes, workbook_part: str) -> tuple[tuple[str, str], ...]:
     base = posixpath.dirname(workbook_part)
-    targets = {}
+    targets = []
     for rel in ElementTree.fromstring(rels_xml):
         target = rel.get("Target", "")
         if rel.get("TargetMode") == "External":
@@ -228,11 +242,12 @@ def _relationship_targets(rels_xml: bytes, workbook_part: str) -> dict[str, str]
             if target.startswith("/")
             else posixpath.normpath(posixpath.join(base, target))
         )
-        targets[rel.get("Id", "")] = part
-    return targets
+        targets.append((rel.get("Id", ""), part))
+    return tuple(targets)
 
 
-def _sheet_entries(workbook_xml: bytes) -> list[tuple[str, str, int]]:
+@lru_cache(maxsize=256)
+def _sheet_entries(workbook_xml: bytes) -> tuple[tuple[str, str, int], ...]:
     """(name, relationship id, sheetId) of every sheet, whatever namespace prefixes are used."""
     entries = []
     for element in ElementTree.fromstring(workbook_xml).iter():
@@ -243,7 +258,7 @@ def _sheet_entries(workbook_xml: bytes) -> list[tuple[str, str, int]]:
         entries.append(
             (element.get("name", ""), rel_id, int(sheet_id) if sheet_id.isdigit() else 0)
         )
-    return entries
+    return tuple(entries)
 
 
 def _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets, name, xml):

@@ -29,7 +29,6 @@ from .xlsx_package import sheet_parts
 # 50,000-row table 40 columns wide, about 64 MB inside calamine.
 GRID_LIMIT = 2_000_000
 EXCEL_COLUMNS = 16_384
-_WORKSHEETS = "xl/worksheets/"
 
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 # The column of every cell written the usual way ('<c r="B7"'), styled empty ones included.
@@ -60,27 +59,17 @@ class SheetScan:
 
 def scan_workbook(package: zipfile.ZipFile, skip: Iterable[str] = ()) -> dict[str, SheetScan]:
     """Every sheet that holds an error cell, a formula without a result or a far-away cell, by
-    name; sheets named in `skip` (compared without case) are left out."""
-    # Worksheets live in xl/worksheets/ in every file seen; the workbook's own list (slower to
-    # read) is the fallback.
-    parts = [name for name in package.NameToInfo if _is_worksheet(name)]
+    name; sheets named in `skip` (compared without case) are not even decompressed: the summary
+    and instructions tabs are the largest parts of a workbook and the sync reads neither."""
+    skipped = {name.casefold() for name in skip}
     found = {}
-    for part in parts or sheet_parts(package).values():
+    for name, part in sheet_parts(package).items():
+        if name.casefold() in skipped or part not in package.NameToInfo:
+            continue
         scan = scan_sheet(package.read(part))
         if scan.unread or scan.left_out:
-            found[part] = scan
-    if not found:
-        return {}  # the common case: no need to read the workbook's list of sheets
-    skipped = {name.casefold() for name in skip}
-    return {
-        name: found[part]
-        for name, part in sheet_parts(package).items()
-        if part in found and name.casefold() not in skipped
-    }
-
-
-def _is_worksheet(part: str) -> bool:
-    return part.startswith(_WORKSHEETS) and part.endswith(".xml") and part.count("/") == 2
+            found[name] = scan
+    return found
 
 
 def scan_sheet(xml: bytes) -> SheetScan:
