@@ -136,8 +136,9 @@ def run_big(folder: Path, rows: int) -> None:
     streaming writer would): the time of each sync phase and the peak memory."""
     today = TODAY
     from plansync.demo import write_demo
+    from plansync.grid import OutSheet
     from plansync.nightly import sync_district
-    from plansync.xlsx_package import put_sheet
+    from plansync.xlsx_package import put_sheet, sheet_xml
 
     district, _config = write_demo(folder, schools=1, today=today)
     path = next(district.workbooks_dir.glob("*/PM Tool.xlsx"))
@@ -162,7 +163,10 @@ def run_big(folder: Path, rows: int) -> None:
         ]
         for n in range(2, rows + 2)
     ]
-    put_sheet(path, "Action Steps", _worksheet_xml([header, *body]))
+    sheet = OutSheet("Action Steps")
+    for row in [header, *body]:
+        sheet.add(*row)
+    put_sheet(path, "Action Steps", sheet_xml(sheet, protect=False))
     result = sync_district(district, today=today)
     print(
         f"plansync benchmark: one school, {rows} action steps, {path.stat().st_size / 1e6:.1f} MB"
@@ -171,28 +175,6 @@ def run_big(folder: Path, rows: int) -> None:
         print(f"  plansync {phase:<12} {seconds:8.2f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory of this process {peak:6.0f} MB")
-
-
-def _worksheet_xml(rows: list[list[str]]) -> bytes:
-    cells = (
-        f'<row r="{number}">'
-        + "".join(
-            f'<c r="{_letter(column)}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
-            for column, value in enumerate(row, start=1)
-        )
-        + "</row>"
-        for number, row in enumerate(rows, start=1)
-    )
-    return (
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f"<sheetData>{''.join(cells)}</sheetData></worksheet>"
-    ).encode()
-
-
-def _letter(column: int) -> str:
-    from plansync.grid import column_letter
-
-    return column_letter(column)
 
 
 def _line(label: str, seconds: float, workbooks: int) -> None:

@@ -154,51 +154,74 @@ def _kind(issue: Issue) -> str:
 
 
 def _due_lists(sheet: OutSheet, school: SchoolResult, today: dt.date, home: Template) -> None:
-    late, soon = [], []
-    horizon = 14
+    rules = [
+        rule
+        for wb in school.workbooks
+        for rule in wb.template.rules
+        if isinstance(rule, OverdueRule)
+    ]
+    horizon = max((rule.upcoming_days for rule in rules), default=14)
+    late = _due_items(school, today, overdue_rows)
+    soon = _due_items(school, today, upcoming_rows)
+    _due_section(
+        sheet,
+        f"Overdue ({len(late)})",
+        late,
+        home,
+        today,
+        True,
+        OutCell("Nothing is overdue.", "good"),
+    )
+    _due_section(
+        sheet,
+        f"Due in the next {horizon} days ({len(soon)})",
+        soon,
+        home,
+        today,
+        False,
+        OutCell(f"Nothing falls due in the next {horizon} days.", "muted"),
+    )
+
+
+def _due_items(school: SchoolResult, today: dt.date, pick) -> list[tuple]:
+    """(template, table, rule, row, due) of every row `pick` finds, soonest first."""
+    items = []
     for workbook in school.workbooks:
         if workbook.tables is None:
             continue
         for rule in workbook.template.rules:
-            if not isinstance(rule, OverdueRule):
-                continue
-            table = workbook.tables.tables[rule.tab]
-            horizon = rule.upcoming_days
-            late += [
-                (workbook.template, table, rule, row, due)
-                for row, due in overdue_rows(table, rule, today)
-            ]
-            soon += [
-                (workbook.template, table, rule, row, due)
-                for row, due in upcoming_rows(table, rule, today)
-            ]
-    late.sort(key=lambda item: item[4])
-    soon.sort(key=lambda item: item[4])
+            if isinstance(rule, OverdueRule):
+                table = workbook.tables.tables[rule.tab]
+                items += [
+                    (workbook.template, table, rule, row, due)
+                    for row, due in pick(table, rule, today)
+                ]
+    return sorted(items, key=lambda item: item[4])
+
+
+def _due_section(
+    sheet: OutSheet,
+    title: str,
+    items: list[tuple],
+    home: Template,
+    today: dt.date,
+    late: bool,
+    empty: OutCell,
+) -> None:
     sheet.blank()
-    sheet.add(f"Overdue ({len(late)})", style="heading")
-    if late:
-        sheet.add("Where", "Owner", "Was due", "Days late", "Item", style="header")
-    else:
-        sheet.add(OutCell("Nothing is overdue.", "good"))
-    for template, table, rule, row, due in late[:MAX_LISTED]:
+    sheet.add(title, style="heading")
+    if not items:
+        sheet.add(empty)
+        return
+    days_late = ["Days late"] if late else []
+    sheet.add("Where", "Owner", "Was due" if late else "Due", *days_late, "Item", style="header")
+    for template, table, rule, row, due in items[:MAX_LISTED]:
+        days = [OutCell((today - due).days, "text")] if late else []
         sheet.add(
             _where(table.display_name, row.cells[rule.due].address, template.title, home),
             row.text(rule.owner) if rule.owner else "",
             format_date(due),
-            OutCell((today - due).days, "text"),
-            f"{table.tab.noun.capitalize()} {row_label(table.tab, row, 90)}",
-        )
-    sheet.blank()
-    sheet.add(f"Due in the next {horizon} days ({len(soon)})", style="heading")
-    if soon:
-        sheet.add("Where", "Owner", "Due", "Item", style="header")
-    else:
-        sheet.add(OutCell("Nothing falls due in the next two weeks.", "muted"))
-    for template, table, rule, row, due in soon[:MAX_LISTED]:
-        sheet.add(
-            _where(table.display_name, row.cells[rule.due].address, template.title, home),
-            row.text(rule.owner) if rule.owner else "",
-            format_date(due),
+            *days,
             f"{table.tab.noun.capitalize()} {row_label(table.tab, row, 90)}",
         )
 

@@ -13,7 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError, one_line_validation_error
+from .errors import ConfigError, one_line_validation_error, read_text_file
 
 SCHOOL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -150,12 +150,9 @@ def check_folders(district: District, *, for_sync: bool) -> None:
 def load_config(path: Path | str) -> District:
     """Read and validate a district config; raise ConfigError with one line on any mistake."""
     path = Path(path)
+    text = read_text_file(path, str(path))
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -6,6 +6,8 @@ are for what stops a command (a bad config) or one workbook (a file that cannot 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import ValidationError
 
 
@@ -83,3 +85,16 @@ def one_line_validation_error(error: ValidationError) -> str:
     more = len(error.errors()) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"{path}: {message}{suffix}" if path else f"{message}{suffix}"
+
+
+def read_text_file(path: Path, what: str) -> str:
+    """A file the user named (a config, a key): its text, or a one-line ConfigError saying why
+    it cannot be had; `what` names it in the message."""
+    try:
+        return path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{what}: no such file") from None
+    except OSError as error:
+        raise ConfigError(f"{what}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what}: not a text file") from None

@@ -27,7 +27,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from .config import District
-from .errors import ConfigError, PlansyncError
+from .errors import ConfigError, PlansyncError, read_text_file
 
 KEY_ENV = "PLANSYNC_GOOGLE_KEY"
 SHEETS_API = "https://sheets.googleapis.com/"
@@ -66,12 +66,8 @@ def load_credentials(path: Path) -> service_account.Credentials:
     """Service-account credentials from a JSON key; a one-line ConfigError when it is unusable."""
     where = f"google key file {path}"
     try:
-        info = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{where}: no such file") from None
-    except OSError as error:
-        raise ConfigError(f"{where}: cannot be read ({error.strerror})") from None
-    except (ValueError, UnicodeDecodeError):
+        info = json.loads(read_text_file(path, where))
+    except ValueError:
         raise ConfigError(f"{where}: not JSON; use the key Google Cloud downloads") from None
     if not isinstance(info, dict) or info.get("type") != "service_account":
         raise ConfigError(f"{where}: not a service-account key (its type must be service_account)")

@@ -237,25 +237,9 @@ class GoogleStore:
 
     def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> WorkbookRef:
         """Make the spreadsheet in the folder, lay out its tabs, and record its id."""
-        self._check_folder()
         school_id, template_id = ref.school_id, ref.template_id
-        try:
-            new = self._drive(
-                "post",
-                "",
-                params={"fields": "id"},
-                json={
-                    "name": ref.label,
-                    "mimeType": SPREADSHEET,
-                    "parents": [self.settings.folder_id],
-                    "appProperties": {
-                        "plansync_school": school_id,
-                        "plansync_template": template_id,
-                    },
-                },
-            )
-        except APIError as error:
-            raise self._failure(error, f"create {ref.label}") from None
+        labels = {"plansync_school": school_id, "plansync_template": template_id}
+        new = self._new_spreadsheet(ref.label, labels, f"create {ref.label}")
         try:
             self.http.batch_update(new["id"], {"requests": new_workbook(plan, 0)})
         except APIError as error:
@@ -480,24 +464,25 @@ class GoogleStore:
         return self._tabs[spreadsheet_id]
 
     def _new_rollup(self) -> str:
-        self._check_folder()
-        try:
-            new = self._drive(
-                "post",
-                "",
-                params={"fields": "id"},
-                json={
-                    "name": f"{self.district.district} · {ROLLUP_TITLE}",
-                    "mimeType": SPREADSHEET,
-                    "parents": [self.settings.folder_id],
-                    "appProperties": {"plansync_rollup": "true"},
-                },
-            )
-        except APIError as error:
-            raise self._failure(error, "create the district rollup") from None
+        name = f"{self.district.district} · {ROLLUP_TITLE}"
+        new = self._new_spreadsheet(name, {"plansync_rollup": "true"}, "create the district rollup")
         self.registry.rollup = new["id"]
         self.registry.save()
         return new["id"]
+
+    def _new_spreadsheet(self, name: str, labels: dict[str, str], doing: str) -> dict[str, Any]:
+        """An empty spreadsheet in the folder, labelled so that a lost registry can find it."""
+        self._check_folder()
+        body = {
+            "name": name,
+            "mimeType": SPREADSHEET,
+            "parents": [self.settings.folder_id],
+            "appProperties": labels,
+        }
+        try:
+            return self._drive("post", "", params={"fields": "id"}, json=body)
+        except APIError as error:
+            raise self._failure(error, doing) from None
 
     def _delete_quietly(self, file_id: str) -> None:
         with contextlib.suppress(APIError):  # the first failure is the one to report
