@@ -60,7 +60,7 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
         "Last edit",
         "Workbooks not read",
     ]
-    widths = [28, 14, 20, 14, 11, 9, 9, 10, *[max(11, len(label) + 2) for label in labels], 18, 30]
+    widths = [28, 18, 20, 14, 11, 9, 9, 10, *[max(11, len(label) + 2) for label in labels], 18, 30]
     sheet = _table_sheet("Schools", headers, widths)
     sheet.score_columns = [4, 5]
     for school in sorted(result.schools, key=lambda s: s.school.name.casefold()):
@@ -183,7 +183,7 @@ def _benchmarks(result: SyncResult, previous: bool) -> list[BenchmarkRecord]:
 
 def tab_sheet(result: SyncResult, template: Template, tab: Tab) -> OutSheet:
     headers = ["School", "School ID", "Row", *[column.header for column in tab.columns]]
-    widths = [26, 14, 6, *[min(column.width, 50) for column in tab.columns]]
+    widths = [26, 18, 6, *[min(column.width, 50) for column in tab.columns]]
     sheet = _table_sheet(tab.title, headers, widths)
     for school in result.schools:
         tables = school.tables(template.id)
@@ -219,7 +219,7 @@ def issues_sheet(result: SyncResult) -> OutSheet:
         "Problem",
         "What to fix",
     ]
-    sheet = _table_sheet("Issues", headers, [26, 14, 20, 10, 24, 20, 8, 28, 90])
+    sheet = _table_sheet("Issues", headers, [26, 18, 20, 10, 24, 20, 8, 28, 90])
     for school in result.schools:
         for issue in school.issues:
             style = "bad" if issue.severity == "error" else "warn"

@@ -24,7 +24,9 @@ from ..values import as_text, normalize_words
 # Enough to act on; the district rollup's Issues tab has the full list.
 MAX_LISTED = 150
 # Long text always sits in the last column of its table, so it can run on to the right unclipped.
-WIDTHS = [30, 30, 14, 12, 12, 12, 12, 12, 12]
+# Figures are written as text: left-aligned under their headers, they cannot be read as belonging
+# to the next column, and the tab is for reading, not for sums.
+WIDTHS = [46, 30, 14, 12, 12, 12, 12, 12, 12]
 
 
 def summary_tab_name() -> str:
@@ -199,6 +201,10 @@ def _due_items(school: SchoolResult, today: dt.date, pick) -> list[tuple]:
     return sorted(items, key=lambda item: item[4])
 
 
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
 def _due_section(
     sheet: OutSheet,
     title: str,
@@ -216,7 +222,7 @@ def _due_section(
     days_late = ["Days late"] if late else []
     sheet.add("Where", "Owner", "Was due" if late else "Due", *days_late, "Item", style="header")
     for template, table, rule, row, due in items[:MAX_LISTED]:
-        days = [OutCell((today - due).days, "text")] if late else []
+        days = [_days((today - due).days)] if late else []
         sheet.add(
             _where(table.display_name, row.cells[rule.due].address, template.title, home),
             row.text(rule.owner) if rule.owner else "",
@@ -329,7 +335,7 @@ def _breakdown_section(
             change = [status_change(earlier.get(key, Counter()), tally, statuses)]
         sheet.add(
             *key,
-            OutCell(sum(tally.values()), "text"),
-            *[OutCell(tally[status], "text") for status in statuses],
+            str(sum(tally.values())),
+            *[str(tally[status]) for status in statuses],
             *change,
         )

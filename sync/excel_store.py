@@ -470,6 +470,8 @@ def _render_rollup_sheet(book: Workbook, content: OutSheet) -> None:
     sheet = book.create_sheet(content.name)
     for index, width in enumerate(content.widths, start=1):
         sheet.column_dimensions[column_letter(index)].width = width
+    sheet.page_setup.orientation = "landscape"
+    _fit_to_page_width(sheet)
     if content.freeze_rows:
         sheet.freeze_panes = f"A{content.freeze_rows + 1}"
     last_row = len(content.rows)

@@ -108,7 +108,7 @@ def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decision
     ) in text
     late = text.index("Overdue (1)")
     assert text[late + 2] == (
-        "Action Steps!D3 | Ben Brooks | Nov 17, 2026 | 10 | Action step "
+        "Action Steps!D3 | Ben Brooks | Nov 17, 2026 | 10 days | Action step "
         "“Set up the attendance team”"
     )
     soon = text.index("Due in the next 14 days (2)")
