@@ -246,8 +246,13 @@ def _rollup_inputs(result: SyncResult) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(repr((__version__, result.today, result.district.model_dump_json())).encode())
     for school in result.schools:
-        versions = [wb.tables.version if wb.tables else wb.error.reason for wb in school.workbooks]
-        digest.update(repr((school.school.id, versions, school.issues, school.previous)).encode())
+        # What the schools typed and when they saved, not the files' versions: writing the
+        # summary tabs changes those and nothing the rollup shows.
+        typed = [
+            (wb.tables.content, wb.tables.modified) if wb.tables else wb.error.reason
+            for wb in school.workbooks
+        ]
+        digest.update(repr((school.school.id, typed, school.issues, school.previous)).encode())
     return digest.hexdigest()
 
 

@@ -24,7 +24,7 @@ from .store import RawSheet, RawWorkbook, WorkbookRef
 from .values import ErrorValue, FormulaWithoutResult
 
 STATE_NAME = ".plansync-state.sqlite"
-SCHEMA_VERSION = "2"  # 2: cells left out of a sheet are kept too
+SCHEMA_VERSION = "3"  # 2: cells left out of a sheet; 3: a hash of the school's tabs
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -32,6 +32,7 @@ CREATE TABLE workbooks (
     location TEXT PRIMARY KEY,
     version TEXT NOT NULL,
     digest TEXT,
+    content TEXT,
     modified TEXT,
     sheets BLOB NOT NULL,
     summary_hash TEXT,
@@ -102,12 +103,12 @@ class StateStore:
     def load(self, ref: WorkbookRef) -> RawWorkbook | None:
         """The workbook as last read, or None when the stored copy cannot be used."""
         row = self.db.execute(
-            "SELECT version, digest, modified, sheets FROM workbooks WHERE location = ?",
+            "SELECT version, digest, content, modified, sheets FROM workbooks WHERE location = ?",
             (ref.location,),
         ).fetchone()
         if row is None:
             return None
-        version, digest, modified, blob = row
+        version, digest, content, modified, blob = row
         try:
             sheets = [
                 RawSheet(name, rows, hidden, [tuple(m) for m in merged], left_out)
@@ -116,13 +117,20 @@ class StateStore:
         except (ValueError, TypeError, zlib.error):
             return None
         stamp = dt.datetime.fromisoformat(modified) if modified else None
-        return RawWorkbook(ref, sheets, stamp, version, digest)
+        return RawWorkbook(ref, sheets, stamp, version, digest, content)
 
     def save(self, packed: Packed) -> None:
         """Remember a workbook just read (its summary hash is forgotten: it is written anew)."""
         self.db.execute(
-            "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, NULL, NULL)",
-            (packed.location, packed.version, packed.digest, packed.modified, packed.sheets),
+            "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
+            (
+                packed.location,
+                packed.version,
+                packed.digest,
+                packed.content,
+                packed.modified,
+                packed.sheets,
+            ),
         )
 
     def touched(self, location: str, version: str) -> None:
@@ -159,14 +167,18 @@ class Packed:
     location: str
     version: str
     digest: str | None
+    content: str
     modified: str | None
     sheets: bytes
 
 
 def pack(raw: RawWorkbook) -> Packed:
+    """What the state store keeps of a workbook just read; sets raw.content on the way."""
     sheets = [(s.name, s.hidden, s.merged, s.rows, s.left_out) for s in raw.sheets]
     modified = raw.modified.isoformat() if raw.modified else None
-    return Packed(raw.ref.location, raw.version, raw.digest, modified, _encode(sheets))
+    encoded = _encode(sheets)
+    raw.content = hashlib.blake2b(encoded, digest_size=16).hexdigest()
+    return Packed(raw.ref.location, raw.version, raw.digest, raw.content, modified, encoded)
 
 
 def content_hash(sheets: list[OutSheet]) -> str:

@@ -55,6 +55,9 @@ class RawWorkbook:
     version: str
     # A hash of the stored content, to tell a file saved without changes from an edited one.
     digest: str | None = None
+    # A hash of what was read of it (the school's tabs, not the summary the sync writes): the
+    # same as long as nobody changes those tabs, whatever else happens to the file.
+    content: str | None = None
 
     @property
     def sheet_names(self) -> list[str]:

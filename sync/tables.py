@@ -107,6 +107,8 @@ class WorkbookTables:
     modified: dt.datetime | None
     version: str
     sheet_names: list[str]
+    # What the school typed, as a hash (RawWorkbook.content).
+    content: str | None = None
 
     def table(self, key: str) -> Table:
         return self.tables[key]
@@ -131,6 +133,7 @@ def read_tables(raw: RawWorkbook, template: Template, cycles: Sequence[str]) -> 
         modified=raw.modified,
         version=raw.version,
         sheet_names=raw.sheet_names,
+        content=raw.content,
     )
 
 

@@ -115,3 +115,16 @@ def test_a_deleted_rollup_is_written_again(make_district):
     Path(first.rollup).unlink()
     assert run_sync(district).rollup_written
     assert Path(first.rollup).is_file()
+
+
+def test_a_rerun_with_nothing_new_does_not_even_build_the_rollup(make_district, monkeypatch):
+    """Writing the summary tabs changed every PM Tool file, but nothing the rollup shows."""
+    import plansync.reports.rollup as rollup
+
+    district = make_district()
+    run_sync(district)
+    built = []
+    real = rollup.build_rollup
+    monkeypatch.setattr(rollup, "build_rollup", lambda result: built.append(1) or real(result))
+    assert not run_sync(district).rollup_written
+    assert built == []
