@@ -138,19 +138,12 @@ def run_big(folder: Path, rows: int) -> None:
     from plansync.demo import write_demo
     from plansync.grid import OutSheet
     from plansync.nightly import sync_district
+    from plansync.templates import template_by_id
     from plansync.xlsx_package import put_sheet, sheet_xml
 
     district, _config = write_demo(folder, schools=1, today=today)
     path = next(district.workbooks_dir.glob("*/PM Tool.xlsx"))
-    header = [
-        "Strategy ID",
-        "Action Step",
-        "Start Date",
-        "Due Date",
-        "Resources",
-        "Owner",
-        "Status",
-    ]
+    header = [column.header for column in template_by_id("pm_tool").tab("action_steps").columns]
     body = [
         [
             "MIS 1",
