@@ -273,18 +273,19 @@ def read_district(
         for school in district.schools
         for template in templates
     ]
-    typed: dict[str, WorkbookTables | StoreError] = {}
+    # By (school, template), not by location: a workbook that was never made has no location.
+    typed: dict[tuple[str, str], WorkbookTables | StoreError] = {}
     to_read: list[tuple[Template, ReadRequest]] = []
     for _school, template, ref in slots:
         try:
             version = store.version(ref)
         except StoreError as error:
-            typed[ref.location] = error
+            typed[_key(ref)] = error
             state.forget(ref.location)
             continue
         remembered = None if full else _unchanged(store, state, ref, version)
         if remembered is not None:
-            typed[ref.location] = _typed(remembered, template, cycles)
+            typed[_key(ref)] = _typed(remembered, template, cycles)
             result.workbooks_unchanged += 1
         else:
             to_read.append((template, ReadRequest(ref, _not_read(template))))
@@ -295,26 +296,29 @@ def read_district(
     for done, ((template, request), outcome) in enumerate(
         zip(to_read, outcomes, strict=True), start=1
     ):
-        location = request.ref.location
         if isinstance(outcome, StoreError):
-            state.forget(location)
-            typed[location] = outcome
+            state.forget(request.ref.location)
+            typed[_key(request.ref)] = outcome
         else:
             raw, packed = outcome
             state.save(packed)
-            typed[location] = _typed(raw, template, cycles)
+            typed[_key(request.ref)] = _typed(raw, template, cycles)
             result.workbooks_read += 1
         report("Reading workbooks", done, len(to_read))
 
     schools: dict[str, SchoolResult] = {}
     for school, template, ref in slots:
-        outcome = typed[ref.location]
+        outcome = typed[_key(ref)]
         if isinstance(outcome, StoreError):
             workbook = WorkbookResult(template, ref, error=outcome)
         else:
             workbook = WorkbookResult(template, ref, outcome)
         schools.setdefault(school.id, SchoolResult(school, [])).workbooks.append(workbook)
     return list(schools.values())
+
+
+def _key(ref: WorkbookRef) -> tuple[str, str]:
+    return ref.school_id, ref.template_id
 
 
 def _not_read(template: Template) -> tuple[str, ...]:

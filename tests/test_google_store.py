@@ -601,3 +601,17 @@ def _sheet_ids(value) -> set[int]:
 
 def _link(cell) -> bool:
     return "link" in cell.get("userEnteredFormat", {}).get("textFormat", {})
+
+
+def test_schools_whose_spreadsheets_were_never_made_each_get_their_own_issue(make_district):
+    district = make_district()
+    path = district.base_dir / "district.yaml"
+    config = yaml.safe_load(path.read_text("utf-8"))
+    config["schools"] += [{"id": "east", "name": "East K-8"}, {"id": "west", "name": "West High"}]
+    path.write_text(yaml.safe_dump(config), "utf-8")
+    result = run_sync(load_config(path))
+    for school_id, name, other in (("east", "East K-8", "West"), ("west", "West High", "East")):
+        school = next(s for s in result.schools if s.school.id == school_id)
+        messages = [issue.message for issue in school.issues if issue.rule == "workbook-missing"]
+        assert len(messages) == 3
+        assert all(name in message and other not in message for message in messages)
