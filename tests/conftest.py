@@ -29,6 +29,17 @@ from plansync.nightly import SyncResult, sync_district
 from plansync.provision import provision_district
 
 TODAY = dt.date(2026, 11, 27)
+# The tabs of a provisioned PM Tool, in order, on either backend.
+PM_TOOL_TABS = [
+    "Instructions",
+    "Coach Summary",
+    "Strategies",
+    "EOY Goals",
+    "Benchmarks",
+    "Action Steps",
+    "Fidelity",
+    "_plansync",
+]
 BACKENDS = ("excel", "google")
 SERVICE_ACCOUNT = "plansync@test-district.iam.gserviceaccount.com"
 FOLDER_ID = "district-folder"

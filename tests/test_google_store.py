@@ -16,6 +16,7 @@ import yaml
 from click.testing import CliRunner
 from conftest import (
     FOLDER_ID,
+    PM_TOOL_TABS,
     SERVICE_ACCOUNT,
     STAFF,
     TODAY,
@@ -77,16 +78,7 @@ def test_a_provisioned_spreadsheet_has_the_excel_workbooks_tabs_headers_and_chec
     district = make_district()
     sheet = _pm_tool(google, edits, district)
     tabs = sorted(sheet.sheets, key=lambda s: s.properties["index"])
-    assert [tab.title for tab in tabs] == [
-        "Instructions",
-        "Coach Summary",
-        "Strategies",
-        "EOY Goals",
-        "Benchmarks",
-        "Action Steps",
-        "Fidelity",
-        "_plansync",
-    ]
+    assert [tab.title for tab in tabs] == PM_TOOL_TABS
     stamp = sheet.sheet_named("_plansync")
     assert stamp.properties["hidden"] is True
     assert [stamp.value(r, 0) for r in range(3)] == ["template", "version", "school_id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-from conftest import run_sync, workbook_path
+from conftest import PM_TOOL_TABS, run_sync, workbook_path
 from plansync.provision import provision_district
 
 
@@ -30,16 +30,7 @@ def test_provisioning_writes_three_workbooks_per_school(make_district, edits):
 def test_a_provisioned_pm_tool_has_instructions_headers_dropdowns_and_a_hidden_stamp(make_district):
     district = make_district()
     book = openpyxl.load_workbook(workbook_path(district, "north"))
-    assert book.sheetnames == [
-        "Instructions",
-        "Coach Summary",
-        "Strategies",
-        "EOY Goals",
-        "Benchmarks",
-        "Action Steps",
-        "Fidelity",
-        "_plansync",
-    ]
+    assert book.sheetnames == PM_TOOL_TABS
     assert book["_plansync"].sheet_state == "hidden"
     stamp = {row[0]: row[1] for row in book["_plansync"].iter_rows(values_only=True)}
     assert (stamp["template"], stamp["version"], stamp["school_id"]) == ("pm_tool", "1", "north")
