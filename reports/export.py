@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..nightly import SyncResult
+from ..results import SyncResult
 
 
 def as_json(result: SyncResult) -> dict:

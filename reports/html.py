@@ -31,21 +31,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from .. import __version__
 from ..checks import format_date
-from ..config import District
 from ..history import (
-    HISTORY_NAME,
     NO_STATUS,
-    SchoolSnapshot,
     benchmark_records,
     completeness_series,
     district_series,
     month_ago,
-    open_history,
     status_counts,
 )
 from ..issues import RULES, Issue
-from ..nightly import Progress, SchoolResult, SyncResult, read_and_check
-from ..store import Store
+from ..results import SchoolResult, SchoolSnapshot, SyncResult
 from ..tables import Row
 from ..templates import standard_templates
 from ..values import normalize_words
@@ -67,24 +62,6 @@ class Written:
     district: Path
     coaches: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def write_reports(
-    district: District,
-    today: dt.date,
-    *,
-    store: Store | None = None,
-    progress: Progress | None = None,
-) -> Written:
-    """Read and check every school (nothing is written into any workbook), then write the
-    district report and the coach pages from those findings and the history."""
-    result = read_and_check(district, today, store=store, progress=progress)
-    history = open_history(district.rollup_dir / HISTORY_NAME, writable=False)
-    past = history.snapshots(before=today, benchmarks=False)
-    history.close()
-    written = write_report_files(result, past)
-    written.notes += history.notes
-    return written
 
 
 def write_report_files(result: SyncResult, past: Sequence[SchoolSnapshot]) -> Written:

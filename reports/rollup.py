@@ -15,13 +15,12 @@ from ..grid import OutCell, OutChart, OutSheet
 from ..history import (
     BENCHMARK_TAB,
     NO_STATUS,
-    BenchmarkRecord,
     benchmark_records,
     status_change,
     status_counts,
 )
 from ..issues import RULES
-from ..nightly import SyncResult
+from ..results import BenchmarkRecord, SyncResult
 from ..tables import Row
 from ..templates import Tab, Template, standard_templates
 from .palette import LAST_RUN, score_color, status_color

@@ -14,9 +14,9 @@ from dataclasses import fields
 from ..checks import format_date, overdue_rows, row_label, upcoming_rows
 from ..config import District
 from ..grid import OutCell, OutSheet, quote_sheet
-from ..history import BENCHMARK_TAB, BenchmarkRecord, SchoolSnapshot, status_change, status_counts
+from ..history import BENCHMARK_TAB, status_change, status_counts
 from ..issues import RULES, Issue
-from ..nightly import SchoolResult
+from ..results import BenchmarkRecord, SchoolResult, SchoolSnapshot
 from ..tables import Table, WorkbookTables
 from ..templates import OverdueRule, SummaryBreakdown, SummaryList, Template, standard_templates
 from ..values import as_text, normalize_words

@@ -13,8 +13,9 @@ from dataclasses import asdict
 
 from ..checks import format_date
 from ..config import District
-from ..history import SchoolSnapshot, status_counts
+from ..history import status_counts
 from ..issues import RULES
+from ..results import SchoolSnapshot
 
 # Nights shown side by side in the district table; --json has them all.
 SHOWN_NIGHTS = 6

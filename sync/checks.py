@@ -64,22 +64,6 @@ class WorkbookCheck:
         self.met += met
 
 
-def completeness(expected: int, met: int) -> int:
-    """A school's completeness, 0 to 100: the share of required cells that are filled in.
-
-    The required cells are those of every row a school has started, plus those of the rows the
-    templates say a plan still needs: 2-3 strategies, 2-3 goals per strategy, 2-4 benchmarks per
-    strategy in each cycle that has begun, and so on. A strategy that is missing also counts its
-    goals and benchmarks as missing, and a workbook that is missing or cannot be opened counts the
-    rows it should hold. A cell holding something unreadable (like "TBD" in a date column) is not
-    filled in. Warnings (overdue steps, goals that are not measurable) do not change the score.
-    It rounds down, so 100 means nothing required is missing.
-    """
-    if expected <= 0:
-        return 100
-    return 100 * met // expected
-
-
 # -- the whole workbook ----------------------------------------------------------------------------
 
 

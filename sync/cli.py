@@ -155,8 +155,8 @@ def sync(config: Path, as_json: bool, today: dt.datetime | None, full: bool) -> 
 @click.option("--json", "as_json", is_flag=True, help="Print the issues as JSON.")
 def check(workbook: Path, config: Path | None, today: dt.datetime | None, as_json: bool) -> None:
     """Check one workbook against its template. Exits 1 when it has issues."""
-    from .checks import completeness
     from .nightly import check_file
+    from .results import completeness
 
     district = _district(config) if config else None
     try:
@@ -226,11 +226,11 @@ def report(config: Path, today: dt.datetime | None) -> None:
 
     The workbooks are read and checked as the sync does, but nothing is written into them.
     """
-    from .reports.html import write_reports
+    from .nightly import report_district
 
     district = _district(config)
     with _one_line_errors():
-        written = write_reports(district, _day(today), progress=_progress())
+        written = report_district(district, _day(today), progress=_progress())
     click.echo(f"District report: {written.district}")
     for coach, path in written.coaches.items():
         click.echo(f"  coach page    {path}  ({coach})")

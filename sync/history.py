@@ -17,14 +17,10 @@ import datetime as dt
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .results import BenchmarkRecord, SchoolResult, SchoolSnapshot, SyncResult
 from .values import as_text
-
-if TYPE_CHECKING:
-    from .nightly import SchoolResult, SyncResult
 
 HISTORY_NAME = "history.sqlite"
 # Marks the file as plansync's history (PRAGMA application_id), so another SQLite file that lands
@@ -32,9 +28,6 @@ HISTORY_NAME = "history.sqlite"
 APPLICATION_ID = 0x706C6E68
 SCHEMA_VERSION = 1
 
-# The rollup figures (template metric labels) that trends name on their own.
-OVERDUE_STEPS = "Overdue steps"
-OPEN_DECISIONS = "Open decisions"
 # The template tab whose rows are recorded one by one.
 BENCHMARK_TAB = "benchmarks"
 NO_STATUS = "No status"
@@ -86,48 +79,6 @@ CREATE TABLE IF NOT EXISTS benchmarks (
 );
 """
 _TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks")
-
-
-@dataclass(frozen=True)
-class BenchmarkRecord:
-    """One benchmark row as it stood on a night; text exactly as the school typed it."""
-
-    row: int
-    strategy: str
-    cycle: str
-    focus: str
-    benchmark: str
-    target: str
-    actual: str
-    # The status choice, or "" when none is set.
-    status: str
-
-
-@dataclass(frozen=True)
-class SchoolSnapshot:
-    """One school on one night."""
-
-    day: dt.date
-    school_id: str
-    name: str
-    coach: str | None
-    completeness: int
-    expected: int
-    met: int
-    errors: int
-    warnings: int
-    issues_by_rule: dict[str, int] = field(default_factory=dict)
-    # Rollup figures by label; None when the workbook holding it could not be read.
-    metrics: dict[str, int | None] = field(default_factory=dict)
-    benchmarks: tuple[BenchmarkRecord, ...] = ()
-
-    @property
-    def overdue_steps(self) -> int | None:
-        return self.metrics.get(OVERDUE_STEPS)
-
-    @property
-    def open_decisions(self) -> int | None:
-        return self.metrics.get(OPEN_DECISIONS)
 
 
 # -- snapshots of a sync's results -----------------------------------------------------------------

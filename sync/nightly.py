@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
@@ -21,16 +20,19 @@ from .checks import (
     WorkbookCheck,
     check_absent_workbook,
     check_workbook,
-    completeness,
     metric_value,
     stamp_matches_school,
 )
-from .config import District, School, check_folders
+from .config import District, check_folders
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
-from .history import HISTORY_NAME, SchoolSnapshot, open_history
-from .issues import Issue, count
+from .history import HISTORY_NAME, open_history
+from .issues import Issue
 from .layout import INSTRUCTIONS_TAB, STAMP_TAB
+from .reports.html import Written, write_report_files
+from .reports.rollup import build_rollup
+from .reports.summary import build_summary
+from .results import SchoolResult, SyncResult, WorkbookResult
 from .run_lock import district_lock
 from .state import STATE_NAME, Packed, StateStore, content_hash, pack
 from .store import RawWorkbook, ReadRequest, Store, WorkbookRef, open_store
@@ -38,84 +40,6 @@ from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
 from .templates import Template, standard_templates
 
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class WorkbookResult:
-    template: Template
-    ref: WorkbookRef
-    tables: WorkbookTables | None = None
-    error: StoreError | None = None
-
-
-@dataclass
-class SchoolResult:
-    school: School
-    workbooks: list[WorkbookResult]
-    issues: list[Issue] = field(default_factory=list)
-    expected: int = 0
-    met: int = 0
-    # Rollup figures, label -> value (None when the workbook holding it could not be read).
-    metrics: dict[str, int | None] = field(default_factory=dict)
-    # This school on the last night before this run (history.py), for "last run vs now".
-    previous: SchoolSnapshot | None = None
-
-    @property
-    def completeness(self) -> int:
-        return completeness(self.expected, self.met)
-
-    @property
-    def errors(self) -> int:
-        return count(self.issues, "error")
-
-    @property
-    def warnings(self) -> int:
-        return count(self.issues, "warning")
-
-    @property
-    def last_edit(self) -> dt.datetime | None:
-        saved = [wb.tables.modified for wb in self.workbooks if wb.tables and wb.tables.modified]
-        return max(saved, default=None)
-
-    def workbook(self, template_id: str) -> WorkbookResult:
-        return next(wb for wb in self.workbooks if wb.template.id == template_id)
-
-    def tables(self, template_id: str) -> WorkbookTables | None:
-        return self.workbook(template_id).tables
-
-
-@dataclass
-class SyncResult:
-    district: District
-    today: dt.date
-    schools: list[SchoolResult]
-    rollup: str | None = None
-    # Seconds per phase: read, check, write_back, rollup, history.
-    timings: dict[str, float] = field(default_factory=dict)
-    # What the run did: workbooks parsed, workbooks unchanged since the last run (taken from the
-    # state store), summary tabs written, and whether the rollup was rewritten.
-    workbooks_read: int = 0
-    workbooks_unchanged: int = 0
-    summaries_written: int = 0
-    rollup_written: bool = False
-    # What the person running the sync should know beyond the schools' issues.
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def issues(self) -> list[Issue]:
-        return [issue for school in self.schools for issue in school.issues]
-
-    def one_line(self) -> str:
-        """The run in one line, for logs."""
-        seconds = sum(self.timings.values())
-        errors = sum(school.errors for school in self.schools)
-        warnings = sum(school.warnings for school in self.schools)
-        rollup = "rollup written" if self.rollup_written else "rollup unchanged"
-        return (
-            f"{len(self.schools)} schools: {self.workbooks_read} workbooks read, "
-            f"{self.workbooks_unchanged} unchanged; {errors} errors, {warnings} warnings; "
-            f"{self.summaries_written} summary tabs written, {rollup}; {seconds:.1f} s"
-        )
 
 
 def sync_district(
@@ -149,8 +73,6 @@ def _sync(
     full: bool,
     progress: Progress | None,
 ) -> SyncResult:
-    from .reports.summary import build_summary
-
     store = store or open_store(district)
     result = SyncResult(district, today, [])
     tick = _Stopwatch(result.timings)
@@ -205,6 +127,24 @@ def read_and_check(
     return result
 
 
+def report_district(
+    district: District,
+    today: dt.date,
+    *,
+    store: Store | None = None,
+    progress: Progress | None = None,
+) -> Written:
+    """Read and check every school (nothing is written into any workbook), then write the
+    district report and the coach pages from those findings and the history."""
+    result = read_and_check(district, today, store=store, progress=progress)
+    history = open_history(district.rollup_dir / HISTORY_NAME, writable=False)
+    past = history.snapshots(before=today, benchmarks=False)
+    history.close()
+    written = write_report_files(result, past)
+    written.notes += history.notes
+    return written
+
+
 def _read_and_check(
     result: SyncResult,
     store: Store,
@@ -227,8 +167,6 @@ def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool
     Cheapest first: when nothing the rollup is made from has changed (the workbooks, the issues,
     the day, the config), it is not even built; when it is built, it is written only if its
     content differs."""
-    from .reports.rollup import build_rollup
-
     inputs = _rollup_inputs(result)
     exists = store.rollup_exists()
     if not full and exists and state.output_hash("rollup-inputs") == inputs:

@@ -25,8 +25,9 @@ from google_fake import FakeGoogle
 from plansync import google_client
 from plansync.config import District, load_config
 from plansync.issues import flatten
-from plansync.nightly import SyncResult, sync_district
+from plansync.nightly import sync_district
 from plansync.provision import provision_district
+from plansync.results import SyncResult
 
 TODAY = dt.date(2026, 11, 27)
 # The tabs of a provisioned PM Tool, in order, on either backend.

@@ -34,8 +34,9 @@ from conftest import workbook_path as path_of
 from losscheck import assert_nothing_lost, snapshot_files
 from plansync.checks import CheckContext
 from plansync.grid import OutSheet
-from plansync.nightly import SchoolResult, WorkbookResult, check_school, write_summary
+from plansync.nightly import check_school, write_summary
 from plansync.reports.summary import build_summary
+from plansync.results import SchoolResult, WorkbookResult
 from plansync.state import STATE_NAME, StateStore
 from plansync.store import open_store
 from plansync.tables import read_tables

@@ -15,12 +15,12 @@ from conftest import TODAY, edit_workbook, good_plan, package_parts, run_sync, w
 from plansync.cli import main
 from plansync.history import (
     HISTORY_NAME,
-    SchoolSnapshot,
     month_ago,
     open_history,
     status_change,
     status_counts,
 )
+from plansync.results import SchoolSnapshot
 from plansync.values import as_text
 
 # The history is kept beside the rollup whatever the backend; these tests edit .xlsx files.

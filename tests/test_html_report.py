@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import TODAY, good_plan, run_sync
 from plansync.cli import main
-from plansync.reports.html import write_reports
+from plansync.nightly import report_district
 
 SCHOOLS = [
     {"id": "north", "name": "North Elementary", "coach": "Maria Lopez"},
@@ -65,7 +65,7 @@ def _overdue(plan: dict) -> dict:
 def test_the_report_is_well_formed_holds_every_school_and_loads_nothing(make_district):
     district = make_district(schools=SCHOOLS)
     run_sync(district, today=TODAY - dt.timedelta(days=30))
-    written = write_reports(district, TODAY)
+    written = report_district(district, TODAY)
     assert written.district == district.reports_dir / "District Report.html"
     assert set(written.coaches) == {"Maria Lopez", "James Carter"}
     for path in [written.district, *written.coaches.values()]:
@@ -86,7 +86,7 @@ def test_the_report_is_well_formed_holds_every_school_and_loads_nothing(make_dis
 
 def test_each_coach_page_lists_only_that_coachs_schools_needing_attention_first(make_district):
     district = make_district({"east": _overdue(good_plan(" (East K-8 & Annex)"))}, schools=SCHOOLS)
-    written = write_reports(district, TODAY)
+    written = report_district(district, TODAY)
     _, maria = _page(written.coaches["Maria Lopez"])
     _, james = _page(written.coaches["James Carter"])
     maria_text, james_text = " ".join(maria.text), " ".join(james.text)
@@ -106,7 +106,7 @@ def test_a_plan_with_much_missing_comes_before_a_complete_one_with_a_late_step(m
         strategy["description"] = None
     gaps["roles"]["responsibilities"][0]["owner"] = None
     district = make_district({"east": _overdue(good_plan()), "north": gaps}, schools=SCHOOLS)
-    _, maria = _page(write_reports(district, TODAY).coaches["Maria Lopez"])
+    _, maria = _page(report_district(district, TODAY).coaches["Maria Lopez"])
     text = " ".join(maria.text)
     assert text.index("1. North Elementary") < text.index("2. East K-8 & Annex")
 
@@ -119,7 +119,7 @@ def test_text_typed_by_a_school_is_shown_as_text_never_as_markup(make_district):
     plan["pm_tool"]["action_steps"][1]["owner"] = None  # its issue message quotes the step
     plan["pm_tool"]["action_steps"][1]["step"] = "<b onclick=alert(3)>Call home</b>"
     district = make_district({"north": plan})
-    written = write_reports(district, TODAY)
+    written = report_district(district, TODAY)
     for path in [written.district, written.coaches["Maria Lopez"]]:
         html, page = _page(path)
         assert page.problems == []

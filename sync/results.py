@@ -1,0 +1,163 @@
+"""What a run found: the value types every layer shares.
+
+The orchestrator (nightly.py) fills them; the reports, the history and the JSON read them. They
+sit at the bottom of the house, above only the typed tables and the config they point into, so
+nothing that reads a result has to import the code that produced it.
+
+    WorkbookResult  one school's copy of one template: its typed tables, or why it could not be read
+    SchoolResult    one school: its workbooks, issues, completeness tally and rollup figures
+    SyncResult      the whole district on one night, and what the run did
+    SchoolSnapshot  one school on one night as the history keeps it (BenchmarkRecord: one benchmark)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .config import District, School
+from .errors import StoreError
+from .issues import Issue, count
+from .store import WorkbookRef
+from .tables import WorkbookTables
+from .templates import Template
+
+# The rollup figures (template metric labels) that trends name on their own.
+OVERDUE_STEPS = "Overdue steps"
+OPEN_DECISIONS = "Open decisions"
+
+
+def completeness(expected: int, met: int) -> int:
+    """A school's completeness, 0 to 100: the share of required cells that are filled in.
+
+    The required cells are those of every row a school has started, plus those of the rows the
+    templates say a plan still needs: 2-3 strategies, 2-3 goals per strategy, 2-4 benchmarks per
+    strategy in each cycle that has begun, and so on. A strategy that is missing also counts its
+    goals and benchmarks as missing, and a workbook that is missing or cannot be opened counts the
+    rows it should hold. A cell holding something unreadable (like "TBD" in a date column) is not
+    filled in. Warnings (overdue steps, goals that are not measurable) do not change the score.
+    It rounds down, so 100 means nothing required is missing.
+    """
+    if expected <= 0:
+        return 100
+    return 100 * met // expected
+
+
+@dataclass(frozen=True)
+class BenchmarkRecord:
+    """One benchmark row as it stood on a night; text exactly as the school typed it."""
+
+    row: int
+    strategy: str
+    cycle: str
+    focus: str
+    benchmark: str
+    target: str
+    actual: str
+    # The status choice, or "" when none is set.
+    status: str
+
+
+@dataclass(frozen=True)
+class SchoolSnapshot:
+    """One school on one night."""
+
+    day: dt.date
+    school_id: str
+    name: str
+    coach: str | None
+    completeness: int
+    expected: int
+    met: int
+    errors: int
+    warnings: int
+    issues_by_rule: dict[str, int] = field(default_factory=dict)
+    # Rollup figures by label; None when the workbook holding it could not be read.
+    metrics: dict[str, int | None] = field(default_factory=dict)
+    benchmarks: tuple[BenchmarkRecord, ...] = ()
+
+    @property
+    def overdue_steps(self) -> int | None:
+        return self.metrics.get(OVERDUE_STEPS)
+
+    @property
+    def open_decisions(self) -> int | None:
+        return self.metrics.get(OPEN_DECISIONS)
+
+
+@dataclass
+class WorkbookResult:
+    template: Template
+    ref: WorkbookRef
+    tables: WorkbookTables | None = None
+    error: StoreError | None = None
+
+
+@dataclass
+class SchoolResult:
+    school: School
+    workbooks: list[WorkbookResult]
+    issues: list[Issue] = field(default_factory=list)
+    expected: int = 0
+    met: int = 0
+    # Rollup figures, label -> value (None when the workbook holding it could not be read).
+    metrics: dict[str, int | None] = field(default_factory=dict)
+    # This school on the last night before this run (history.py), for "last run vs now".
+    previous: SchoolSnapshot | None = None
+
+    @property
+    def completeness(self) -> int:
+        return completeness(self.expected, self.met)
+
+    @property
+    def errors(self) -> int:
+        return count(self.issues, "error")
+
+    @property
+    def warnings(self) -> int:
+        return count(self.issues, "warning")
+
+    @property
+    def last_edit(self) -> dt.datetime | None:
+        saved = [wb.tables.modified for wb in self.workbooks if wb.tables and wb.tables.modified]
+        return max(saved, default=None)
+
+    def workbook(self, template_id: str) -> WorkbookResult:
+        return next(wb for wb in self.workbooks if wb.template.id == template_id)
+
+    def tables(self, template_id: str) -> WorkbookTables | None:
+        return self.workbook(template_id).tables
+
+
+@dataclass
+class SyncResult:
+    district: District
+    today: dt.date
+    schools: list[SchoolResult]
+    rollup: str | None = None
+    # Seconds per phase: read, check, write_back, rollup, history.
+    timings: dict[str, float] = field(default_factory=dict)
+    # What the run did: workbooks parsed, workbooks unchanged since the last run (taken from the
+    # state store), summary tabs written, and whether the rollup was rewritten.
+    workbooks_read: int = 0
+    workbooks_unchanged: int = 0
+    summaries_written: int = 0
+    rollup_written: bool = False
+    # What the person running the sync should know beyond the schools' issues.
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return [issue for school in self.schools for issue in school.issues]
+
+    def one_line(self) -> str:
+        """The run in one line, for logs."""
+        seconds = sum(self.timings.values())
+        errors = sum(school.errors for school in self.schools)
+        warnings = sum(school.warnings for school in self.schools)
+        rollup = "rollup written" if self.rollup_written else "rollup unchanged"
+        return (
+            f"{len(self.schools)} schools: {self.workbooks_read} workbooks read, "
+            f"{self.workbooks_unchanged} unchanged; {errors} errors, {warnings} warnings; "
+            f"{self.summaries_written} summary tabs written, {rollup}; {seconds:.1f} s"
+        )
