@@ -19,7 +19,7 @@ def as_json(result: SyncResult) -> dict:
                 "completeness": school.completeness,
                 "errors": school.errors,
                 "warnings": school.warnings,
-                "metrics": school.metrics,
+                "metrics": school.labelled_metrics,
                 "last_edit": school.last_edit.isoformat() if school.last_edit else None,
                 "issues": [issue.as_json() for issue in school.issues],
             }

@@ -42,7 +42,7 @@ from ..history import (
 from ..issues import RULES, Issue
 from ..results import SchoolResult, SchoolSnapshot, SyncResult
 from ..tables import Row
-from ..templates import standard_templates
+from ..templates import OPEN_DECISIONS, standard_templates
 from ..values import normalize_words
 from . import svg
 from .palette import STATUS_COLORS, score_color
@@ -246,7 +246,7 @@ def _school_view(
         errors=school.errors,
         warnings=school.warnings,
         overdue=len(late),
-        open_decisions=school.metrics.get("Open decisions"),
+        open_decisions=school.metrics.get(OPEN_DECISIONS),
         last_edit=f"{format_date(edit.date())} {edit:%H:%M}" if edit else "",
         before=before.completeness if before else None,
         since=before.day if before else None,

@@ -13,7 +13,6 @@ from collections import Counter
 
 from ..grid import OutCell, OutChart, OutSheet
 from ..history import (
-    BENCHMARK_TAB,
     NO_STATUS,
     benchmark_records,
     status_change,
@@ -22,7 +21,7 @@ from ..history import (
 from ..issues import RULES
 from ..results import BenchmarkRecord, SyncResult
 from ..tables import Row
-from ..templates import Tab, Template, standard_templates
+from ..templates import BENCHMARK_TAB, Tab, Template, metric_labels, standard_templates
 from .palette import LAST_RUN, score_color, status_color
 
 
@@ -45,7 +44,8 @@ def _table_sheet(name: str, headers: list[str], widths: list[int]) -> OutSheet:
 
 
 def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutSheet:
-    labels = [metric.label for template in templates for metric in template.metrics]
+    figures_named = metric_labels(templates)
+    labels = list(figures_named.values())
     headers = [
         "School",
         "School ID",
@@ -63,7 +63,7 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
     sheet = _table_sheet("Schools", headers, widths)
     sheet.score_columns = [4, 5]
     for school in sorted(result.schools, key=lambda s: s.school.name.casefold()):
-        figures = [school.metrics.get(label) for label in labels]
+        figures = [school.metrics.get(metric_id) for metric_id in figures_named]
         unread = ", ".join(wb.template.title for wb in school.workbooks if wb.tables is None)
         edit = school.last_edit.replace(second=0, microsecond=0) if school.last_edit else None
         sheet.add(

@@ -14,11 +14,18 @@ from dataclasses import fields
 from ..checks import format_date, overdue_rows, row_label, upcoming_rows
 from ..config import District
 from ..grid import OutCell, OutSheet, quote_sheet
-from ..history import BENCHMARK_TAB, status_change, status_counts
+from ..history import status_change, status_counts
 from ..issues import RULES, Issue
 from ..results import BenchmarkRecord, SchoolResult, SchoolSnapshot
 from ..tables import Table, WorkbookTables
-from ..templates import OverdueRule, SummaryBreakdown, SummaryList, Template, standard_templates
+from ..templates import (
+    BENCHMARK_TAB,
+    OverdueRule,
+    SummaryBreakdown,
+    SummaryList,
+    Template,
+    standard_templates,
+)
 from ..values import as_text, normalize_words
 
 # Enough to act on; the district rollup's Issues tab has the full list.
@@ -94,7 +101,7 @@ def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:
     # Figures as text, so they line up on the left with the score above them.
     sheet.add(OutCell("Errors to fix", "header"), OutCell(str(school.errors)))
     sheet.add(OutCell("Warnings", "header"), OutCell(str(school.warnings)))
-    for label, value in school.metrics.items():
+    for label, value in school.labelled_metrics.items():
         shown = str(value) if value is not None else "workbook not read"
         sheet.add(OutCell(label, "header"), OutCell(shown))
     if school.last_edit:

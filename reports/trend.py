@@ -16,6 +16,7 @@ from ..config import District
 from ..history import status_counts
 from ..issues import RULES
 from ..results import SchoolSnapshot
+from ..templates import metric_labels, standard_templates
 
 # Nights shown side by side in the district table; --json has them all.
 SHOWN_NIGHTS = 6
@@ -24,6 +25,7 @@ SHOWN_NIGHTS = 6
 def history_json(district: District, snapshots: Sequence[SchoolSnapshot]) -> dict:
     """Every snapshot, grouped by school, for scripts."""
     nights = sorted({snapshot.day for snapshot in snapshots})
+    labels = metric_labels(standard_templates())
     return {
         "district": district.district,
         "nights": [day.isoformat() for day in nights],
@@ -32,14 +34,15 @@ def history_json(district: District, snapshots: Sequence[SchoolSnapshot]) -> dic
                 "id": school_id,
                 "name": runs[-1].name,
                 "coach": runs[-1].coach,
-                "nights": [_night_json(snapshot) for snapshot in runs],
+                "nights": [_night_json(snapshot, labels) for snapshot in runs],
             }
             for school_id, runs in _by_school(district, snapshots).items()
         ],
     }
 
 
-def _night_json(snapshot: SchoolSnapshot) -> dict:
+def _night_json(snapshot: SchoolSnapshot, labels: dict[str, str]) -> dict:
+    """One night; figures named by their labels, as `sync --json` names them."""
     return {
         "day": snapshot.day.isoformat(),
         "completeness": snapshot.completeness,
@@ -49,7 +52,7 @@ def _night_json(snapshot: SchoolSnapshot) -> dict:
         "warnings": snapshot.warnings,
         "overdue_steps": snapshot.overdue_steps,
         "open_decisions": snapshot.open_decisions,
-        "metrics": snapshot.metrics,
+        "metrics": {labels.get(key, key): value for key, value in snapshot.metrics.items()},
         "issues_by_rule": snapshot.issues_by_rule,
         "benchmarks": [asdict(record) for record in snapshot.benchmarks],
     }

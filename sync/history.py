@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .results import BenchmarkRecord, SchoolResult, SchoolSnapshot, SyncResult
+from .templates import BENCHMARK_TAB, metric_labels, standard_templates
 from .values import as_text
 
 HISTORY_NAME = "history.sqlite"
@@ -29,7 +30,6 @@ APPLICATION_ID = 0x706C6E68
 SCHEMA_VERSION = 1
 
 # The template tab whose rows are recorded one by one.
-BENCHMARK_TAB = "benchmarks"
 NO_STATUS = "No status"
 
 _SCHEMA = """
@@ -131,6 +131,13 @@ def _choice(row, key: str) -> str:
     if cell.problem is None and cell.value is not None:
         return as_text(cell.value)
     return cell.text
+
+
+def _by_metric_id(recorded: list[tuple]) -> dict[str, int | None]:
+    """Recorded figures keyed by metric id. The metrics table's `label` column holds the id; a
+    history written before metrics had ids holds the label, which is translated here."""
+    ids = {label: key for key, label in metric_labels(standard_templates()).items()}
+    return {ids.get(key, key): value for key, value in recorded}
 
 
 # -- the store -------------------------------------------------------------------------------------
@@ -300,7 +307,7 @@ class History:
                 school,
                 *values,
                 issues_by_rule=dict(rules.get((day, school), [])),
-                metrics=dict(metrics.get((day, school), [])),
+                metrics=_by_metric_id(metrics.get((day, school), [])),
                 benchmarks=tuple(records.get((day, school), [])),
             )
             for day, school, *values in schools

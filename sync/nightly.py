@@ -309,7 +309,7 @@ def check_school(school: SchoolResult, ctx: CheckContext) -> None:
             outcome = check_absent_workbook(workbook.template, empty, workbook.error, ctx)
         _add(school, outcome)
         for metric in workbook.template.metrics:
-            school.metrics[metric.label] = metric_value(metric, workbook.tables, ctx.today)
+            school.metrics[metric.id] = metric_value(metric, workbook.tables, ctx.today)
 
 
 def _add(school: SchoolResult, outcome: WorkbookCheck) -> None:

@@ -20,11 +20,7 @@ from .errors import StoreError
 from .issues import Issue, count
 from .store import WorkbookRef
 from .tables import WorkbookTables
-from .templates import Template
-
-# The rollup figures (template metric labels) that trends name on their own.
-OVERDUE_STEPS = "Overdue steps"
-OPEN_DECISIONS = "Open decisions"
+from .templates import OPEN_DECISIONS, OVERDUE_STEPS, Template
 
 
 def completeness(expected: int, met: int) -> int:
@@ -72,7 +68,7 @@ class SchoolSnapshot:
     errors: int
     warnings: int
     issues_by_rule: dict[str, int] = field(default_factory=dict)
-    # Rollup figures by label; None when the workbook holding it could not be read.
+    # Rollup figures by metric id; None when the workbook holding it could not be read.
     metrics: dict[str, int | None] = field(default_factory=dict)
     benchmarks: tuple[BenchmarkRecord, ...] = ()
 
@@ -100,7 +96,7 @@ class SchoolResult:
     issues: list[Issue] = field(default_factory=list)
     expected: int = 0
     met: int = 0
-    # Rollup figures, label -> value (None when the workbook holding it could not be read).
+    # Rollup figures, metric id -> value (None when the workbook holding it could not be read).
     metrics: dict[str, int | None] = field(default_factory=dict)
     # This school on the last night before this run (history.py), for "last run vs now".
     previous: SchoolSnapshot | None = None
@@ -116,6 +112,14 @@ class SchoolResult:
     @property
     def warnings(self) -> int:
         return count(self.issues, "warning")
+
+    @property
+    def labelled_metrics(self) -> dict[str, int | None]:
+        """The rollup figures named as people read them, in the templates' order."""
+        labels = {
+            metric.id: metric.label for wb in self.workbooks for metric in wb.template.metrics
+        }
+        return {labels.get(key, key): value for key, value in self.metrics.items()}
 
     @property
     def last_edit(self) -> dt.datetime | None:

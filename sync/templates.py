@@ -7,6 +7,7 @@ YAML edit, not new Python. A bad spec gives one line naming the file and the key
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -148,8 +149,11 @@ Rule = Annotated[
 
 
 class Metric(Spec):
-    """A figure per school in the rollup: rows of a tab, optionally filtered or overdue only."""
+    """A figure per school in the rollup: rows of a tab, optionally filtered or overdue only.
 
+    Results, history and reports key it by `id`; `label` is only what people read."""
+
+    id: str
     label: str
     tab: str
     where: dict[str, str] = Field(default_factory=dict)
@@ -201,11 +205,56 @@ class Template(Spec):
     def rules_for(self, tab_key: str, kind: type) -> list:
         return [rule for rule in self.rules if rule.tab == tab_key and isinstance(rule, kind)]
 
+    def metric(self, metric_id: str) -> Metric:
+        for metric in self.metrics:
+            if metric.id == metric_id:
+                return metric
+        raise KeyError(metric_id)
+
     @model_validator(mode="after")
     def _references_exist(self) -> Template:
-        for problem in _reference_problems(self):
+        for problem in (*_reference_problems(self), *_keys_read_by_code_problems(self)):
             raise ValueError(problem)
         return self
+
+
+# What plansync's own code reads from a template by key, per template id: figures (metric ids)
+# and the columns the history, the rollup and the reports name. A template that lacks one is
+# refused at load, naming the key, rather than leaving a figure or a column blank.
+OVERDUE_STEPS = "overdue_steps"
+OPEN_DECISIONS = "open_decisions"
+BENCHMARK_TAB = "benchmarks"
+KEYS_READ_BY_CODE: dict[str, dict[str, tuple[str, ...]]] = {
+    "pm_tool": {
+        "metrics": (OVERDUE_STEPS,),
+        "strategies": ("id", "strategy", "description", "stage", "owner"),
+        "goals": ("strategy", "goal", "goal_type", "metric", "baseline", "target", "target_date"),
+        BENCHMARK_TAB: ("strategy", "cycle", "focus", "benchmark", "target", "actual", "status"),
+    },
+    "decisions": {"metrics": (OPEN_DECISIONS,)},
+}
+
+
+def _keys_read_by_code_problems(template: Template) -> Iterator[str]:
+    wanted = KEYS_READ_BY_CODE.get(template.id, {})
+    metric_ids = {metric.id for metric in template.metrics}
+    for metric_id in wanted.get("metrics", ()):
+        if metric_id not in metric_ids:
+            yield f"metrics: no metric with id {metric_id!r} (plansync's reports read it)"
+    tabs = {tab.key: tab for tab in template.tabs}
+    for tab_key, column_keys in wanted.items():
+        if tab_key == "metrics":
+            continue
+        if tab_key not in tabs:
+            yield f"tabs: no tab with key {tab_key!r} (plansync's reports read it)"
+            continue
+        present = {column.key for column in tabs[tab_key].columns}
+        for column_key in column_keys:
+            if column_key not in present:
+                yield (
+                    f"tab {tab_key!r}: no column with key {column_key!r} "
+                    "(plansync's reports read it)"
+                )
 
 
 def _reference_problems(template: Template):
@@ -269,6 +318,9 @@ def _reference_problems(template: Template):
         for column_key in named:
             if column_key not in columns_of(section.tab):
                 yield f"summary[{index}]: tab {section.tab!r} has no column {column_key!r}"
+    metric_ids = [metric.id for metric in template.metrics]
+    if len(set(metric_ids)) != len(metric_ids):
+        yield "metrics: two metrics share an id"
     for index, metric in enumerate(template.metrics):
         if metric.tab not in tabs:
             yield f"metrics[{index}]: no tab with key {metric.tab!r}"
@@ -311,6 +363,11 @@ def standard_templates() -> tuple[Template, ...]:
         load_template_file(f"{key}.yaml", (folder / f"{key}.yaml").read_text("utf-8"))
         for key in STANDARD
     )
+
+
+def metric_labels(templates: tuple[Template, ...]) -> dict[str, str]:
+    """Each metric's label by its id, in the templates' order: what people read for a figure."""
+    return {metric.id: metric.label for template in templates for metric in template.metrics}
 
 
 def template_by_id(template_id: str) -> Template:
