@@ -283,7 +283,7 @@ def _strategies(school: SchoolResult) -> tuple[list[StrategyView], list[GoalView
         for row in tables.tables["strategies"].rows
     ]
     by_id = {normalize_words(s.id): s for s in strategies if s.id}
-    loose = []
+    loose: list[GoalView] = []
     for row in tables.tables["goals"].rows:
         goal = GoalView(row.text("goal"), _typed(row, "goal_type"), _measure(row))
         owner = by_id.get(normalize_words(row.text("strategy")))
@@ -324,12 +324,12 @@ def _headline(schools: list[SchoolView], result: SyncResult) -> list[tuple[str, 
     """(figure, label, detail) for the cards at the top of the district report."""
     count = len(schools)
     average = sum(s.completeness for s in schools) / count if count else 0
-    with_before = [s for s in schools if s.before is not None]
+    with_before = [(s, s.before, s.since) for s in schools if s.before is not None and s.since]
     trend = ""
     if with_before:
-        then = sum(s.before for s in with_before) / len(with_before)
-        now = sum(s.completeness for s in with_before) / len(with_before)
-        since = min(s.since for s in with_before)
+        then = sum(before for _s, before, _since in with_before) / len(with_before)
+        now = sum(s.completeness for s, _before, _since in with_before) / len(with_before)
+        since = min(day for _s, _before, day in with_before)
         moved = round(now - then)
         trend = (
             f"{moved:+d} points since {_short(since)}"
@@ -352,7 +352,7 @@ def _headline(schools: list[SchoolView], result: SyncResult) -> list[tuple[str, 
     ]
     cycle = _current_cycle(result)
     if cycle:
-        tally = Counter()
+        tally: Counter[str] = Counter()
         for school in result.schools:
             tally += Counter(
                 r.status or NO_STATUS for r in benchmark_records(school) if r.cycle == cycle

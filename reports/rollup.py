@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..grid import OutCell, OutChart, OutSheet
+from ..grid import OutCell, OutChart, OutSheet, Style
 from ..history import (
     NO_STATUS,
     benchmark_records,
@@ -86,7 +86,7 @@ def _last_run(score: int, previous) -> list[OutCell]:
     if previous is None:
         return [OutCell(None), OutCell(None)]
     change = score - previous.completeness
-    style = "good" if change > 0 else "bad" if change < 0 else "text"
+    style: Style = "good" if change > 0 else "bad" if change < 0 else "text"
     return [OutCell(previous.completeness, "text"), OutCell(change, style)]
 
 
@@ -141,7 +141,7 @@ def benchmark_status_sheet(result: SyncResult, templates: tuple[Template, ...]) 
     focuses = list(tab.column("focus").choices)
     charts_at = 2
     for cycle in cycles:
-        keys = [(cycle, focus) for focus in focuses]
+        keys: list[tuple[str, ...]] = [(cycle, focus) for focus in focuses]
         keys += sorted(key for key in now if key[0] == cycle and key[1] not in focuses)
         first = len(sheet.rows) + 1
         for key in keys:
@@ -221,7 +221,7 @@ def issues_sheet(result: SyncResult) -> OutSheet:
     sheet = _table_sheet("Issues", headers, [26, 18, 20, 10, 24, 20, 8, 28, 90])
     for school in result.schools:
         for issue in school.issues:
-            style = "bad" if issue.severity == "error" else "warn"
+            style: Style = "bad" if issue.severity == "error" else "warn"
             sheet.add(
                 school.school.name,
                 school.school.id,

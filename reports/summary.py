@@ -13,7 +13,7 @@ from dataclasses import fields
 
 from ..checks import format_date, overdue_rows, row_label, upcoming_rows
 from ..config import District
-from ..grid import OutCell, OutSheet, quote_sheet
+from ..grid import OutCell, OutSheet, Style, quote_sheet
 from ..history import status_change, status_counts
 from ..issues import RULES, Issue
 from ..results import BenchmarkRecord, SchoolResult, SchoolSnapshot
@@ -37,17 +37,17 @@ WIDTHS = [46, 30, 14, 12, 12, 12, 12, 12, 12]
 
 
 def summary_tab_name() -> str:
-    return next(t.summary_tab for t in standard_templates() if t.summary_tab)
+    return next(t.summary_tab for t in standard_templates() if t.summary_tab is not None)
 
 
-def score_style(score: int) -> str:
+def score_style(score: int) -> Style:
     return "good" if score >= 85 else "warn" if score >= 60 else "bad"
 
 
 def build_summary(school: SchoolResult, district: District, today: dt.date) -> OutSheet:
     """The summary tab for one school."""
     home = next(t for t in standard_templates() if t.summary_tab)
-    sheet = OutSheet(home.summary_tab, widths=list(WIDTHS), tab_color="1F6FB2")
+    sheet = OutSheet(summary_tab_name(), widths=list(WIDTHS), tab_color="1F6FB2")
     info = school.school
     sheet.add(f"Coach summary · {info.name}", style="title")
     coach = f" · coach: {info.coach}" if info.coach else ""
@@ -116,7 +116,7 @@ def _last_run(previous: SchoolSnapshot | None, score: int) -> OutCell:
     if previous is None:
         return OutCell("No earlier run recorded yet.", "muted")
     change = score - previous.completeness
-    style = "good" if change > 0 else "bad" if change < 0 else "text"
+    style: Style = "good" if change > 0 else "bad" if change < 0 else "text"
     return OutCell(
         f"{previous.completeness}% on {format_date(previous.day)} · now {score}% ({change:+d})",
         style,

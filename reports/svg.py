@@ -176,7 +176,8 @@ def stacked_bars(
         cursor += heading
         for label, parts in bars:
             body.append(_text(label_width - 10, cursor + 17, label, "label", "end"))
-            x, total = label_width, sum(count for _, count in parts)
+            x: float = label_width
+            total = sum(count for _, count in parts)
             for status, count in parts:
                 if not count:
                     continue

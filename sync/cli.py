@@ -11,12 +11,16 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
 from .config import District, load_config
 from .errors import PlansyncError
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # what click.progressbar returns
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -47,8 +51,8 @@ class _ProgressBars:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.bar = None
-        self.phase = None
+        self.bar: ProgressBar[int] | None = None
+        self.phase: str | None = None
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         if not self.enabled or total < 2:
@@ -58,7 +62,8 @@ class _ProgressBars:
             self.phase = phase
             self.bar = click.progressbar(length=total, label=phase, file=sys.stderr)
             self.bar.__enter__()
-        self.bar.update(done - self.bar.pos)
+        if self.bar is not None:
+            self.bar.update(done - self.bar.pos)
         if done >= total:
             self.close()
 

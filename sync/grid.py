@@ -113,7 +113,7 @@ class OutSheet:
         self, *cells: OutCell | str | int | float | dt.date | None, style: Style = "text"
     ) -> None:
         """Append one row; plain values take `style`."""
-        self.rows.append([c if type(c) is OutCell else OutCell(c, style) for c in cells])
+        self.rows.append([c if isinstance(c, OutCell) else OutCell(c, style) for c in cells])
 
     def blank(self) -> None:
         self.rows.append([])

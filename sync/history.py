@@ -181,7 +181,7 @@ class History:
             except sqlite3.DatabaseError as error:  # damage found only now, deep in the file
                 self.damage = str(error)
         if self.damage is None:  # it could not even be opened: leave it for a person to see
-            self._not_recorded("the file could not be opened")
+            self._not_recorded(sqlite3.DatabaseError("the file could not be opened"))
             return
         try:
             self._start_over(self.damage)
@@ -196,13 +196,16 @@ class History:
         )
 
     def _write(self, day: dt.date, district: str, snapshots: Sequence[SchoolSnapshot]) -> None:
+        if self.connection is None:
+            raise sqlite3.DatabaseError("the file is not open")
         key = day.isoformat()
         now = dt.datetime.now().replace(microsecond=0).isoformat()
-        with self.connection:  # one transaction: a night is replaced whole or not at all
+        connection = self.connection
+        with connection:  # one transaction: a night is replaced whole or not at all
             for table in _TABLES:
-                self.connection.execute(f"DELETE FROM {table} WHERE day = ?", (key,))
-            self.connection.execute("INSERT INTO runs VALUES (?, ?, ?)", (key, now, district))
-            self.connection.executemany(
+                connection.execute(f"DELETE FROM {table} WHERE day = ?", (key,))
+            connection.execute("INSERT INTO runs VALUES (?, ?, ?)", (key, now, district))
+            connection.executemany(
                 "INSERT INTO schools VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (key, s.school_id, s.name, s.coach, s.completeness, s.expected, s.met)
@@ -210,7 +213,7 @@ class History:
                     for s in snapshots
                 ],
             )
-            self.connection.executemany(
+            connection.executemany(
                 "INSERT INTO issue_counts VALUES (?, ?, ?, ?)",
                 [
                     (key, s.school_id, rule, count)
@@ -218,7 +221,7 @@ class History:
                     for rule, count in s.issues_by_rule.items()
                 ],
             )
-            self.connection.executemany(
+            connection.executemany(
                 "INSERT INTO metrics VALUES (?, ?, ?, ?)",
                 [
                     (key, s.school_id, label, value)
@@ -226,7 +229,7 @@ class History:
                     for label, value in s.metrics.items()
                 ],
             )
-            self.connection.executemany(
+            connection.executemany(
                 "INSERT INTO benchmarks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (key, s.school_id, b.row, b.strategy, b.cycle, b.focus, b.benchmark)
@@ -303,14 +306,20 @@ class History:
                 records.setdefault((day, school), []).append(BenchmarkRecord(*values))
         return [
             SchoolSnapshot(
-                dt.date.fromisoformat(day),
-                school,
-                *values,
+                day=dt.date.fromisoformat(day),
+                school_id=school,
+                name=name,
+                coach=coach,
+                completeness=completeness,
+                expected=expected,
+                met=met,
+                errors=errors,
+                warnings=warnings,
                 issues_by_rule=dict(rules.get((day, school), [])),
                 metrics=_by_metric_id(metrics.get((day, school), [])),
                 benchmarks=tuple(records.get((day, school), [])),
             )
-            for day, school, *values in schools
+            for day, school, name, coach, completeness, expected, met, errors, warnings in schools
         ]
 
     def _grouped(

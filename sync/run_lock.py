@@ -12,8 +12,10 @@ import contextlib
 import datetime as dt
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from .errors import RollupNotWritten, SyncLocked
 
@@ -47,10 +49,8 @@ def district_lock(folder: Path) -> Iterator[Path]:
         handle.close()  # closing releases the lock
 
 
-def _try_lock(handle) -> bool:
-    try:
-        import fcntl
-    except ImportError:
+def _try_lock(handle: IO[str]) -> bool:
+    if sys.platform == "win32":
         import msvcrt
 
         try:
@@ -59,6 +59,8 @@ def _try_lock(handle) -> bool:
         except OSError:
             return False
         return True
+    import fcntl
+
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

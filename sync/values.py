@@ -284,8 +284,9 @@ def parse_value(
     raw: Any, column_type: str, choices: Sequence[str] = (), strict: bool = True
 ) -> Parsed:
     """Read one raw cell as its column's type."""
-    if type(raw) in UNREADABLE_RULES:  # an error or an uncalculated formula, whatever the type
-        return _unreadable(raw)
+    unreadable = _unreadable(raw)
+    if unreadable is not None:  # an error or an uncalculated formula, whatever the type
+        return unreadable
     if column_type == "text":
         return parse_text(raw)
     if column_type == "date":

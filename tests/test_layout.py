@@ -137,4 +137,3 @@ def test_backend_libraries_stay_in_their_backend(module: str) -> None:
         if module == home or module.startswith(home + "."):
             continue
         assert not imported & set(libraries), f"{module} imports {imported & set(libraries)}"
-
