@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Coach, Cycle, District, School, dump_config
-from .layout import WorkbookPlan
-from .provision import provision_district
-from .templates import Template
+from ..config import Coach, Cycle, District, School, dump_config, load_config
+from ..layout import WorkbookPlan
+from ..provision import provision_district
+from ..templates import Template
 
 DISTRICT_NAME = "Riverside Unified School District"
 CONFIG_NAME = "district.yaml"
@@ -634,8 +634,6 @@ def write_demo(
 ) -> tuple[District, Path]:
     """Write the demo config and every school's filled-in workbooks into `folder`, as they stand
     `today` or as they stood on an earlier `night` (demo_nights plays the nights in between)."""
-    from .config import load_config
-
     today = today or dt.date.today()
     folder.mkdir(parents=True, exist_ok=True)
     config_path = folder / CONFIG_NAME
