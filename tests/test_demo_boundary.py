@@ -24,15 +24,23 @@ def _imported(path: Path, package: str) -> set[str]:
     return names
 
 
-def test_no_engine_module_imports_the_demo():
-    engine = [(path, "plansync") for path in Path(plansync.__file__).parent.glob("*.py")]
-    engine += [
-        (path, "plansync.reports") for path in Path(plansync.reports.__file__).parent.glob("*.py")
+def _modules(root: Path, package: str) -> list[tuple[Path, str]]:
+    """Every .py file under `root` (subpackages too) with the package it belongs to."""
+    return [
+        (path, ".".join([package, *path.relative_to(root).parent.parts]))
+        for path in sorted(root.rglob("*.py"))
     ]
+
+
+def test_no_engine_module_imports_the_demo():
+    engine = _modules(Path(plansync.__file__).parent, "plansync")
+    engine += _modules(Path(plansync.reports.__file__).parent, "plansync.reports")
     offenders = [
-        path.name
+        str(path)
         for path, package in engine
-        if path.name != "cli.py"
+        if package != "plansync.demo"
+        and not package.startswith("plansync.demo.")
+        and path.name != "cli.py"
         and any(
             name == "plansync.demo" or name.startswith("plansync.demo.")
             for name in _imported(path, package)
