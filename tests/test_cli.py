@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import good_plan, workbook_path
+from district_helpers import good_plan, workbook_path
 from plansync.cli import main
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import CONFIG
+from district_helpers import CONFIG
 from plansync.cli import main
 from plansync.config import load_config
 from plansync.errors import ConfigError

@@ -21,7 +21,7 @@ from pathlib import Path
 import msoffcrypto.format.ooxml
 import pytest
 import python_calamine
-from conftest import (
+from district_helpers import (
     TODAY,
     edit_workbook,
     good_plan,
@@ -30,7 +30,7 @@ from conftest import (
     school_issues,
     sheet_part,
 )
-from conftest import workbook_path as path_of
+from district_helpers import workbook_path as path_of
 from losscheck import assert_nothing_lost, snapshot_files
 from plansync.checks import CheckContext
 from plansync.grid import OutSheet

@@ -14,7 +14,7 @@ import pytest
 import requests
 import yaml
 from click.testing import CliRunner
-from conftest import (
+from district_helpers import (
     FOLDER_ID,
     PM_TOOL_TABS,
     SERVICE_ACCOUNT,

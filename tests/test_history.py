@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import python_calamine
 from click.testing import CliRunner
-from conftest import TODAY, edit_workbook, good_plan, package_parts, run_sync, workbook_path
+from district_helpers import TODAY, edit_workbook, good_plan, package_parts, run_sync, workbook_path
 from plansync.cli import main
 from plansync.history import (
     HISTORY_NAME,

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import TODAY, good_plan, run_sync
+from district_helpers import TODAY, good_plan, run_sync
 from plansync.cli import main
 from plansync.nightly import report_district
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import run_sync, workbook_path
+from district_helpers import run_sync, workbook_path
 from plansync.state import STATE_NAME
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import python_calamine
 import yaml
-from conftest import CONFIG, TODAY, good_plan
+from district_helpers import CONFIG, TODAY, good_plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plansync.config import load_config

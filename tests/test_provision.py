@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-from conftest import PM_TOOL_TABS, run_sync, workbook_path
+from district_helpers import PM_TOOL_TABS, run_sync, workbook_path
 from plansync.provision import provision_district
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import good_plan, run_sync
+from district_helpers import good_plan, run_sync
 from plansync.values import as_text
 
 

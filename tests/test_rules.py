@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import good_plan, run_sync, school_issues
+from district_helpers import good_plan, run_sync, school_issues
 from plansync.grid import a1
 
 

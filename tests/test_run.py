@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import python_calamine
 from click.testing import CliRunner
-from conftest import TODAY, run_sync, workbook_path
+from district_helpers import TODAY, run_sync, workbook_path
 from losscheck import assert_nothing_lost, snapshot_files
 from plansync.cli import main
 from plansync.run_lock import LOCK_NAME

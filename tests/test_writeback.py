@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import python_calamine
-from conftest import (
+from district_helpers import (
     good_plan,
     package_parts,
     run_sync,

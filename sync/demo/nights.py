@@ -13,16 +13,23 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import District
-from .demo import DemoFiller, write_demo
-from .history import HISTORY_NAME, open_history
-from .layout import plan_workbook
-from .nightly import Progress, SyncResult, sync_district
-from .store import open_store
-from .templates import standard_templates
+from ..config import District
+from ..history import HISTORY_NAME, SchoolSnapshot, open_history
+from ..layout import WorkbookPlan, plan_workbook
+from ..nightly import Progress, sync_district
+from ..results import SyncResult
+from ..store import open_store
+from ..templates import standard_templates
+from .district import DemoFiller, write_demo
 
 NIGHTS = 4
 DAYS_APART = 14
+
+# A workbook's content: each tab's title, headers and rows.
+Signature = tuple[tuple[str, tuple[str, ...], str], ...]
+# Each workbook's plan on a night, by (school id, template id), with a signature of its content
+# (None, with no plan, for a workbook the school does not have that night).
+Plans = dict[tuple[str, str], tuple[Signature | None, WorkbookPlan | None]]
 
 
 @dataclass
@@ -48,15 +55,16 @@ def run_demo(
     nights = demo_nights(today)
     district, config = write_demo(folder, schools=schools, seed=seed, today=today, night=nights[0])
     plans = _plans(district, DemoFiller(district, seed, today, nights[0]))
-    result = None
+    result: SyncResult | None = None
     for night in nights:
         if night != nights[0]:
             plans = _edit(district, DemoFiller(district, seed, today, night), plans)
         result = sync_district(district, today=night, write_back=night == today, progress=progress)
+    assert result is not None  # there is always at least one night
     return DemoRun(district, config, nights, result)
 
 
-def past_snapshots(run: DemoRun):
+def past_snapshots(run: DemoRun) -> list[SchoolSnapshot]:
     """The nights before the last one, for the report's trends."""
     history = open_history(run.district.rollup_dir / HISTORY_NAME, writable=False)
     past = history.snapshots(before=run.nights[-1], benchmarks=False)
@@ -64,10 +72,10 @@ def past_snapshots(run: DemoRun):
     return past
 
 
-def _plans(district: District, filler: DemoFiller) -> dict[tuple[str, str], tuple]:
+def _plans(district: District, filler: DemoFiller) -> Plans:
     """Each workbook's plan on the filler's night with a signature of its content, to tell
     which workbooks a team edited since the night before."""
-    plans = {}
+    plans: Plans = {}
     for school in district.schools:
         for template in standard_templates():
             plan = filler(school, template, plan_workbook(template, school, district))
@@ -80,7 +88,7 @@ def _plans(district: District, filler: DemoFiller) -> dict[tuple[str, str], tupl
     return plans
 
 
-def _edit(district: District, filler: DemoFiller, before: dict) -> dict:
+def _edit(district: District, filler: DemoFiller, before: Plans) -> Plans:
     """Rewrite the workbooks whose content changed since the last night, as a team saving them."""
     store = open_store(district)
     after = _plans(district, filler)
