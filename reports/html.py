@@ -30,7 +30,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from .. import __version__
-from ..checks import format_date
+from ..catalog import standard_templates
 from ..config import District
 from ..history import (
     HISTORY_NAME,
@@ -43,11 +43,12 @@ from ..history import (
     open_history,
     status_counts,
 )
-from ..issues import RULES, Issue
+from ..issues import Issue
 from ..nightly import Progress, SchoolResult, SyncResult, read_and_check
+from ..rules import RULES
+from ..rules.helpers import format_date
 from ..store import Store
 from ..tables import Row
-from ..templates import standard_templates
 from ..values import normalize_words
 from . import svg
 from .palette import STATUS_COLORS, score_color

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..catalog import standard_templates
 from ..grid import OutCell, OutChart, OutSheet
 from ..history import (
     BENCHMARK_TAB,
@@ -20,10 +21,10 @@ from ..history import (
     status_change,
     status_counts,
 )
-from ..issues import RULES
 from ..nightly import SyncResult
+from ..rules import RULES
 from ..tables import Row
-from ..templates import Tab, Template, standard_templates
+from ..templates import Tab, Template
 from .palette import LAST_RUN, score_color, status_color
 
 

@@ -11,14 +11,17 @@ import datetime as dt
 from collections import Counter
 from dataclasses import fields
 
-from ..checks import format_date, overdue_rows, row_label, upcoming_rows
+from ..catalog import standard_templates
 from ..config import District
 from ..grid import OutCell, OutSheet, quote_sheet
 from ..history import BENCHMARK_TAB, BenchmarkRecord, SchoolSnapshot, status_change, status_counts
-from ..issues import RULES, Issue
+from ..issues import Issue
 from ..nightly import SchoolResult
+from ..rules import RULES
+from ..rules.helpers import format_date, row_label
+from ..rules.overdue import OverdueRule, overdue_rows, upcoming_rows
 from ..tables import Table, WorkbookTables
-from ..templates import OverdueRule, SummaryBreakdown, SummaryList, Template, standard_templates
+from ..templates import SummaryBreakdown, SummaryList, Template
 from ..values import as_text, normalize_words
 
 # Enough to act on; the district rollup's Issues tab has the full list.

@@ -11,10 +11,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from ..checks import format_date
 from ..config import District
 from ..history import SchoolSnapshot, status_counts
-from ..issues import RULES
+from ..rules import RULES
+from ..rules.helpers import format_date
 
 # Nights shown side by side in the district table; --json has them all.
 SHOWN_NIGHTS = 6
