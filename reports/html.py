@@ -30,7 +30,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from .. import __version__
-from ..checks import format_date
+from ..catalog import standard_templates
 from ..history import (
     NO_STATUS,
     benchmark_records,
@@ -39,10 +39,12 @@ from ..history import (
     month_ago,
     status_counts,
 )
-from ..issues import RULES, Issue
+from ..issues import Issue
 from ..results import SchoolResult, SchoolSnapshot, SyncResult
+from ..rules import RULES
+from ..rules.helpers import format_date
 from ..tables import Row
-from ..templates import OPEN_DECISIONS, standard_templates
+from ..templates import OPEN_DECISIONS
 from ..values import normalize_words
 from . import svg
 from .palette import STATUS_COLORS, score_color

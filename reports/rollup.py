@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..catalog import standard_templates
 from ..grid import OutCell, OutChart, OutSheet, Style
 from ..history import (
     NO_STATUS,
@@ -18,10 +19,10 @@ from ..history import (
     status_change,
     status_counts,
 )
-from ..issues import RULES
 from ..results import BenchmarkRecord, SyncResult
+from ..rules import RULES
 from ..tables import Row
-from ..templates import BENCHMARK_TAB, Tab, Template, metric_labels, standard_templates
+from ..templates import BENCHMARK_TAB, Tab, Template, metric_labels
 from .palette import LAST_RUN, score_color, status_color
 
 

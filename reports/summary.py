@@ -11,21 +11,17 @@ import datetime as dt
 from collections import Counter
 from dataclasses import fields
 
-from ..checks import format_date, overdue_rows, row_label, upcoming_rows
+from ..catalog import standard_templates
 from ..config import District
 from ..grid import OutCell, OutSheet, Style, quote_sheet
 from ..history import status_change, status_counts
-from ..issues import RULES, Issue
+from ..issues import Issue
 from ..results import BenchmarkRecord, SchoolResult, SchoolSnapshot
+from ..rules import RULES
+from ..rules.helpers import format_date, row_label
+from ..rules.overdue import OverdueRule, overdue_rows, upcoming_rows
 from ..tables import Table, WorkbookTables
-from ..templates import (
-    BENCHMARK_TAB,
-    OverdueRule,
-    SummaryBreakdown,
-    SummaryList,
-    Template,
-    standard_templates,
-)
+from ..templates import BENCHMARK_TAB, SummaryBreakdown, SummaryList, Template
 from ..values import as_text, normalize_words
 
 # Enough to act on; the district rollup's Issues tab has the full list.

@@ -11,12 +11,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from ..checks import format_date
+from ..catalog import standard_templates
 from ..config import District
 from ..history import status_counts
-from ..issues import RULES
 from ..results import SchoolSnapshot
-from ..templates import metric_labels, standard_templates
+from ..rules import RULES
+from ..rules.helpers import format_date
+from ..templates import metric_labels
 
 # Nights shown side by side in the district table; --json has them all.
 SHOWN_NIGHTS = 6

@@ -19,8 +19,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .catalog import standard_templates
 from .results import BenchmarkRecord, SchoolResult, SchoolSnapshot, SyncResult
-from .templates import BENCHMARK_TAB, metric_labels, standard_templates
+from .templates import BENCHMARK_TAB, metric_labels
 from .values import as_text
 
 HISTORY_NAME = "history.sqlite"

@@ -1,7 +1,8 @@
 """Issues: every problem the sync finds, as a small value pointing at one place in one workbook.
 
 The JSON output, the rollup's Issues tab and a school's summary tab are three views of the same
-list. `RULES` names every rule id a school can meet, with a short title.
+list. Every rule id a school can meet is declared, with its title and severity, in
+`plansync.rules` (`ISSUE_KINDS`, `RULES`).
 """
 
 from __future__ import annotations
@@ -11,38 +12,6 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
-
-RULES: dict[str, str] = {
-    "workbook-missing": "Workbook not found",
-    "workbook-unreadable": "Workbook cannot be opened",
-    "workbook-format": "Saved in another format",
-    "workbook-password": "Workbook has a password",
-    "tab-missing": "Tab missing",
-    "tab-renamed": "Tab renamed",
-    "tab-hidden": "Tab hidden",
-    "header-missing": "Header row not found",
-    "header-repeated": "Header row repeated",
-    "far-cell": "Value far outside the table",
-    "column-missing": "Column missing",
-    "stamp-missing": "Template stamp missing",
-    "stamp-version": "Made from another template or version",
-    "stamp-school": "Workbook made for another school",
-    "required": "Required cell is empty",
-    "invalid-date": "Not a date",
-    "invalid-number": "Not a number",
-    "invalid-choice": "Not one of the choices",
-    "invalid-email": "Not an email address",
-    "cell-error": "Cell shows an error",
-    "formula-no-result": "Formula has no saved result",
-    "unknown-reference": "Refers to something that is not listed",
-    "duplicate": "Used twice",
-    "too-few": "Fewer than the plan needs",
-    "too-many": "More than the plan calls for",
-    "date-order": "Dates out of order",
-    "overdue": "Overdue",
-    "not-measurable": "Goal is not measurable",
-    "summary-not-written": "Summary tab not updated",
-}
 
 
 @dataclass(frozen=True, slots=True)

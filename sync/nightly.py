@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
+from .catalog import standard_templates
 from .checks import (
     CheckContext,
     WorkbookCheck,
@@ -37,7 +38,7 @@ from .run_lock import district_lock
 from .state import STATE_NAME, Packed, StateStore, content_hash, pack
 from .store import RawWorkbook, ReadRequest, Store, WorkbookRef, open_store
 from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
-from .templates import Template, standard_templates
+from .templates import Template
 
 Progress = Callable[[str, int, int], None]
 

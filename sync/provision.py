@@ -10,10 +10,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .catalog import standard_templates
 from .config import District, School, check_folders
 from .layout import WorkbookPlan, plan_workbook
 from .store import Store, WorkbookRef, open_store
-from .templates import Template, standard_templates
+from .templates import Template
 
 # Lets the demo fill a plan with rows before it is written; returning None skips the workbook.
 Filler = Callable[[School, Template, WorkbookPlan], WorkbookPlan | None]

@@ -1,28 +1,26 @@
-"""Workbook templates: the YAML specs in sheet_templates/, loaded and validated.
+"""Workbook templates: the models of the YAML specs in sheet_templates/.
 
-A template lists a workbook's tabs, each tab's columns (header text, type, required, help) and the
-rules that span rows. The checks engine interprets the rules; adding a column or a count rule is a
-YAML edit, not new Python. A bad spec gives one line naming the file and the key at fault.
+A template lists a workbook's tabs, each tab's columns (header text, type, required, help), the
+rules that span rows, the rollup's figures and the coach summary's sections. Every rule is a
+`RuleSpec`; each rule kind's settings, check and issue ids live in one module of `plansync.rules`,
+and `plansync.catalog` loads and validates the YAML files. A template's references (a rule or
+section naming a tab or column that is not there) are refused here, with one line naming the key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
-from importlib import resources
-from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from .errors import ConfigError, one_line_validation_error
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ColumnType = Literal["text", "date", "number", "choice", "email"]
 Severity = Literal["error", "warning"]
 
 
 class Spec(BaseModel):
+    """Every part of a template: unknown keys are refused and nothing changes once loaded."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -76,76 +74,27 @@ class Tab(Spec):
         return (self.title, *self.aliases)
 
 
-class CountRule(Spec):
-    """Rows per group must number between min and max (e.g. 2-3 goals per strategy)."""
+class RuleSpec(Spec):
+    """What every template rule has: its kind (`type`) and the tab it checks.
 
-    type: Literal["count"]
+    Each rule kind subclasses this in its own module of `plansync.rules` with its settings (the
+    YAML keys) and says which of them name columns of `tab` and which name a "tab.column" or
+    "cycles" source, so that a template's references are checked without a list of key names.
+    """
+
+    type: str
     tab: str
-    # Group rows by these columns; each maps to where the expected groups come from:
-    # "tab.column" (e.g. every strategy ID) or "cycles" (every cycle that has begun).
-    per: dict[str, str] = Field(default_factory=dict)
-    min: int = 0
-    max: int | None = None
-    why: str
+
+    def columns_named(self) -> tuple[str, ...]:
+        """The keys of the columns of `tab` that this rule reads."""
+        return ()
+
+    def sources(self) -> tuple[str, ...]:
+        """The "tab.column" or "cycles" sources this rule takes values from."""
+        return ()
 
 
-class RequiredWhenRule(Spec):
-    """A column becomes required when other columns hold given values (e.g. Status = Decided)."""
-
-    type: Literal["required_when"]
-    tab: str
-    column: str
-    when: dict[str, str]
-    why: str
-
-
-class OverdueRule(Spec):
-    """A row whose due date has passed and whose status is not one of `done` is overdue."""
-
-    type: Literal["overdue"]
-    tab: str
-    due: str
-    status: str
-    done: tuple[str, ...]
-    # The column naming who is responsible, shown beside overdue rows in the coach summary.
-    owner: str | None = None
-    # How many days ahead the coach summary looks for upcoming rows.
-    upcoming_days: int = 14
-
-
-class MeasurableRule(Spec):
-    """An end-of-year goal names a metric, a target and a date (in its columns or its text)."""
-
-    type: Literal["measurable"]
-    tab: str
-    text: str
-    metric: str
-    target: str
-    date: str
-    measure_words: tuple[str, ...]
-
-
-class DateOrderRule(Spec):
-    """One date column must not fall after another in the same row (start before due)."""
-
-    type: Literal["date_order"]
-    tab: str
-    first: str
-    then: str
-
-
-class UniqueRule(Spec):
-    """Values in a column must not repeat (strategy IDs)."""
-
-    type: Literal["unique"]
-    tab: str
-    column: str
-
-
-Rule = Annotated[
-    CountRule | RequiredWhenRule | OverdueRule | MeasurableRule | DateOrderRule | UniqueRule,
-    Field(discriminator="type"),
-]
+R = TypeVar("R", bound=RuleSpec)
 
 
 class Metric(Spec):
@@ -185,13 +134,18 @@ SummarySection = Annotated[SummaryList | SummaryBreakdown, Field(discriminator="
 
 
 class Template(Spec):
+    """A workbook template. `rules` holds rule settings of the kinds registered in
+    `plansync.rules`; `plansync.catalog` loads YAML into a subclass whose `rules` accept exactly
+    those kinds (a base Template cannot hold rules: a bare RuleSpec has no settings of its own).
+    """
+
     id: str
     version: int
     title: str
     about: str
     summary_tab: str | None = None
     tabs: tuple[Tab, ...]
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[RuleSpec, ...] = ()
     metrics: tuple[Metric, ...] = ()
     # Sections this template adds to the coach summary tab.
     summary: tuple[SummarySection, ...] = ()
@@ -202,7 +156,8 @@ class Template(Spec):
                 return tab
         raise KeyError(key)
 
-    def rules_for(self, tab_key: str, kind: type) -> list:
+    def rules_for(self, tab_key: str, kind: type[R]) -> list[R]:
+        """The rules of one kind that check one tab."""
         return [rule for rule in self.rules if rule.tab == tab_key and isinstance(rule, kind)]
 
     def metric(self, metric_id: str) -> Metric:
@@ -257,14 +212,14 @@ def _keys_read_by_code_problems(template: Template) -> Iterator[str]:
                 )
 
 
-def _reference_problems(template: Template):
+def _reference_problems(template: Template) -> Iterator[str]:
     """Yield a sentence for each rule, metric or column naming a tab or column that isn't there."""
     tabs = {tab.key: tab for tab in template.tabs}
 
     def columns_of(tab_key: str) -> set[str]:
         return {column.key for column in tabs[tab_key].columns}
 
-    def check_source(source: str, where: str):
+    def check_source(source: str, where: str) -> Iterator[str]:
         if source == "cycles":
             return
         tab_key, _, column_key = source.partition(".")
@@ -282,28 +237,10 @@ def _reference_problems(template: Template):
         if rule.tab not in tabs:
             yield f"{where}: no tab with key {rule.tab!r}"
             continue
-        named = [
-            getattr(rule, name)
-            for name in (
-                "column",
-                "due",
-                "status",
-                "owner",
-                "text",
-                "metric",
-                "target",
-                "date",
-                "first",
-                "then",
-            )
-            if isinstance(getattr(rule, name, None), str)
-        ]
-        named += list(getattr(rule, "when", {}) or {})
-        named += list(getattr(rule, "per", {}) or {})
-        for column_key in named:
+        for column_key in rule.columns_named():
             if column_key not in columns_of(rule.tab):
                 yield f"{where}: tab {rule.tab!r} has no column {column_key!r}"
-        for source in (getattr(rule, "per", {}) or {}).values():
+        for source in rule.sources():
             yield from check_source(source, where)
     for index, section in enumerate(template.summary):
         if section.tab not in tabs:
@@ -328,50 +265,6 @@ def _reference_problems(template: Template):
             yield f"metrics[{index}]: tab {metric.tab!r} lacks a column named in 'where'"
 
 
-def load_template_file(path: Path | str, text: str | None = None) -> Template:
-    """Load one template spec; raise ConfigError with a one-line reason when it is invalid."""
-    name = Path(path).name
-    try:
-        data = yaml.safe_load(text if text is not None else Path(path).read_text("utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{name}: not valid YAML ({_yaml_where(error)})") from None
-    except OSError as error:
-        raise ConfigError(f"{name}: cannot be read ({error.strerror})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{name}: expected a mapping of template keys at the top level")
-    try:
-        return Template.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(f"{name}: {one_line_validation_error(error)}") from None
-
-
-def _yaml_where(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or "syntax error"
-    return f"{problem} at line {mark.line + 1}" if mark else problem
-
-
-# The three standard workbooks, in the order schools see them.
-STANDARD = ("pm_tool", "roles", "decisions")
-
-
-@cache
-def standard_templates() -> tuple[Template, ...]:
-    """The PM Tool, the roles tracker and the decision log, as shipped in sheet_templates/."""
-    folder = resources.files("plansync.sheet_templates")
-    return tuple(
-        load_template_file(f"{key}.yaml", (folder / f"{key}.yaml").read_text("utf-8"))
-        for key in STANDARD
-    )
-
-
 def metric_labels(templates: tuple[Template, ...]) -> dict[str, str]:
     """Each metric's label by its id, in the templates' order: what people read for a figure."""
     return {metric.id: metric.label for template in templates for metric in template.metrics}
-
-
-def template_by_id(template_id: str) -> Template:
-    for template in standard_templates():
-        if template.id == template_id:
-            return template
-    raise KeyError(template_id)

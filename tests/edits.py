@@ -19,10 +19,10 @@ from google_fake import FakeGoogle
 from google_fake_sheets import Sheet, quote
 from gspread.http_client import HTTPClient
 from gspread.urls import DRIVE_FILES_API_V3_URL
+from plansync.catalog import standard_templates
 from plansync.config import District
 from plansync.google_registry import Registry
 from plansync.grid import parse_a1
-from plansync.templates import standard_templates
 
 Grid = list[list[Any]]
 

@@ -32,6 +32,7 @@ from district_helpers import (
 )
 from district_helpers import workbook_path as path_of
 from losscheck import assert_nothing_lost, snapshot_files
+from plansync.catalog import template_by_id
 from plansync.checks import CheckContext
 from plansync.grid import OutSheet
 from plansync.nightly import check_school, write_summary
@@ -40,7 +41,6 @@ from plansync.results import SchoolResult, WorkbookResult
 from plansync.state import STATE_NAME, StateStore
 from plansync.store import open_store
 from plansync.tables import read_tables
-from plansync.templates import template_by_id
 from plansync.xlsx_package import put_sheet, sheet_xml
 
 # These cases are about .xlsx files on disk; the Google store has its own faults in

@@ -23,11 +23,11 @@ import yaml
 from district_helpers import CONFIG, TODAY, good_plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plansync.catalog import template_by_id
 from plansync.config import load_config
 from plansync.grid import column_letter, parse_a1
 from plansync.nightly import sync_district
 from plansync.provision import provision_district
-from plansync.templates import template_by_id
 from plansync.xlsx_package import put_sheet
 
 PM_TOOL = template_by_id("pm_tool")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from plansync.catalog import load_template_file, standard_templates
 from plansync.checks import CheckContext, check_workbook
 from plansync.errors import ConfigError
 from plansync.store import RawSheet, RawWorkbook, WorkbookRef
 from plansync.tables import read_tables
-from plansync.templates import load_template_file, standard_templates
 
 TINY = """
 id: tiny

@@ -20,10 +20,10 @@ from district_helpers import (
     workbook_path,
 )
 from losscheck import INDEX_PARTS, one_element_added
+from plansync.catalog import template_by_id
 from plansync.errors import WorkbookBusy
 from plansync.excel_store import ExcelStore
 from plansync.grid import OutSheet
-from plansync.templates import template_by_id
 from plansync.xlsx_package import put_sheet, sheet_xml
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -13,13 +13,13 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..catalog import standard_templates
 from ..config import District
 from ..history import HISTORY_NAME, SchoolSnapshot, open_history
 from ..layout import WorkbookPlan, plan_workbook
 from ..nightly import Progress, sync_district
 from ..results import SyncResult
 from ..store import open_store
-from ..templates import standard_templates
 from .district import DemoFiller, write_demo
 
 NIGHTS = 4

@@ -1,0 +1,88 @@
+"""What every rule kind is made of, and what its check is given.
+
+A rule kind is a subclass of `Rule`: a pydantic model whose fields are its settings (the YAML keys
+of a rule of its `type`), a `check` method that applies one such rule to one workbook's tables,
+and the `IssueKind`s that check may report. The table in `plansync.rules` lists the kinds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ..issues import Issue, Severity
+from ..tables import WorkbookTables
+from ..templates import RuleSpec
+
+
+@dataclass(frozen=True)
+class IssueKind:
+    """A rule id a school can meet, with its title (for reports) and its severity."""
+
+    id: str
+    title: str
+    # What it is reported as unless the check says otherwise (a missing column is an error when
+    # the column is required and a warning when not).
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    school_id: str
+    today: dt.date
+    # Names of the monitoring cycles that have begun: benchmarks are expected for these.
+    cycles_begun: tuple[str, ...]
+
+
+@dataclass
+class WorkbookCheck:
+    """What checking one workbook found: its issues and its share of the completeness tally."""
+
+    workbook: str
+    school_id: str
+    issues: list[Issue] = field(default_factory=list)
+    expected: int = 0
+    met: int = 0
+
+    def add(
+        self,
+        kind: IssueKind,
+        sheet: str | None,
+        cell: str | None,
+        message: str,
+        severity: Severity | None = None,
+    ) -> None:
+        """Record one issue of `kind` at a place (`severity` overrides the kind's)."""
+        self.issues.append(
+            Issue(
+                kind.id,
+                severity or kind.severity,
+                self.school_id,
+                self.workbook,
+                sheet,
+                cell,
+                message,
+            )
+        )
+
+    def tally(self, expected: int, met: int) -> None:
+        self.expected += expected
+        self.met += met
+
+
+class Rule(RuleSpec):
+    """The base of every rule kind: settings (the fields), the issues it reports, its check."""
+
+    # Every issue id `check` may report; the registry lists them with their titles.
+    issues: ClassVar[tuple[IssueKind, ...]] = ()
+
+    def check(self, tables: WorkbookTables, ctx: CheckContext, result: WorkbookCheck) -> None:
+        """Apply this rule to one workbook: add its issues and tally the required cells it
+        expects (see `checks.completeness`).
+
+        A tab that was not found, or has no header row, is reported by the structure checks: a
+        rule adds no issue about it, but still tallies what it expects there. The same holds for
+        a workbook that could not be read, which is checked as empty tables.
+        """
+        raise NotImplementedError(f"rule kind {self.type!r} has no check")

@@ -1,0 +1,82 @@
+"""Rule kind `overdue`: a row whose due date has passed and that is not marked done is overdue.
+
+    - {type: overdue, tab: action_steps, due: due_date, status: status, owner: owner,
+       done: [Complete]}
+
+The coach summary lists the overdue rows and those falling due soon (`overdue_rows`,
+`upcoming_rows`), and a rollup figure may count overdue rows only (`Metric.overdue`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar, Literal
+
+from ..tables import Row, Table, WorkbookTables
+from ..values import normalize_words
+from .base import CheckContext, IssueKind, Rule, WorkbookCheck
+from .helpers import format_date, row_label
+
+OVERDUE = IssueKind("overdue", "Overdue", "warning")
+
+
+class OverdueRule(Rule):
+    """A row whose due date has passed and whose status is not one of `done` is overdue."""
+
+    type: Literal["overdue"]
+    due: str
+    status: str
+    done: tuple[str, ...]
+    # The column naming who is responsible, shown beside overdue rows in the coach summary.
+    owner: str | None = None
+    # How many days ahead the coach summary looks for upcoming rows.
+    upcoming_days: int = 14
+
+    issues: ClassVar[tuple[IssueKind, ...]] = (OVERDUE,)
+
+    def columns_named(self) -> tuple[str, ...]:
+        return (self.due, self.status, *((self.owner,) if self.owner is not None else ()))
+
+    def check(self, tables: WorkbookTables, ctx: CheckContext, result: WorkbookCheck) -> None:
+        table = tables.tables[self.tab]
+        for row, due in overdue_rows(table, self, ctx.today):
+            days = (ctx.today - due).days
+            ago = "1 day ago" if days == 1 else f"{days} days ago"
+            result.add(
+                OVERDUE,
+                table.sheet_name,
+                row.cells[self.due].address,
+                f"{row_label(table.tab, row)} was due {format_date(due)} ({ago}) and is not "
+                f"marked {self.done[0]}.",
+            )
+
+
+def overdue_rows(table: Table, rule: OverdueRule, today: dt.date) -> list[tuple[Row, dt.date]]:
+    """Rows past their due date whose status is not one of the rule's `done` values."""
+    done = {normalize_words(value) for value in rule.done}
+    found = []
+    for row in table.rows:
+        due = row.value(rule.due)
+        if (
+            isinstance(due, dt.date)
+            and due < today
+            and normalize_words(row.text(rule.status)) not in done
+        ):
+            found.append((row, due))
+    return found
+
+
+def upcoming_rows(table: Table, rule: OverdueRule, today: dt.date) -> list[tuple[Row, dt.date]]:
+    """Rows not done yet that fall due within the rule's look-ahead window."""
+    done = {normalize_words(value) for value in rule.done}
+    horizon = today + dt.timedelta(days=rule.upcoming_days)
+    found = []
+    for row in table.rows:
+        due = row.value(rule.due)
+        if (
+            isinstance(due, dt.date)
+            and today <= due <= horizon
+            and normalize_words(row.text(rule.status)) not in done
+        ):
+            found.append((row, due))
+    return sorted(found, key=lambda pair: pair[1])
