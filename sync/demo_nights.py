@@ -13,12 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from .backends import open_store
 from .config import District
 from .demo import DemoFiller, write_demo
 from .history import HISTORY_NAME, open_history
 from .layout import plan_workbook
 from .nightly import Progress, SyncResult, sync_district
-from .store import open_store
 from .templates import standard_templates
 
 NIGHTS = 4

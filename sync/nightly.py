@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .backends import check_folders, open_store, read_file
 from .checks import (
     CheckContext,
     WorkbookCheck,
@@ -25,15 +26,15 @@ from .checks import (
     metric_value,
     stamp_matches_school,
 )
-from .config import District, School, check_folders
+from .config import District, School
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
 from .history import HISTORY_NAME, SchoolSnapshot, open_history
 from .issues import Issue, count
 from .layout import INSTRUCTIONS_TAB, STAMP_TAB
 from .run_lock import district_lock
-from .state import STATE_NAME, Packed, StateStore, content_hash, pack
-from .store import RawWorkbook, ReadRequest, Store, WorkbookRef, open_store
+from .state import STATE_NAME, StateStore, content_hash
+from .store import RawWorkbook, ReadRequest, Store, WorkbookRef
 from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
 from .templates import Template, standard_templates
 
@@ -160,7 +161,8 @@ def _sync(
     with StateStore(district.rollup_dir / STATE_NAME) as state:
         _read_and_check(result, store, state, full, report, tick)
 
-        history = open_history(district.rollup_dir / HISTORY_NAME)
+        # The rollup of an earlier run is there: a missing history file is news.
+        history = open_history(district.rollup_dir / HISTORY_NAME, ran_before=store.rollup_exists)
         previous = history.previous(today)
         for school in result.schools:
             school.previous = previous.get(school.school.id)
@@ -292,7 +294,7 @@ def read_district(
     # Workbooks are parsed and packed for the state store where they are read (on every core,
     # for the Excel store) and typed here as they arrive, while the next ones are being parsed.
     # (Typing them where they are read too would cost more: typed cells are slow to send back.)
-    outcomes = store.read_many([request for _template, request in to_read], _with_packed)
+    outcomes = store.read_many([request for _template, request in to_read])
     for done, ((template, request), outcome) in enumerate(
         zip(to_read, outcomes, strict=True), start=1
     ):
@@ -300,9 +302,8 @@ def read_district(
             state.forget(request.ref.location)
             typed[_key(request.ref)] = outcome
         else:
-            raw, packed = outcome
-            state.save(packed)
-            typed[_key(request.ref)] = _typed(raw, template, cycles)
+            state.save(outcome)
+            typed[_key(request.ref)] = _typed(outcome, template, cycles)
             result.workbooks_read += 1
         report("Reading workbooks", done, len(to_read))
 
@@ -337,11 +338,6 @@ def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str |
             return None
         state.touched(ref.location, version)
     return state.load(ref)
-
-
-def _with_packed(raw: RawWorkbook) -> tuple[RawWorkbook, Packed]:
-    """A workbook just read, and what the state store keeps of it."""
-    return raw, pack(raw)
 
 
 def _typed(raw: RawWorkbook, template: Template, cycles: tuple[str, ...]):
@@ -443,9 +439,7 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
     The template, school and monitoring cycles come from the workbook's hidden stamp; a district
     config, when given, supplies the cycles instead. Returns (template, WorkbookCheck).
     """
-    from .excel_store import read_xlsx
-
-    raw = read_xlsx(Path(path), WorkbookRef("", "", str(path), str(path)))
+    raw = read_file(Path(path))
     stamp = read_stamp(raw) or {}
     template = _template_for(raw.sheet_names, stamp.get("template", ""))
     if district is not None:

@@ -10,9 +10,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .config import District, School, check_folders
+from .backends import check_folders, open_store
+from .config import District, School
 from .layout import WorkbookPlan, plan_workbook
-from .store import Store, WorkbookRef, open_store
+from .store import Store, WorkbookRef
 from .templates import Template, standard_templates
 
 # Lets the demo fill a plan with rows before it is written; returning None skips the workbook.

@@ -22,8 +22,8 @@ import pytest
 import yaml
 from edits import ExcelEdits, GoogleEdits
 from google_fake import FakeGoogle
-from plansync import google_client
 from plansync.config import District, load_config
+from plansync.google import client as google_client
 from plansync.issues import flatten
 from plansync.nightly import SyncResult, sync_district
 from plansync.provision import provision_district
@@ -329,7 +329,7 @@ def package_parts(path: Path) -> dict[str, bytes]:
 
 def sheet_part(path: Path, sheet_name: str) -> str:
     """The package part name that holds the named sheet."""
-    from plansync.xlsx_package import _relationship_targets, _sheet_entries, _workbook_part
+    from plansync.excel.package import _relationship_targets, _sheet_entries, _workbook_part
 
     with zipfile.ZipFile(path) as package:
         workbook = _workbook_part(package)

@@ -20,7 +20,7 @@ from google_fake_sheets import Sheet, quote
 from gspread.http_client import HTTPClient
 from gspread.urls import DRIVE_FILES_API_V3_URL
 from plansync.config import District
-from plansync.google_registry import Registry
+from plansync.google.registry import Registry
 from plansync.grid import parse_a1
 from plansync.templates import standard_templates
 

@@ -1,7 +1,7 @@
 """Workbooks drawn with openpyxl: a provisioned workbook from its plan, and the district rollup.
 
-The Excel twin of google_render. Only new files are drawn here: a school's existing workbook is
-never loaded and saved by openpyxl (the summary tab goes in through xlsx_package).
+The Excel twin of google/render.py. Only new files are drawn here: a school's existing workbook is
+never loaded and saved by openpyxl (the summary tab goes in through package.py).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .grid import OutCell, OutChart, OutSheet, column_letter
-from .layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
-from .xlsx_package import MAX_CELL_TEXT
+from ..grid import OutCell, OutChart, OutSheet, column_letter
+from ..layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
+from .package import MAX_CELL_TEXT
 
 _FONTS = {
     "title": Font(bold=True, size=16, color="1F3864"),

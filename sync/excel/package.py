@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .grid import OutCell, OutSheet, Style, a1
+from ..grid import OutCell, OutSheet, Style, a1
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_REL = REL_NS + "/worksheet"
