@@ -283,7 +283,11 @@ def _version(path: Path, ref: WorkbookRef) -> str:
     return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _raw_sheet(book: python_calamine.CalamineWorkbook, meta, scan: SheetScan | None) -> RawSheet:
+def _raw_sheet(
+    book: python_calamine.CalamineWorkbook,
+    meta: python_calamine.SheetMetadata,
+    scan: SheetScan | None,
+) -> RawSheet:
     sheet = book.get_sheet_by_name(meta.name)
     rows = sheet.to_python(skip_empty_area=False)
     merged = [

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gspread.exceptions import APIError
@@ -216,7 +216,7 @@ class GoogleStore:
             self.registry.save()
             self._dirty = False
 
-    def _remember_tabs(self, spreadsheet_id: str, meta: dict[str, Any]) -> None:
+    def _remember_tabs(self, spreadsheet_id: str, meta: Mapping[str, Any]) -> None:
         protected = {
             p["range"].get("sheetId", 0)
             for s in meta.get("sheets", [])
@@ -268,7 +268,7 @@ class GoogleStore:
         wanted = self._access_for(school)
         entry = self.registry.entry_by_id(ref.location) if ref.location else None
         recovered = entry is not None and ref.location in self._recovered
-        if recovered:
+        if entry is not None and recovered:
             entry.shared = self._permissions(ref.location)
             self._recovered.discard(ref.location)
         have = entry.shared if entry else {}
@@ -336,9 +336,9 @@ class GoogleStore:
             file = self._drive("get", f"/{ref.location}", params={"fields": "version"})
         except APIError:
             return None  # the next run reads the spreadsheet again: slower, never wrong
-        version = str(file["version"]) if "version" in file else None
-        self._record_tabs(ref.location, version)
-        return version
+        new_version = str(file["version"]) if "version" in file else None
+        self._record_tabs(ref.location, new_version)
+        return new_version
 
     def rollup_location(self) -> str:
         spreadsheet_id = self.registry.rollup or self._find_rollup()
@@ -357,7 +357,7 @@ class GoogleStore:
             if error_status(error) != 404:
                 raise self._failure(error, "read the district rollup") from None
             tabs = None
-        if tabs is None:
+        if spreadsheet_id is None or tabs is None:
             spreadsheet_id, tabs = self._new_rollup(), {"Sheet1": (0, False)}
         old = [sid for sid, _ in tabs.values()]
         first_new = max(old, default=0) + 1
