@@ -137,9 +137,9 @@ def run_big(folder: Path, rows: int) -> None:
     today = TODAY
     from plansync.catalog import template_by_id
     from plansync.demo import write_demo
+    from plansync.excel.package import put_sheet, sheet_xml
     from plansync.grid import OutSheet
     from plansync.nightly import sync_district
-    from plansync.xlsx_package import put_sheet, sheet_xml
 
     district, _config = write_demo(folder, schools=1, today=today)
     path = next(district.workbooks_dir.glob("*/PM Tool.xlsx"))

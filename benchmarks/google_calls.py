@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from edits import GoogleEdits  # noqa: E402
 from google_fake import FakeGoogle  # noqa: E402
-from plansync import google_client  # noqa: E402
 from plansync.config import dump_config, load_config  # noqa: E402
 from plansync.demo import DemoFiller, demo_district  # noqa: E402
+from plansync.google import client as google_client  # noqa: E402
 from plansync.nightly import sync_district  # noqa: E402
 from plansync.provision import provision_district  # noqa: E402
 

@@ -39,8 +39,7 @@ from ..history import (
     month_ago,
     status_counts,
 )
-from ..issues import Issue
-from ..results import SchoolResult, SchoolSnapshot, SyncResult
+from ..results import Issue, SchoolResult, SchoolSnapshot, SyncResult
 from ..rules import RULES
 from ..rules.helpers import format_date
 from ..tables import Row

@@ -15,8 +15,7 @@ from ..catalog import standard_templates
 from ..config import District
 from ..grid import OutCell, OutSheet, Style, quote_sheet
 from ..history import status_change, status_counts
-from ..issues import Issue
-from ..results import BenchmarkRecord, SchoolResult, SchoolSnapshot
+from ..results import BenchmarkRecord, Issue, SchoolResult, SchoolSnapshot
 from ..rules import RULES
 from ..rules.helpers import format_date, row_label
 from ..rules.overdue import OverdueRule, overdue_rows, upcoming_rows

@@ -8,14 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .backends import DEFAULT_BACKEND, backend_names
 from .errors import ConfigError, one_line_validation_error, read_text_file
+from .google.settings import GoogleSettings
 
 SCHOOL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# The District fields that hold a backend's own section, each named as its backend.
+BACKEND_SECTIONS = ("google",)
 
 
 class Model(BaseModel):
@@ -56,24 +60,14 @@ class School(Model):
         return value
 
 
-class GoogleSettings(Model):
-    """The `google:` section: where the spreadsheets live and how the sync signs in."""
-
-    # The Drive folder (in a shared drive) that holds every school's spreadsheets and the rollup.
-    folder_id: str = Field(min_length=1)
-    # The service account's JSON key; when unset, the file named by $PLANSYNC_GOOGLE_KEY.
-    key_file: Path | None = None
-    # What a school's coach may do in its spreadsheets; the school's team are always writers.
-    coach_role: Literal["writer", "commenter", "reader"] = "commenter"
-    # Whether Google emails people when a spreadsheet is shared with them.
-    notify: bool = False
-    # Where the ids of the spreadsheets made so far are recorded, beside the config.
-    registry: Path = Path("plansync-google.json")
-
-
 class District(Model):
     district: str
-    backend: Literal["excel", "google"] = "excel"
+    # The name of a backend in backends.BACKENDS.
+    backend: str = DEFAULT_BACKEND
+    # A backend's own section, named as the backend. It is a field here, not something the
+    # backend adds, so that the file is validated in one pass and a mistake in the section is
+    # one line naming the key like any other; its model lives with the backend and loads
+    # nothing from Google. (A backend with settings of its own adds its section here too.)
     google: GoogleSettings | None = None
     workbooks: Path = Path("workbooks")
     rollup: Path = Path("rollup")
@@ -86,10 +80,19 @@ class District(Model):
     # Folder the config file lives in; relative paths above are read from there.
     base_dir: Path = Field(default=Path("."), exclude=True)
 
+    @field_validator("backend", mode="before")
+    @classmethod
+    def _backend_is_known(cls, value: Any) -> Any:
+        names = backend_names()
+        if value not in names:
+            choices = ", ".join(repr(name) for name in names[:-1]) + f" or {names[-1]!r}"
+            raise ValueError(f"Input should be {choices}")
+        return value
+
     @model_validator(mode="after")
     def _names_are_consistent(self) -> District:
-        if self.backend == "google" and self.google is None:
-            raise ValueError("google: required key is missing (backend is google)")
+        if self.backend in BACKEND_SECTIONS and getattr(self, self.backend) is None:
+            raise ValueError(f"{self.backend}: required key is missing (backend is {self.backend})")
         seen: set[str] = set()
         for index, school in enumerate(self.schools):
             if school.id.casefold() in seen:
@@ -130,23 +133,6 @@ class District(Model):
         return tuple(cycle for cycle in self.cycles if cycle.start <= today)
 
 
-def check_folders(district: District, *, for_sync: bool) -> None:
-    """A ConfigError naming the key when a folder in the config cannot be used: the workbooks
-    folder must be a folder (and, for a sync, exist already); the rollup folder, if it exists,
-    must be a folder."""
-    workbooks, rollup = district.workbooks_dir, district.rollup_dir
-    if district.backend == "excel":
-        if workbooks.exists() and not workbooks.is_dir():
-            raise ConfigError(f"workbooks: {workbooks} is a file, not a folder")
-        if for_sync and not workbooks.exists():
-            raise ConfigError(
-                f"workbooks: the folder {workbooks} does not exist (run `plansync provision` "
-                "first, or fix the path)"
-            )
-    if rollup.exists() and not rollup.is_dir():
-        raise ConfigError(f"rollup: {rollup} is a file, not a folder")
-
-
 def load_config(path: Path | str) -> District:
     """Read and validate a district config; raise ConfigError with one line on any mistake."""
     path = Path(path)
@@ -169,6 +155,6 @@ def load_config(path: Path | str) -> District:
 
 def dump_config(district: District) -> str:
     """The config as YAML text, as a person would write it (used by the demo)."""
-    unset = {"google"} if district.google is None else set()
+    unset = {name for name in BACKEND_SECTIONS if getattr(district, name) is None}
     data = district.model_dump(mode="json", exclude_defaults=False, exclude={"base_dir"} | unset)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

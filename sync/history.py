@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .catalog import standard_templates
@@ -353,10 +353,13 @@ class History:
             self.connection = None
 
 
-def open_history(path: Path, *, writable: bool = True) -> History:
+def open_history(
+    path: Path, *, writable: bool = True, ran_before: Callable[[], bool] | None = None
+) -> History:
     """The history at `path`. Writable: a missing or unusable file is replaced by a new history
-    (an unusable one is moved aside) and `notes` says so. Read-only: such a file reads as empty.
-    Never raises for a problem with the file: the nightly run must go on."""
+    (an unusable one is moved aside) and `notes` says so; a missing one is noted only when
+    `ran_before()` says earlier runs were recorded (asked only then). Read-only: such a file
+    reads as empty. Never raises for a problem with the file: the nightly run must go on."""
     history = History(path, None, writable)
     if not path.exists():
         if writable:
@@ -368,7 +371,7 @@ def open_history(path: Path, *, writable: bool = True) -> History:
                 history.close()
                 history.notes.append(f"The history file {path} could not be created ({error}).")
                 return history
-            if any(path.parent.glob("*.xlsx")):  # a rollup is there: earlier runs were recorded
+            if ran_before is not None and ran_before():
                 history.notes.append(
                     f"The history file {path} was missing; a new history starts with this run."
                 )

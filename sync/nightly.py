@@ -24,19 +24,26 @@ from .checks import (
     metric_value,
     stamp_matches_school,
 )
-from .config import District, check_folders
+from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
 from .history import HISTORY_NAME, open_history
-from .issues import Issue
 from .layout import INSTRUCTIONS_TAB, STAMP_TAB
 from .reports.html import Written, write_report_files
 from .reports.rollup import build_rollup
 from .reports.summary import build_summary
-from .results import SchoolResult, SyncResult, WorkbookResult
+from .results import Issue, SchoolResult, SyncResult, WorkbookResult
 from .run_lock import district_lock
-from .state import STATE_NAME, Packed, StateStore, content_hash, pack
-from .store import RawWorkbook, ReadRequest, Store, WorkbookRef, open_store
+from .state import STATE_NAME, StateStore, content_hash
+from .store import (
+    RawWorkbook,
+    ReadRequest,
+    Store,
+    WorkbookRef,
+    check_folders,
+    open_store,
+    read_file,
+)
 from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
 from .templates import Template
 
@@ -83,7 +90,8 @@ def _sync(
     with StateStore(district.rollup_dir / STATE_NAME) as state:
         _read_and_check(result, store, state, full, report, tick)
 
-        history = open_history(district.rollup_dir / HISTORY_NAME)
+        # The rollup of an earlier run is there: a missing history file is news.
+        history = open_history(district.rollup_dir / HISTORY_NAME, ran_before=store.rollup_exists)
         previous = history.previous(today)
         for school in result.schools:
             school.previous = previous.get(school.school.id)
@@ -188,7 +196,7 @@ def _rollup_inputs(result: SyncResult) -> str:
         # What the schools typed and when they saved, not the files' versions: writing the
         # summary tabs changes those and nothing the rollup shows.
         typed = [
-            (wb.tables.content, wb.tables.modified) if wb.tables else wb.error.reason
+            (wb.tables.content, wb.tables.modified) if wb.tables else wb.unread_reason.reason
             for wb in school.workbooks
         ]
         digest.update(repr((school.school.id, typed, school.issues, school.previous)).encode())
@@ -231,7 +239,7 @@ def read_district(
     # Workbooks are parsed and packed for the state store where they are read (on every core,
     # for the Excel store) and typed here as they arrive, while the next ones are being parsed.
     # (Typing them where they are read too would cost more: typed cells are slow to send back.)
-    outcomes = store.read_many([request for _template, request in to_read], _with_packed)
+    outcomes = store.read_many([request for _template, request in to_read])
     for done, ((template, request), outcome) in enumerate(
         zip(to_read, outcomes, strict=True), start=1
     ):
@@ -239,19 +247,18 @@ def read_district(
             state.forget(request.ref.location)
             typed[_key(request.ref)] = outcome
         else:
-            raw, packed = outcome
-            state.save(packed)
-            typed[_key(request.ref)] = _typed(raw, template, cycles)
+            state.save(outcome)
+            typed[_key(request.ref)] = _typed(outcome, template, cycles)
             result.workbooks_read += 1
         report("Reading workbooks", done, len(to_read))
 
     schools: dict[str, SchoolResult] = {}
     for school, template, ref in slots:
-        outcome = typed[_key(ref)]
-        if isinstance(outcome, StoreError):
-            workbook = WorkbookResult(template, ref, error=outcome)
+        found = typed[_key(ref)]
+        if isinstance(found, StoreError):
+            workbook = WorkbookResult(template, ref, error=found)
         else:
-            workbook = WorkbookResult(template, ref, outcome)
+            workbook = WorkbookResult(template, ref, found)
         schools.setdefault(school.id, SchoolResult(school, [])).workbooks.append(workbook)
     return list(schools.values())
 
@@ -278,11 +285,6 @@ def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str |
     return state.load(ref)
 
 
-def _with_packed(raw: RawWorkbook) -> tuple[RawWorkbook, Packed]:
-    """A workbook just read, and what the state store keeps of it."""
-    return raw, pack(raw)
-
-
 def _typed(raw: RawWorkbook, template: Template, cycles: tuple[str, ...]):
     """A workbook's typed tables, unless it is a copy of another school's file: none of that may
     reach this school's summary or rows."""
@@ -307,7 +309,7 @@ def check_school(school: SchoolResult, ctx: CheckContext) -> None:
             outcome = check_workbook(workbook.tables, ctx)
         else:
             empty = WorkbookTables.empty(workbook.template, workbook.ref)
-            outcome = check_absent_workbook(workbook.template, empty, workbook.error, ctx)
+            outcome = check_absent_workbook(workbook.template, empty, workbook.unread_reason, ctx)
         _add(school, outcome)
         for metric in workbook.template.metrics:
             school.metrics[metric.id] = metric_value(metric, workbook.tables, ctx.today)
@@ -382,9 +384,7 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
     The template, school and monitoring cycles come from the workbook's hidden stamp; a district
     config, when given, supplies the cycles instead. Returns (template, WorkbookCheck).
     """
-    from .excel_store import read_xlsx
-
-    raw = read_xlsx(Path(path), WorkbookRef("", "", str(path), str(path)))
+    raw = read_file(Path(path))
     stamp = read_stamp(raw) or {}
     template = _template_for(raw.sheet_names, stamp.get("template", ""))
     if district is not None:

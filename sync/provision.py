@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .catalog import standard_templates
-from .config import District, School, check_folders
+from .config import District, School
 from .layout import WorkbookPlan, plan_workbook
-from .store import Store, WorkbookRef, open_store
+from .store import Store, WorkbookRef, check_folders, open_store
 from .templates import Template
 
 # Lets the demo fill a plan with rows before it is written; returning None skips the workbook.

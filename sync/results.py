@@ -8,19 +8,67 @@ nothing that reads a result has to import the code that produced it.
     SchoolResult    one school: its workbooks, issues, completeness tally and rollup figures
     SyncResult      the whole district on one night, and what the run did
     SchoolSnapshot  one school on one night as the history keeps it (BenchmarkRecord: one benchmark)
+    Issue           one problem the checks found, at one place in one workbook
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 from .config import District, School
 from .errors import StoreError
-from .issues import Issue, count
 from .store import WorkbookRef
 from .tables import WorkbookTables
 from .templates import OPEN_DECISIONS, OVERDUE_STEPS, Template
+
+# -- issues: every problem the sync finds, as a small value pointing at one place ----------------
+
+# The JSON output, the rollup's Issues tab and a school's summary tab are three views of the same
+# list. Every rule id a school can meet is declared, with its title and severity, in plansync.rules.
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    rule: str
+    severity: Severity
+    school: str
+    # The workbook's title (PM Tool, Roles and Responsibilities, Decision Log).
+    workbook: str
+    # The tab as the school named it; None for a problem with the whole workbook.
+    sheet: str | None
+    # "F7"; "1:1" for a whole row (a missing column is reported on the header row); None when
+    # no single place in the tab holds the problem.
+    cell: str | None
+    message: str
+
+    @property
+    def where(self) -> str:
+        """'PM Tool › Action Steps!F7', the way a person finds the cell."""
+        place = self.workbook
+        if self.sheet:
+            place += f" › {self.sheet}" + (f"!{self.cell}" if self.cell else "")
+        return place
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data.pop("school")
+        return data
+
+
+def flatten(issues: Iterable[Issue], fields: Sequence[str]) -> list[tuple]:
+    """The issues as tuples of the given fields, for tests and tables."""
+    return [tuple(getattr(issue, name) for name in fields) for issue in issues]
+
+
+def count(issues: Iterable[Issue], severity: Severity) -> int:
+    return sum(1 for issue in issues if issue.severity == severity)
+
+
+# -- what a run found ------------------------------------------------------------------------------
 
 
 def completeness(expected: int, met: int) -> int:
@@ -87,6 +135,11 @@ class WorkbookResult:
     ref: WorkbookRef
     tables: WorkbookTables | None = None
     error: StoreError | None = None
+
+    @property
+    def unread_reason(self) -> StoreError:
+        """Why a workbook without tables could not be read (every such result carries one)."""
+        return self.error or StoreError("The workbook was not read.")
 
 
 @dataclass

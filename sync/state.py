@@ -12,16 +12,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import json
 import sqlite3
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .grid import OutSheet
-from .store import RawSheet, RawWorkbook, WorkbookRef
-from .values import ErrorValue, FormulaWithoutResult
+from .packing import unpack_sheets
+from .store import RawWorkbook, WorkbookRef
 
 STATE_NAME = ".plansync-state.sqlite"
 SCHEMA_VERSION = "3"  # 2: cells left out of a sheet; 3: a hash of the school's tabs
@@ -85,7 +83,7 @@ class StateStore:
     def __enter__(self) -> StateStore:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if exc[0] is None:
             self.db.commit()
         self.db.close()
@@ -110,27 +108,21 @@ class StateStore:
             return None
         version, digest, content, modified, blob = row
         try:
-            sheets = [
-                RawSheet(name, rows, hidden, [tuple(m) for m in merged], left_out)
-                for name, hidden, merged, rows, left_out in _decode(blob)
-            ]
-        except (ValueError, TypeError, zlib.error):
+            sheets = unpack_sheets(blob)
+        except ValueError:
             return None
         stamp = dt.datetime.fromisoformat(modified) if modified else None
-        return RawWorkbook(ref, sheets, stamp, version, digest, content)
+        return RawWorkbook(ref, sheets, stamp, version, digest, content, blob)
 
-    def save(self, packed: Packed) -> None:
-        """Remember a workbook just read (its summary hash is forgotten: it is written anew)."""
+    def save(self, raw: RawWorkbook) -> None:
+        """Remember a workbook just read, as its backend packed it (its summary hash is
+        forgotten: it is written anew)."""
+        if raw.packed is None or raw.content is None:
+            raise ValueError(f"{raw.ref.label} was not packed where it was read")
+        modified = raw.modified.isoformat() if raw.modified else None
         self.db.execute(
             "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
-            (
-                packed.location,
-                packed.version,
-                packed.digest,
-                packed.content,
-                packed.modified,
-                packed.sheets,
-            ),
+            (raw.ref.location, raw.version, raw.digest, raw.content, modified, raw.packed),
         )
 
     def touched(self, location: str, version: str) -> None:
@@ -160,27 +152,6 @@ class StateStore:
         self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
 
 
-@dataclass(frozen=True)
-class Packed:
-    """A workbook as the state store keeps it, made where the workbook was read."""
-
-    location: str
-    version: str
-    digest: str | None
-    content: str
-    modified: str | None
-    sheets: bytes
-
-
-def pack(raw: RawWorkbook) -> Packed:
-    """What the state store keeps of a workbook just read; sets raw.content on the way."""
-    sheets = [(s.name, s.hidden, s.merged, s.rows, s.left_out) for s in raw.sheets]
-    modified = raw.modified.isoformat() if raw.modified else None
-    encoded = _encode(sheets)
-    raw.content = hashlib.blake2b(encoded, digest_size=16).hexdigest()
-    return Packed(raw.ref.location, raw.version, raw.digest, raw.content, modified, encoded)
-
-
 def content_hash(sheets: list[OutSheet]) -> str:
     """A hash of what sheets would show, to skip writing them when nothing changed."""
     digest = hashlib.blake2b(digest_size=16)
@@ -200,47 +171,3 @@ def content_hash(sheets: list[OutSheet]) -> str:
         for row in sheet.rows:
             digest.update(repr(row).encode())
     return digest.hexdigest()
-
-
-# -- storing cell values: JSON, with dates, times and error cells tagged ---------------------------
-
-
-def _tag(value: Any) -> dict:
-    if isinstance(value, dt.datetime):
-        return {"dt": value.isoformat()}
-    if isinstance(value, dt.date):
-        return {"d": value.isoformat()}
-    if isinstance(value, dt.time):
-        return {"t": value.isoformat()}
-    if isinstance(value, dt.timedelta):
-        return {"td": value.total_seconds()}
-    if isinstance(value, ErrorValue):
-        return {"err": value.code}
-    if isinstance(value, FormulaWithoutResult):
-        return {"fx": value.formula}
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def _untag(tagged: dict) -> Any:
-    if "dt" in tagged:
-        return dt.datetime.fromisoformat(tagged["dt"])
-    if "d" in tagged:
-        return dt.date.fromisoformat(tagged["d"])
-    if "t" in tagged:
-        return dt.time.fromisoformat(tagged["t"])
-    if "td" in tagged:
-        return dt.timedelta(seconds=tagged["td"])
-    if "err" in tagged:
-        return ErrorValue(tagged["err"])
-    if "fx" in tagged:
-        return FormulaWithoutResult(tagged["fx"])
-    raise ValueError("unknown tagged value")
-
-
-def _encode(value: Any) -> bytes:
-    text = json.dumps(value, default=_tag, ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(text.encode("utf-8"), 1)
-
-
-def _decode(blob: bytes) -> Any:
-    return json.loads(zlib.decompress(blob).decode("utf-8"), object_hook=_untag)

@@ -1,19 +1,23 @@
-"""The store: where a district's workbooks live (Excel files in folders, or Google Sheets).
+"""The store: the seam between plansync and wherever a district's workbooks live.
 
-Everything above this module talks to a `Store` and never to openpyxl, calamine or gspread. A store
-finds a school's workbook, reads it as plain grids of values, creates one from a plan, shares it
-with the school's people, writes the coach summary tab into it and writes the district rollup.
+Everything above this module talks to a `Store` and never to a spreadsheet library. A store finds a
+school's workbook, reads it as plain grids of values, creates one from a plan, shares it with the
+school's people, writes the coach summary tab into it and writes the district rollup. Each backend
+implements it in its own subpackage (excel/, google/); `open_store` below picks one for a
+district. This module imports no backend: `open_store` loads the one `backends.py` names.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from pathlib import Path
+from typing import Any, Protocol
 
+from .backends import BACKENDS, load
 from .config import District, School
-from .errors import StoreError
+from .errors import ConfigError, StoreError
 from .grid import OutSheet
 from .layout import WorkbookPlan
 from .templates import Template
@@ -58,13 +62,14 @@ class RawWorkbook:
     # A hash of what was read of it (the school's tabs, not the summary the sync writes): the
     # same as long as nobody changes those tabs, whatever else happens to the file.
     content: str | None = None
+    # The tabs as the state store keeps them. The backend packs them (packing.pack_sheets, which
+    # gives `content` too) where it reads the workbook, so that packing is spread over the cores
+    # when reading is.
+    packed: bytes | None = None
 
     @property
     def sheet_names(self) -> list[str]:
         return [sheet.name for sheet in self.sheets]
-
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,13 @@ class ReadRequest:
 
 
 class Store(Protocol):
-    """What the sync needs from a backend."""
+    """What the sync needs from a backend. A store is made with the district: `Store(district)`."""
+
+    @classmethod
+    def check_folders(cls, district: District, *, for_sync: bool) -> None:
+        """A ConfigError naming the key when a folder this backend keeps workbooks in cannot be
+        used (for a sync, it must exist already). Called before the store is opened, so that a
+        bad config stops the command before anything is signed in to or written."""
 
     def locate(self, school: School, template: Template) -> WorkbookRef:
         """Where this school's copy of this template is (or would be created)."""
@@ -92,15 +103,12 @@ class Store(Protocol):
         """A hash of the workbook's content, or None when the backend cannot tell."""
 
     def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
-        """Every tab's values except the `skip` tabs; raises a StoreError subclass."""
+        """Every tab's values except the `skip` tabs, packed (`RawWorkbook.packed`); raises a
+        StoreError subclass."""
 
-    def read_many(
-        self, requests: list[ReadRequest], then: Callable[[RawWorkbook], T]
-    ) -> Iterator[T | StoreError]:
-        """`read` for many workbooks, as fast as the backend allows, with `then` applied to each
-        workbook where it was read (so that its work is spread over the cores too; it must be
-        picklable). One result per request, in order; a StoreError stands for a workbook that
-        could not be read."""
+    def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
+        """`read` for many workbooks, as fast as the backend allows. One result per request, in
+        order; a StoreError stands for a workbook that could not be read."""
 
     def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> WorkbookRef:
         """Write a new workbook from a plan and return where it now is. The caller has checked
@@ -131,10 +139,27 @@ class Store(Protocol):
 
 def open_store(district: District) -> Store:
     """The store the config asks for; a ConfigError when it cannot be opened (e.g. a bad key)."""
-    if district.backend == "google":
-        from .google_store import GoogleStore
+    store: Store = _store_class(district)(district)
+    return store
 
-        return GoogleStore(district)
-    from .excel_store import ExcelStore
 
-    return ExcelStore(district)
+def check_folders(district: District, *, for_sync: bool) -> None:
+    """A ConfigError naming the key when a folder in the config cannot be used: first the
+    backend's own (see Store.check_folders), then the rollup folder, which every backend keeps
+    its state, history and lock in. Nothing is signed in to or written."""
+    _store_class(district).check_folders(district, for_sync=for_sync)
+    rollup = district.rollup_dir
+    if rollup.exists() and not rollup.is_dir():
+        raise ConfigError(f"rollup: {rollup} is a file, not a folder")
+
+
+def read_file(path: Path) -> RawWorkbook:
+    """Every tab of the workbook file at `path`, outside any district; a StoreError when it
+    cannot be read."""
+    reader = next(backend.read_file for backend in BACKENDS.values() if backend.read_file)
+    workbook: RawWorkbook = load(reader)(path)
+    return workbook
+
+
+def _store_class(district: District) -> Any:
+    return load(BACKENDS[district.backend].store)

@@ -28,8 +28,8 @@ from district_helpers import (
 )
 from edits import ExcelEdits, GoogleEdits
 from google_fake import FakeGoogle
-from plansync import google_client
 from plansync.config import District, School, load_config
+from plansync.google import client as google_client
 from plansync.layout import WorkbookPlan
 from plansync.provision import provision_district
 from plansync.templates import Template

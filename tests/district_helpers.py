@@ -19,9 +19,8 @@ from typing import Any
 import openpyxl
 from google_fake import FakeGoogle
 from plansync.config import District
-from plansync.issues import flatten
 from plansync.nightly import sync_district
-from plansync.results import SyncResult
+from plansync.results import SyncResult, flatten
 
 TODAY = dt.date(2026, 11, 27)
 # The tabs of a provisioned PM Tool, in order, on either backend.
@@ -258,7 +257,7 @@ def package_parts(path: Path) -> dict[str, bytes]:
 
 def sheet_part(path: Path, sheet_name: str) -> str:
     """The package part name that holds the named sheet."""
-    from plansync.xlsx_package import _relationship_targets, _sheet_entries, _workbook_part
+    from plansync.excel.package import _relationship_targets, _sheet_entries, _workbook_part
 
     with zipfile.ZipFile(path) as package:
         workbook = _workbook_part(package)

@@ -21,7 +21,7 @@ from gspread.http_client import HTTPClient
 from gspread.urls import DRIVE_FILES_API_V3_URL
 from plansync.catalog import standard_templates
 from plansync.config import District
-from plansync.google_registry import Registry
+from plansync.google.registry import Registry
 from plansync.grid import parse_a1
 
 Grid = list[list[Any]]

@@ -1,7 +1,7 @@
 """An in-process fake of the Google APIs plansync uses: Sheets v4, Drive v3 and the OAuth token
 endpoint, served to gspread's real HTTP code as a requests transport adapter.
 
-`FakeGoogle` is mounted (through `plansync.google_client.network_adapter`) on the session that
+`FakeGoogle` is mounted (through `plansync.google.client.network_adapter`) on the session that
 gspread's HTTPClient uses, and on google-auth's token session, so the code under test is the code
 that would talk to Google: the service account signs a real JWT, the fake checks its signature and
 hands out a token, and every API request must carry one.

@@ -52,7 +52,7 @@ def snapshot_files(folder: Path) -> dict[Path, FileSnapshot]:
 def tab_cells(package: zipfile.ZipFile) -> dict[str, dict[str, tuple]]:
     """Every tab but the summary as {cell: (type, value, formula)}, read from the sheet XML itself
     (shared strings resolved), so that formulas and error cells count too."""
-    from plansync.xlsx_package import sheet_parts
+    from plansync.excel.package import sheet_parts
 
     strings = _shared_strings(package)
     tabs = {}
@@ -81,7 +81,7 @@ def _shared_strings(package: zipfile.ZipFile) -> list[str]:
 
 
 def summary_part(package: zipfile.ZipFile) -> str | None:
-    from plansync.xlsx_package import sheet_parts
+    from plansync.excel.package import sheet_parts
 
     try:
         return sheet_parts(package).get(SUMMARY_TAB)

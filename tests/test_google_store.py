@@ -31,8 +31,8 @@ from gspread.http_client import HTTPClient
 from plansync.cli import main
 from plansync.config import load_config
 from plansync.errors import ConfigError
-from plansync.google_client import RetryingHTTPClient
-from plansync.google_store import GoogleStore
+from plansync.google.client import RetryingHTTPClient
+from plansync.google.store import GoogleStore
 from plansync.provision import provision_district
 
 pytestmark = pytest.mark.backends("google")

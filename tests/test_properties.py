@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plansync.catalog import template_by_id
 from plansync.config import load_config
+from plansync.excel.package import put_sheet
 from plansync.grid import column_letter, parse_a1
 from plansync.nightly import sync_district
 from plansync.provision import provision_district
-from plansync.xlsx_package import put_sheet
 
 PM_TOOL = template_by_id("pm_tool")
 TABS = [tab for tab in PM_TOOL.tabs if not tab.optional]

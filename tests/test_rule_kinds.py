@@ -12,7 +12,7 @@ import pytest
 from plansync.catalog import load_template_file, template_by_id
 from plansync.checks import CheckContext, WorkbookCheck, check_workbook
 from plansync.errors import ConfigError, StoreError
-from plansync.issues import flatten
+from plansync.results import flatten
 from plansync.rules import KINDS, RULES, IssueKind, Rule, issue_kinds, template_schema
 from plansync.rules.count import CountRule
 from plansync.rules.date_order import DateOrderRule

@@ -22,9 +22,9 @@ from district_helpers import (
 from losscheck import INDEX_PARTS, one_element_added
 from plansync.catalog import template_by_id
 from plansync.errors import WorkbookBusy
-from plansync.excel_store import ExcelStore
+from plansync.excel import ExcelStore
+from plansync.excel.package import put_sheet, sheet_xml
 from plansync.grid import OutSheet
-from plansync.xlsx_package import put_sheet, sheet_xml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # These pin how the .xlsx package is edited; the Google store's write-back is pinned in

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from ..issues import Issue, Severity
+from ..results import Issue, Severity
 from ..tables import WorkbookTables
 from ..templates import RuleSpec
 

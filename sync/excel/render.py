@@ -1,12 +1,13 @@
 """Workbooks drawn with openpyxl: a provisioned workbook from its plan, and the district rollup.
 
-The Excel twin of google_render. Only new files are drawn here: a school's existing workbook is
-never loaded and saved by openpyxl (the summary tab goes in through xlsx_package).
+The Excel twin of google/render.py. Only new files are drawn here: a school's existing workbook is
+never loaded and saved by openpyxl (the summary tab goes in through package.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -17,9 +18,13 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .grid import OutCell, OutChart, OutSheet, column_letter
-from .layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
-from .xlsx_package import MAX_CELL_TEXT
+from ..grid import OutCell, OutChart, OutSheet, column_letter
+from ..layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
+from .package import MAX_CELL_TEXT
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
 
 _FONTS = {
     "title": Font(bold=True, size=16, color="1F3864"),
@@ -39,7 +44,8 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 def plan_workbook(plan: WorkbookPlan) -> Workbook:
     """A new school workbook: instructions, the summary's placeholder, the tables, the stamp."""
     book = Workbook()
-    book.remove(book.active)
+    for first in book.worksheets:  # the empty sheet every new openpyxl workbook starts with
+        book.remove(first)
     _render_text_sheet(book.create_sheet(plan.instructions.name), plan.instructions)
     if plan.summary:
         _render_text_sheet(book.create_sheet(plan.summary.name), plan.summary)
@@ -63,7 +69,7 @@ def rollup_workbook(sheets: list[OutSheet]) -> Workbook:
     return book
 
 
-def _render_text_sheet(sheet, content: OutSheet) -> None:
+def _render_text_sheet(sheet: Worksheet, content: OutSheet) -> None:
     """Instructions and placeholders: styled text, wrapped in wide columns."""
     for index, width in enumerate(content.widths, start=1):
         sheet.column_dimensions[column_letter(index)].width = width
@@ -93,13 +99,14 @@ def _wrapped_height(row: list[OutCell], widths: list[int]) -> float | None:
     return 15.0 * lines if lines > 1 else None
 
 
-def _fit_to_page_width(sheet) -> None:
+def _fit_to_page_width(sheet: Any) -> None:
+    """Print one page wide (both openpyxl sheet kinds have these settings; its stubs say not)."""
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
 
 
-def _render_table(sheet, table: TablePlan) -> None:
+def _render_table(sheet: Worksheet, table: TablePlan) -> None:
     sheet.append(table.headers)
     for index, column in enumerate(table.columns, start=1):
         letter = column_letter(index)
@@ -191,8 +198,9 @@ def _render_rollup_sheet(book: Workbook, content: OutSheet) -> None:
         sheet.add_chart(_chart(sheet, content, chart), chart.anchor)
 
 
-def _chart(sheet, content: OutSheet, chart: OutChart):
+def _chart(sheet: WriteOnlyWorksheet, content: OutSheet, chart: OutChart) -> BarChart | LineChart:
     """A native Excel chart over the sheet's own cells."""
+    drawing: Any  # the two chart classes share the settings used here; openpyxl's stubs disagree
     if chart.kind == "line":
         drawing = LineChart()
     else:
@@ -237,7 +245,7 @@ def _chart(sheet, content: OutSheet, chart: OutChart):
     return drawing
 
 
-def _rollup_cell(sheet, cell: OutCell):
+def _rollup_cell(sheet: WriteOnlyWorksheet, cell: OutCell) -> Any:
     """Plain values go in as they are; styled ones and text that looks like a formula get a cell."""
     value = _storable(cell.value)
     formula_like = isinstance(value, str) and value.startswith("=")
@@ -254,7 +262,7 @@ def _rollup_cell(sheet, cell: OutCell):
     return target
 
 
-def _storable(value):
+def _storable(value: Any) -> Any:
     """Text as a cell can hold it: no control characters (which no .xlsx may contain; a school can
     still have them, pasted in from elsewhere), and no longer than a cell allows."""
     if not isinstance(value, str):

@@ -1,15 +1,14 @@
 """The Excel store: one folder per school holding .xlsx files, read with calamine.
 
 Reading uses python-calamine (a Rust parser, many times faster than openpyxl). New workbooks and
-the rollup are written with openpyxl. A school's existing workbook is never loaded and saved by
-openpyxl: the summary tab goes in at the package level (xlsx_package), so nothing else changes.
+the rollup are written with openpyxl (render). A school's existing workbook is never loaded and
+saved by openpyxl: the summary tab goes in at the package level (package), so nothing else changes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import hashlib
 import io
 import multiprocessing
@@ -18,7 +17,7 @@ import re
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -26,22 +25,24 @@ import python_calamine
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-from .config import District, School
-from .errors import (
+from ..config import District, School
+from ..errors import (
+    ConfigError,
     RollupNotWritten,
     StoreError,
     WorkbookBusy,
     WorkbookMissing,
     WorkbookUnreadable,
 )
-from .excel_render import plan_workbook, rollup_workbook
+from ..grid import OutSheet, a1
+from ..layout import WorkbookPlan
+from ..packing import pack_sheets
+from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from ..templates import Template
 from .file_kinds import saved_as_other, why_unreadable
-from .grid import OutSheet, a1
-from .layout import WorkbookPlan
-from .store import RawSheet, RawWorkbook, ReadRequest, T, WorkbookRef
-from .templates import Template
-from .xlsx_package import TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
-from .xlsx_scan import SheetScan, scan_workbook, without_cells_left_out
+from .package import TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
+from .render import plan_workbook, rollup_workbook
+from .scan import SheetScan, scan_workbook, without_cells_left_out
 
 ROLLUP_NAME = "District Rollup.xlsx"
 # Reading in a process pool pays for itself from this many workbooks on.
@@ -60,6 +61,18 @@ class ExcelStore:
     def __init__(self, district: District):
         self.district = district
         self.root = district.workbooks_dir
+
+    @classmethod
+    def check_folders(cls, district: District, *, for_sync: bool) -> None:
+        """The workbooks folder must be a folder (and, for a sync, exist already)."""
+        workbooks = district.workbooks_dir
+        if workbooks.exists() and not workbooks.is_dir():
+            raise ConfigError(f"workbooks: {workbooks} is a file, not a folder")
+        if for_sync and not workbooks.exists():
+            raise ConfigError(
+                f"workbooks: the folder {workbooks} does not exist (run `plansync provision` "
+                "first, or fix the path)"
+            )
 
     # -- finding -------------------------------------------------------------------------------
 
@@ -84,18 +97,16 @@ class ExcelStore:
     def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
         return read_xlsx(Path(ref.location), ref, skip)
 
-    def read_many(
-        self, requests: list[ReadRequest], then: Callable[[RawWorkbook], T]
-    ) -> Iterator[T | StoreError]:
-        """Parse on every core when there are enough workbooks to pay for starting processes."""
-        job = functools.partial(_read_request, then=then)
+    def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
+        """Parse (and pack) on every core when there are enough workbooks to pay for starting
+        processes."""
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         if workers < 2 or len(requests) < PARALLEL_FROM:
-            yield from map(job, requests)
+            yield from map(_read_request, requests)
             return
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            yield from pool.map(job, requests, chunksize=8)
+            yield from pool.map(_read_request, requests, chunksize=8)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -105,7 +116,9 @@ class ExcelStore:
         _save_new(plan_workbook(plan), path)
         return ref
 
-    def share(self, ref: WorkbookRef, school: School, dry_run: bool = False) -> list:
+    def share(
+        self, ref: WorkbookRef, school: School, dry_run: bool = False
+    ) -> list[tuple[str, str]]:
         """Files on disk are shared by their folder's permissions, which the sync leaves alone."""
         return []
 
@@ -181,12 +194,18 @@ class ExcelStore:
 # -- reading helpers -------------------------------------------------------------------------------
 
 
+def read_file(path: Path) -> RawWorkbook:
+    """Every worksheet of the .xlsx file at `path`, outside any district (`plansync check`)."""
+    return read_xlsx(path, WorkbookRef("", "", str(path), str(path)))
+
+
 def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
-    """Every worksheet's values (except `skip`), with merges, visibility and the last save time.
+    """Every worksheet's values (except `skip`), with merges, visibility and the last save time,
+    and packed as the state store keeps them.
 
     The file is read once: the same bytes are hashed, scanned and parsed. Error cells and formulas
-    without a saved result, which calamine reads as empty, come from the sheet XML (xlsx_scan); so
-    do cells too far out to read, which are left out and reported.
+    without a saved result, which calamine reads as empty, come from the sheet XML (scan); so do
+    cells too far out to read, which are left out and reported.
     """
     version = _version(path, ref)
     try:
@@ -213,7 +232,16 @@ def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWo
             ]
     except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook, not a crash
         raise why_unreadable(path) from None
-    return RawWorkbook(ref, sheets, modified or _file_time(path), version, _digest(data))
+    packed = pack_sheets(sheets)
+    return RawWorkbook(
+        ref,
+        sheets,
+        modified or _file_time(path),
+        version,
+        _digest(data),
+        content=packed.content,
+        packed=packed.sheets,
+    )
 
 
 def _trimmed(scans: dict[str, SheetScan]) -> bool:
@@ -224,13 +252,12 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _read_request(request: ReadRequest, then: Callable[[RawWorkbook], T]) -> T | StoreError:
-    """One read and what follows it, as a top-level function so that a process pool can run it."""
+def _read_request(request: ReadRequest) -> RawWorkbook | StoreError:
+    """One read, as a top-level function so that a process pool can run it."""
     try:
-        raw = read_xlsx(Path(request.ref.location), request.ref, request.skip)
+        return read_xlsx(Path(request.ref.location), request.ref, request.skip)
     except StoreError as error:
         return error
-    return then(raw)
 
 
 def _label(path: Path, base: Path) -> str:
@@ -256,7 +283,11 @@ def _version(path: Path, ref: WorkbookRef) -> str:
     return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _raw_sheet(book: python_calamine.CalamineWorkbook, meta, scan: SheetScan | None) -> RawSheet:
+def _raw_sheet(
+    book: python_calamine.CalamineWorkbook,
+    meta: python_calamine.SheetMetadata,
+    scan: SheetScan | None,
+) -> RawSheet:
     sheet = book.get_sheet_by_name(meta.name)
     rows = sheet.to_python(skip_empty_area=False)
     merged = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from .errors import (
+from ..errors import (
     StoreError,
     WorkbookMissing,
     WorkbookPassword,

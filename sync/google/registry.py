@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 _ABOUT = (
     "Written by plansync: the Google spreadsheet ids of each school's workbooks, whom each is "

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .grid import OutCell, OutSheet, Style, a1
+from ..grid import OutCell, OutSheet, Style, a1
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_REL = REL_NS + "/worksheet"
@@ -283,6 +283,8 @@ def _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets
     new_workbook = _insert_before(workbook_xml, sheets_close.start(), sheet_element)
 
     rels_close = re.search(rb"</([A-Za-z0-9_]+:)?Relationships>", rels_xml)
+    if not rels_close:
+        raise PackageError("the workbook's relationships part is incomplete")
     relationship = (
         f'<{_prefix(rels_close)}Relationship Id="{rel_id}" Type="{WORKSHEET_REL}" '
         f'Target="{target}"/>'
@@ -291,6 +293,8 @@ def _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets
 
     types_xml = package.read("[Content_Types].xml")
     types_close = re.search(rb"</([A-Za-z0-9_]+:)?Types>", types_xml)
+    if not types_close:
+        raise PackageError("the package's content types part is incomplete")
     override = (
         f'<{_prefix(types_close)}Override PartName="/{part}" ContentType="{WORKSHEET_TYPE}"/>'
     ).encode()

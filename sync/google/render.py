@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .grid import OutCell, OutSheet, Style
-from .layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
+from ..grid import OutCell, OutSheet, Style
+from ..layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
 
 Request = dict[str, Any]
 

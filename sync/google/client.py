@@ -26,8 +26,8 @@ from google.oauth2 import service_account
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
-from .config import District
-from .errors import ConfigError, PlansyncError, read_text_file
+from ..config import District
+from ..errors import ConfigError, PlansyncError, read_text_file
 
 KEY_ENV = "PLANSYNC_GOOGLE_KEY"
 SHEETS_API = "https://sheets.googleapis.com/"

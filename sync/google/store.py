@@ -1,6 +1,6 @@
 """The Google store: each school's workbooks are Google spreadsheets in one shared-drive folder.
 
-Requests go through gspread's HTTP client (retrying, see google_client) at its lowest level, so
+Requests go through gspread's HTTP client (retrying, see client.py) at its lowest level, so
 each costs exactly what is written here: gspread's high-level Spreadsheet objects would spend a
 metadata read just to open one. The budget per spreadsheet:
 
@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gspread.exceptions import APIError
 from gspread.urls import DRIVE_FILES_API_V3_URL
 
-from .config import District, School
-from .errors import (
+from ..config import District, School
+from ..errors import (
     ConfigError,
     PlansyncError,
     StoreError,
@@ -33,13 +33,14 @@ from .errors import (
     WorkbookMissing,
     WorkbookUnreadable,
 )
-from .google_client import connect, error_reason, error_status, key_path, load_credentials
-from .google_registry import Entry, Registry
-from .google_render import add_sheet, new_workbook, protect, write_out_sheet
-from .grid import OutSheet
-from .layout import WorkbookPlan
-from .store import RawSheet, RawWorkbook, ReadRequest, T, WorkbookRef
-from .templates import Template
+from ..grid import OutSheet
+from ..layout import WorkbookPlan
+from ..packing import pack_sheets
+from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from ..templates import Template
+from .client import connect, error_reason, error_status, key_path, load_credentials
+from .registry import Entry, Registry
+from .render import add_sheet, new_workbook, protect, write_out_sheet
 
 SPREADSHEET = "application/vnd.google-apps.spreadsheet"
 FOLDER = "application/vnd.google-apps.folder"
@@ -81,6 +82,10 @@ class GoogleStore:
         # The registry changed during a sync (last edits, tabs): finish() saves it once.
         self._dirty = False
 
+    @classmethod
+    def check_folders(cls, district: District, *, for_sync: bool) -> None:
+        """No folder on disk holds the spreadsheets; the Drive folder is checked when first used."""
+
     # -- finding -------------------------------------------------------------------------------
 
     def locate(self, school: School, template: Template) -> WorkbookRef:
@@ -120,9 +125,7 @@ class GoogleStore:
     def digest(self, ref: WorkbookRef) -> str | None:
         return None  # Drive's version number already changes with every edit
 
-    def read_many(
-        self, requests: list[ReadRequest], then: Callable[[RawWorkbook], T]
-    ) -> Iterator[T | StoreError]:
+    def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
         """One after the other: Sheets' per-minute quota, not the CPU, sets the pace."""
         for request in requests:
             try:
@@ -130,7 +133,7 @@ class GoogleStore:
             except StoreError as error:
                 yield error
                 continue
-            yield then(raw)
+            yield raw
 
     def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
         if not ref.location:
@@ -155,7 +158,15 @@ class GoogleStore:
         file = self._file_record(ref.location)
         version = str(file["version"]) if "version" in file else None
         self._record_tabs(ref.location, version)
-        return RawWorkbook(ref, raw, self._last_edit(ref, file), version or "")
+        packed = pack_sheets(raw)
+        return RawWorkbook(
+            ref,
+            raw,
+            self._last_edit(ref, file),
+            version or "",
+            content=packed.content,
+            packed=packed.sheets,
+        )
 
     def _file_record(self, spreadsheet_id: str) -> dict[str, Any]:
         """Drive's record of a spreadsheet in the folder; empty when it is elsewhere or Drive
@@ -205,7 +216,7 @@ class GoogleStore:
             self.registry.save()
             self._dirty = False
 
-    def _remember_tabs(self, spreadsheet_id: str, meta: dict[str, Any]) -> None:
+    def _remember_tabs(self, spreadsheet_id: str, meta: Mapping[str, Any]) -> None:
         protected = {
             p["range"].get("sheetId", 0)
             for s in meta.get("sheets", [])
@@ -257,7 +268,7 @@ class GoogleStore:
         wanted = self._access_for(school)
         entry = self.registry.entry_by_id(ref.location) if ref.location else None
         recovered = entry is not None and ref.location in self._recovered
-        if recovered:
+        if entry is not None and recovered:
             entry.shared = self._permissions(ref.location)
             self._recovered.discard(ref.location)
         have = entry.shared if entry else {}
@@ -325,9 +336,9 @@ class GoogleStore:
             file = self._drive("get", f"/{ref.location}", params={"fields": "version"})
         except APIError:
             return None  # the next run reads the spreadsheet again: slower, never wrong
-        version = str(file["version"]) if "version" in file else None
-        self._record_tabs(ref.location, version)
-        return version
+        new_version = str(file["version"]) if "version" in file else None
+        self._record_tabs(ref.location, new_version)
+        return new_version
 
     def rollup_location(self) -> str:
         spreadsheet_id = self.registry.rollup or self._find_rollup()
@@ -346,7 +357,7 @@ class GoogleStore:
             if error_status(error) != 404:
                 raise self._failure(error, "read the district rollup") from None
             tabs = None
-        if tabs is None:
+        if spreadsheet_id is None or tabs is None:
             spreadsheet_id, tabs = self._new_rollup(), {"Sheet1": (0, False)}
         old = [sid for sid, _ in tabs.values()]
         first_new = max(old, default=0) + 1

@@ -21,9 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
-from .grid import column_number
-from .values import ErrorValue, FormulaWithoutResult
-from .xlsx_package import sheet_parts
+from ..grid import column_number
+from ..values import ErrorValue, FormulaWithoutResult
+from .package import sheet_parts
 
 # Cells in the grid calamine builds for one sheet (rows x columns, from A1): 2 million is a
 # 50,000-row table 40 columns wide, about 64 MB inside calamine.
