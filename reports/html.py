@@ -255,7 +255,7 @@ def _school_view(
         strategies=strategies,
         loose_goals=loose,
         benchmarks=_benchmark_line(school),
-        unread=[wb.template.title for wb in school.workbooks if wb.tables is None],
+        unread=[wb.template.title for wb in school.workbooks if not wb.was_read],
         late=[_issue_view(issue) for issue in late],
         missing=[_issue_view(issue) for issue in missing],
     )

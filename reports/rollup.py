@@ -10,6 +10,7 @@ under a School column, then Issues (every problem, with its place) and About.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from ..catalog import standard_templates
 from ..grid import OutCell, OutChart, OutSheet, Style
@@ -19,7 +20,7 @@ from ..history import (
     status_change,
     status_counts,
 )
-from ..results import BenchmarkRecord, SyncResult
+from ..results import BenchmarkRecord, SchoolResult, SyncResult
 from ..rules import RULES
 from ..tables import Row
 from ..templates import BENCHMARK_TAB, Tab, Template, metric_labels
@@ -65,7 +66,7 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
     sheet.score_columns = [4, 5]
     for school in sorted(result.schools, key=lambda s: s.school.name.casefold()):
         figures = [school.metrics.get(metric_id) for metric_id in figures_named]
-        unread = ", ".join(wb.template.title for wb in school.workbooks if wb.tables is None)
+        unread = ", ".join(wb.template.title for wb in school.workbooks if not wb.was_read)
         edit = school.last_edit.replace(second=0, microsecond=0) if school.last_edit else None
         sheet.add(
             school.school.name,
@@ -185,18 +186,39 @@ def tab_sheet(result: SyncResult, template: Template, tab: Tab) -> OutSheet:
     headers = ["School", "School ID", "Row", *[column.header for column in tab.columns]]
     widths = [26, 18, 6, *[min(column.width, 50) for column in tab.columns]]
     sheet = _table_sheet(tab.title, headers, widths)
+    key = rows_key(template, tab)
     for school in result.schools:
-        tables = school.tables(template.id)
-        if tables is None:
-            continue
-        for row in tables.tables[tab.key].rows:
-            sheet.add(
-                school.school.name,
-                school.school.id,
-                row.number,
-                *[_cell_value(row, column.key) for column in tab.columns],
-            )
+        if school.facts is not None:
+            rows = school.facts.rollup_rows().get(key, [])
+        else:
+            rows = _tab_rows(school, template, tab)
+        for values in rows:
+            sheet.add(school.school.name, school.school.id, *values)
     return sheet
+
+
+def rows_key(template: Template, tab: Tab) -> str:
+    return f"{template.id}/{tab.key}"
+
+
+def school_rollup_rows(school: SchoolResult) -> dict[str, list[list[Any]]]:
+    """The school's rows on every plan tab of the rollup (Row, then each column's value), as the
+    state store keeps them for a school that does not change."""
+    return {
+        rows_key(template, tab): _tab_rows(school, template, tab)
+        for template in standard_templates()
+        for tab in template.tabs
+    }
+
+
+def _tab_rows(school: SchoolResult, template: Template, tab: Tab) -> list[list[Any]]:
+    tables = school.tables(template.id)
+    if tables is None:
+        return []
+    return [
+        [row.number, *[_cell_value(row, column.key) for column in tab.columns]]
+        for row in tables.tables[tab.key].rows
+    ]
 
 
 def _cell_value(row: Row, key: str):

@@ -25,6 +25,7 @@ __all__ = [
     "WorkbookCheck",
     "check_absent_workbook",
     "check_workbook",
+    "findings_change_on",
     "metric_value",
     "stamp_matches_school",
 ]
@@ -44,6 +45,16 @@ def check_workbook(tables: WorkbookTables, ctx: CheckContext) -> WorkbookCheck:
     for rule in tables.template.rules:
         _registered(rule).check(tables, ctx, result)
     return result
+
+
+def findings_change_on(tables: WorkbookTables, ctx: CheckContext) -> dt.date | None:
+    """The first day after `ctx.today` on which checking the same tables could find something
+    else (each rule kind says when its findings depend on the date); None for never. The rollup
+    figures count overdue rows with the same rules, so they change on those days too."""
+    days = [
+        day for rule in tables.template.rules if (day := _registered(rule).changes_on(tables, ctx))
+    ]
+    return min(days, default=None)
 
 
 def check_absent_workbook(

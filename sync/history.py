@@ -105,6 +105,8 @@ def school_snapshot(school: SchoolResult, day: dt.date) -> SchoolSnapshot:
 
 def benchmark_records(school: SchoolResult) -> tuple[BenchmarkRecord, ...]:
     """Every benchmark row of the school's plan (none when its workbook could not be read)."""
+    if school.facts is not None:
+        return school.facts.benchmarks
     for workbook in school.workbooks:
         if workbook.tables is not None and BENCHMARK_TAB in workbook.tables.tables:
             table = workbook.tables.tables[BENCHMARK_TAB]

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import astuple
 from pathlib import Path
 
 from . import __version__
@@ -21,20 +22,28 @@ from .checks import (
     WorkbookCheck,
     check_absent_workbook,
     check_workbook,
+    findings_change_on,
     metric_value,
     stamp_matches_school,
 )
-from .config import District
+from .config import District, School
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
-from .history import HISTORY_NAME, open_history
+from .history import HISTORY_NAME, benchmark_records, open_history
 from .layout import INSTRUCTIONS_TAB, STAMP_TAB
 from .reports.html import Written, write_report_files
-from .reports.rollup import build_rollup
+from .reports.rollup import build_rollup, school_rollup_rows
 from .reports.summary import build_summary
-from .results import Issue, SchoolResult, SyncResult, WorkbookResult
+from .results import (
+    BenchmarkRecord,
+    Issue,
+    SchoolFacts,
+    SchoolResult,
+    SyncResult,
+    WorkbookResult,
+)
 from .run_lock import district_lock
-from .state import STATE_NAME, StateStore, content_hash
+from .state import STATE_NAME, Remembered, StateStore, content_hash
 from .store import (
     RawWorkbook,
     ReadRequest,
@@ -99,8 +108,7 @@ def _sync(
         if write_back:
             total = len(result.schools)
             for index, school in enumerate(result.schools, start=1):
-                sheet = build_summary(school, district, today)
-                result.summaries_written += write_summary(store, state, school, sheet, full)
+                result.summaries_written += _write_back(store, state, school, district, today, full)
                 report("Writing summary tabs", index, total)
         tick("write_back")
 
@@ -131,7 +139,10 @@ def read_and_check(
         district_lock(district.rollup_dir),  # it shares the state store with the nightly sync
         StateStore(district.rollup_dir / STATE_NAME) as state,
     ):
-        _read_and_check(result, store, state, False, report, _Stopwatch(result.timings))
+        # The report reads the schools' tables after the state store is closed: unpack them now.
+        _read_and_check(
+            result, store, state, False, report, _Stopwatch(result.timings), reuse_findings=False
+        )
     store.finish()
     return result
 
@@ -161,13 +172,49 @@ def _read_and_check(
     full: bool,
     report: Progress,
     tick: _Stopwatch,
+    reuse_findings: bool = True,
 ) -> None:
-    result.schools = read_district(store, result.district, state, result, full, report)
+    result.schools = read_district(
+        store, result.district, state, result, full, report, reuse_findings
+    )
     tick("read")
     begun = tuple(cycle.name for cycle in result.district.cycles_begun(result.today))
+    shared = _shared_fingerprint(result.district, result.today)
     for school in result.schools:
-        check_school(school, CheckContext(school.school.id, result.today, begun))
+        if school.facts is not None:
+            continue  # unchanged since its findings were kept, and none of them falls due yet
+        valid_until = check_school(school, CheckContext(school.school.id, result.today, begun))
+        if reuse_findings:
+            _keep_findings(state, school, shared, valid_until)
     tick("check")
+
+
+def _keep_findings(
+    state: StateStore, school: SchoolResult, shared: str, valid_until: dt.date | None
+) -> None:
+    """Save a school's findings for the nights to come, when all its workbooks could be read
+    (a missing or unreadable one is looked at again every night)."""
+    if not all(wb.tables is not None for wb in school.workbooks):
+        state.forget_findings(school.school.id)
+        return
+    contents = [
+        (
+            wb.template.id,
+            wb.tables.content,
+            wb.tables.modified.isoformat() if wb.tables.modified else "",
+        )
+        for wb in school.workbooks
+        if wb.tables is not None
+    ]
+    school.fingerprint = _fingerprint(shared, school.school, contents)
+    rows = school_rollup_rows(school)
+    findings = _pack_findings(school)
+    state.save_findings(school.school.id, school.fingerprint, valid_until, findings, rows)
+    school.facts = SchoolFacts(
+        last_edit=school.last_edit,
+        benchmarks=benchmark_records(school),
+        rollup_rows=lambda: rows,
+    )
 
 
 def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool):
@@ -195,10 +242,13 @@ def _rollup_inputs(result: SyncResult) -> str:
     for school in result.schools:
         # What the schools typed and when they saved, not the files' versions: writing the
         # summary tabs changes those and nothing the rollup shows.
-        typed = [
-            (wb.tables.content, wb.tables.modified) if wb.tables else wb.unread_reason.reason
-            for wb in school.workbooks
-        ]
+        if school.fingerprint is not None:
+            typed: object = school.fingerprint
+        else:
+            typed = [
+                (wb.tables.content, wb.tables.modified) if wb.tables else wb.unread_reason.reason
+                for wb in school.workbooks
+            ]
         digest.update(repr((school.school.id, typed, school.issues, school.previous)).encode())
     return digest.hexdigest()
 
@@ -210,32 +260,51 @@ def read_district(
     result: SyncResult,
     full: bool,
     report: Progress,
+    reuse_findings: bool = True,
 ) -> list[SchoolResult]:
     """Every school's workbooks as typed tables: unchanged ones from the state store, the rest
-    read (in parallel where the store can) and remembered for the next run."""
+    read (in parallel where the store can) and remembered for the next run.
+
+    A school none of whose workbooks changed, whose findings the state store holds for tonight,
+    takes them from there (`reuse_findings`): its tables are not even unpacked unless a later
+    step asks for them."""
     templates = standard_templates()
     cycles = tuple(cycle.name for cycle in district.cycles)
-    slots = [
-        (school, template, store.locate(school, template))
-        for school in district.schools
-        for template in templates
-    ]
+    shared = _shared_fingerprint(district, result.today)
     # By (school, template), not by location: a workbook that was never made has no location.
     typed: dict[tuple[str, str], WorkbookTables | StoreError] = {}
     to_read: list[tuple[Template, ReadRequest]] = []
-    for _school, template, ref in slots:
-        try:
-            version = store.version(ref)
-        except StoreError as error:
-            typed[_key(ref)] = error
-            state.forget(ref.location)
-            continue
-        remembered = None if full else _unchanged(store, state, ref, version)
-        if remembered is not None:
-            typed[_key(ref)] = _typed(remembered, template, cycles)
-            result.workbooks_unchanged += 1
-        else:
+    from_state: list[tuple[Template, WorkbookRef]] = []
+    reused: dict[str, SchoolResult] = {}
+    for school in district.schools:
+        slots = [(template, store.locate(school, template)) for template in templates]
+        same: list[tuple[Template, WorkbookRef, str, Remembered]] = []
+        for template, ref in slots:
+            try:
+                version = store.version(ref)
+            except StoreError as error:
+                typed[_key(ref)] = error
+                state.forget(ref.location)
+                continue
+            remembered = None if full else _unchanged(store, state, ref, version)
+            if remembered is not None:
+                same.append((template, ref, version, remembered))
+            else:
+                to_read.append((template, ReadRequest(ref, _not_read(template))))
+        if reuse_findings and not full and len(same) == len(slots):
+            found = _reuse(state, store, school, same, shared, result.today, cycles)
+            if found is not None:
+                reused[school.id] = found
+                result.workbooks_unchanged += len(same)
+                continue
+        from_state += [(template, ref) for template, ref, _version, _remembered in same]
+    for template, ref in from_state:
+        raw = state.load(ref)
+        if raw is None:  # the stored copy cannot be used: read the file again
             to_read.append((template, ReadRequest(ref, _not_read(template))))
+        else:
+            typed[_key(ref)] = _typed(raw, template, cycles)
+            result.workbooks_unchanged += 1
     # Workbooks are parsed and packed for the state store where they are read (on every core,
     # for the Excel store) and typed here as they arrive, while the next ones are being parsed.
     # (Typing them where they are read too would cost more: typed cells are slow to send back.)
@@ -252,15 +321,132 @@ def read_district(
             result.workbooks_read += 1
         report("Reading workbooks", done, len(to_read))
 
-    schools: dict[str, SchoolResult] = {}
-    for school, template, ref in slots:
-        found = typed[_key(ref)]
-        if isinstance(found, StoreError):
-            workbook = WorkbookResult(template, ref, error=found)
-        else:
-            workbook = WorkbookResult(template, ref, found)
-        schools.setdefault(school.id, SchoolResult(school, [])).workbooks.append(workbook)
-    return list(schools.values())
+    schools: list[SchoolResult] = []
+    for school in district.schools:
+        if school.id in reused:
+            schools.append(reused[school.id])
+            continue
+        workbooks = []
+        for template in templates:
+            ref = store.locate(school, template)
+            found = typed[_key(ref)]
+            if isinstance(found, StoreError):
+                workbooks.append(WorkbookResult(template, ref, error=found))
+            else:
+                workbooks.append(WorkbookResult(template, ref, found))
+        schools.append(SchoolResult(school, workbooks))
+    return schools
+
+
+def _shared_fingerprint(district: District, today: dt.date) -> str:
+    """What every school's findings depend on besides its own workbooks: this version of the
+    code and templates, the district's name and cycles, and which cycles have begun."""
+    templates = repr([template.model_dump() for template in standard_templates()])
+    begun = [cycle.name for cycle in district.cycles_begun(today)]
+    cycles = [(cycle.name, cycle.start, cycle.end) for cycle in district.cycles]
+    return _hash((__version__, templates, district.district, cycles, begun))
+
+
+def _fingerprint(shared: str, school: School, contents: list[tuple[str, str | None, str]]) -> str:
+    """A school's findings are made from these: its config and its workbooks' tabs (the hash of
+    what was read of each, and when a person last saved it)."""
+    return _hash((shared, school.model_dump_json(), contents))
+
+
+def _hash(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
+def _reuse(
+    state: StateStore,
+    store: Store,
+    school: School,
+    same: list[tuple[Template, WorkbookRef, str, Remembered]],
+    shared: str,
+    today: dt.date,
+    cycles: tuple[str, ...],
+) -> SchoolResult | None:
+    """The school's findings from the state store, when none of its workbooks changed since they
+    were checked and none of them falls due by itself before `today`."""
+    contents = [
+        (template.id, remembered.content, remembered.modified or "")
+        for template, _ref, _version, remembered in same
+    ]
+    fingerprint = _fingerprint(shared, school, contents)
+    cached = state.findings(school.id, fingerprint, today)
+    if cached is None:
+        return None
+    try:
+        found = _unpack_findings(cached.findings, school.id)
+    except (KeyError, TypeError, ValueError):
+        return None  # not something this version stored: check the school again
+    workbooks = [
+        WorkbookResult(template, ref, load=_loader(state, store, template, ref, cycles))
+        for template, ref, _version, _remembered in same
+    ]
+    result = SchoolResult(school, workbooks, fingerprint=fingerprint)
+    result.issues, result.expected, result.met, result.metrics = found[:4]
+    result.facts = SchoolFacts(
+        last_edit=found[4],
+        benchmarks=found[5],
+        rollup_rows=lambda: state.rollup_rows(school.id) or {},
+    )
+    summary_unchanged = all(
+        remembered.summary_version == version
+        for template, _ref, version, remembered in same
+        if template.summary_tab
+    )
+    result.summary_key = cached.summary_key if summary_unchanged else None
+    return result
+
+
+def _loader(
+    state: StateStore, store: Store, template: Template, ref: WorkbookRef, cycles: tuple[str, ...]
+):
+    """Unpack a workbook's tables from the state store (or read the file, when the stored copy
+    cannot be used) the first time something asks for them."""
+
+    def load() -> WorkbookTables | None:
+        raw = state.load(ref)
+        if raw is None:
+            try:
+                raw = store.read(ref, _not_read(template))
+            except StoreError:
+                return None
+            state.save(raw)
+        found = _typed(raw, template, cycles)
+        return found if isinstance(found, WorkbookTables) else None
+
+    return load
+
+
+def _pack_findings(school: SchoolResult) -> dict:
+    return {
+        "issues": [
+            [i.rule, i.severity, i.workbook, i.sheet, i.cell, i.message] for i in school.issues
+        ],
+        "expected": school.expected,
+        "met": school.met,
+        "metrics": school.metrics,
+        "last_edit": school.last_edit,
+        "benchmarks": [list(astuple(record)) for record in benchmark_records(school)],
+    }
+
+
+def _unpack_findings(data: dict, school_id: str):
+    issues = [
+        Issue(rule, severity, school_id, workbook, sheet, cell, message)
+        for rule, severity, workbook, sheet, cell, message in data["issues"]
+    ]
+    benchmarks = tuple(BenchmarkRecord(*fields) for fields in data["benchmarks"])
+    return (
+        issues,
+        int(data["expected"]),
+        int(data["met"]),
+        dict(data["metrics"]),
+        data["last_edit"],
+        benchmarks,
+    )
 
 
 def _key(ref: WorkbookRef) -> tuple[str, str]:
@@ -272,17 +458,19 @@ def _not_read(template: Template) -> tuple[str, ...]:
     return tuple(tab for tab in (template.summary_tab, INSTRUCTIONS_TAB) if tab)
 
 
-def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str | None):
-    """The workbook as the last run read it, when its content has not changed since."""
+def _unchanged(
+    store: Store, state: StateStore, ref: WorkbookRef, version: str | None
+) -> Remembered | None:
+    """What the last run remembered of the workbook, when its content has not changed since."""
     remembered = state.remembered(ref.location)
-    if remembered is None or version is None:
+    if remembered is None or version is None or remembered.content is None:
         return None
     if remembered.version != version:
         # Saved again, or edited? Only the content can tell (where the store can hash it).
         if remembered.digest is None or store.digest(ref) != remembered.digest:
             return None
         state.touched(ref.location, version)
-    return state.load(ref)
+    return remembered
 
 
 def _typed(raw: RawWorkbook, template: Template, cycles: tuple[str, ...]):
@@ -302,23 +490,53 @@ def _another_schools_copy() -> WorkbookOfAnotherSchool:
     )
 
 
-def check_school(school: SchoolResult, ctx: CheckContext) -> None:
-    """Check each of a school's workbooks and total its issues, completeness and figures."""
+def check_school(school: SchoolResult, ctx: CheckContext) -> dt.date | None:
+    """Check each of a school's workbooks and total its issues, completeness and figures.
+
+    Returns the first day after `ctx.today` on which the same workbooks could give other findings
+    (None: only an edit can change them)."""
+    changes: list[dt.date] = []
     for workbook in school.workbooks:
         if workbook.tables is not None:
             outcome = check_workbook(workbook.tables, ctx)
+            if (day := findings_change_on(workbook.tables, ctx)) is not None:
+                changes.append(day)
         else:
             empty = WorkbookTables.empty(workbook.template, workbook.ref)
             outcome = check_absent_workbook(workbook.template, empty, workbook.unread_reason, ctx)
         _add(school, outcome)
         for metric in workbook.template.metrics:
             school.metrics[metric.id] = metric_value(metric, workbook.tables, ctx.today)
+    return min(changes, default=None)
 
 
 def _add(school: SchoolResult, outcome: WorkbookCheck) -> None:
     school.issues.extend(outcome.issues)
     school.expected += outcome.expected
     school.met += outcome.met
+
+
+def _write_back(
+    store: Store,
+    state: StateStore,
+    school: SchoolResult,
+    district: District,
+    today: dt.date,
+    full: bool,
+) -> int:
+    """Build and write the school's summary, unless it would show what it showed when last
+    written (same findings, same last run, same day) and nobody saved the workbook since."""
+    key = None
+    if school.fingerprint is not None:
+        key = _hash((school.fingerprint, today, school.previous, district.district))
+    if not full and key is not None and school.summary_key == key:
+        return 0
+    problems = len(school.issues)
+    sheet = build_summary(school, district, today)
+    written = write_summary(store, state, school, sheet, full)
+    if key is not None and len(school.issues) == problems:  # written, or already shown
+        state.summary_shown(school.school.id, key)
+    return written
 
 
 def write_summary(

@@ -44,6 +44,19 @@ def unpack_sheets(blob: bytes) -> list[RawSheet]:
         raise ValueError(f"not a packed workbook: {error}") from None
 
 
+def pack_value(value: Any) -> bytes:
+    """Lists, dicts, text, numbers, dates and times as bytes (for what the state store keeps)."""
+    return _encode(value)
+
+
+def unpack_value(blob: bytes) -> Any:
+    """What `pack_value` packed; ValueError when `blob` is not something it made."""
+    try:
+        return _decode(blob)
+    except (ValueError, TypeError, zlib.error) as error:
+        raise ValueError(f"not a packed value: {error}") from None
+
+
 def _area(merged: Sequence[int]) -> tuple[int, int, int, int]:
     first_row, first_column, last_row, last_column = merged
     return first_row, first_column, last_row, last_column

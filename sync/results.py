@@ -14,9 +14,9 @@ nothing that reads a result has to import the code that produced it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .config import District, School
 from .errors import StoreError
@@ -129,17 +129,54 @@ class SchoolSnapshot:
         return self.metrics.get(OPEN_DECISIONS)
 
 
-@dataclass
 class WorkbookResult:
-    template: Template
-    ref: WorkbookRef
-    tables: WorkbookTables | None = None
-    error: StoreError | None = None
+    """One school's copy of one template: its typed tables, or why it could not be read.
+
+    The tables of a school whose findings came from the state store (nothing changed since they
+    were checked) are not unpacked unless something asks for them: `load` does it then.
+    """
+
+    def __init__(
+        self,
+        template: Template,
+        ref: WorkbookRef,
+        tables: WorkbookTables | None = None,
+        error: StoreError | None = None,
+        *,
+        load: Callable[[], WorkbookTables | None] | None = None,
+    ):
+        self.template = template
+        self.ref = ref
+        self.error = error
+        self._tables = tables
+        self._load = load
+
+    @property
+    def tables(self) -> WorkbookTables | None:
+        if self._load is not None:
+            self._tables, self._load = self._load(), None
+        return self._tables
+
+    @property
+    def was_read(self) -> bool:
+        """Whether the workbook could be read (without unpacking tables kept for later)."""
+        return self._load is not None or self._tables is not None
 
     @property
     def unread_reason(self) -> StoreError:
         """Why a workbook without tables could not be read (every such result carries one)."""
         return self.error or StoreError("The workbook was not read.")
+
+
+@dataclass
+class SchoolFacts:
+    """What the rollup and the history use of an unchanged school's tables, kept with its
+    findings in the state store so that those tables need not be unpacked."""
+
+    last_edit: dt.datetime | None
+    benchmarks: tuple[BenchmarkRecord, ...]
+    # The school's rows for each rollup tab, by tab title; unpacked when the rollup is built.
+    rollup_rows: Callable[[], dict[str, list[list[Any]]]]
 
 
 @dataclass
@@ -153,6 +190,15 @@ class SchoolResult:
     metrics: dict[str, int | None] = field(default_factory=dict)
     # This school on the last night before this run (history.py), for "last run vs now".
     previous: SchoolSnapshot | None = None
+    # What the school's findings were made from (its workbooks' content, its config, the templates,
+    # the cycles begun), when every workbook could be read; the state store keys them by it.
+    fingerprint: str | None = None
+    # Set when the findings came from the state store instead of a check tonight (and, after the
+    # check, for a school checked tonight, so that the rollup and history use the same values).
+    facts: SchoolFacts | None = None
+    # What the school's summary tab showed when last written, as the state store keys it (None
+    # when unknown, or when the workbook was saved since): the same key tonight means no rebuild.
+    summary_key: str | None = None
 
     @property
     def completeness(self) -> int:
@@ -176,6 +222,8 @@ class SchoolResult:
 
     @property
     def last_edit(self) -> dt.datetime | None:
+        if self.facts is not None:
+            return self.facts.last_edit
         saved = [wb.tables.modified for wb in self.workbooks if wb.tables and wb.tables.modified]
         return max(saved, default=None)
 

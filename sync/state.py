@@ -3,8 +3,11 @@
 One SQLite file in the rollup folder. Per workbook: its version (size and modification time for a
 file, the Drive version for a spreadsheet), a hash of its content, and its tabs as read; also a hash
 of the summary tab last written into it, and the version right after that write. Per output (the
-rollup): a hash of what was last written. The state only ever saves work: a file that is missing,
-damaged or from another schema version is started afresh, and `sync --full` ignores it.
+rollup): a hash of what was last written. Per school: its findings (issues, completeness tally,
+figures, benchmarks, rollup rows) with the fingerprint of what they were made from and the first day
+on which they could change by themselves (a step falling overdue), so that an unchanged school is
+neither unpacked nor checked again before then. The state only ever saves work: a file that is
+missing, damaged or from another schema version is started afresh, and `sync --full` ignores it.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from .grid import OutSheet
-from .packing import unpack_sheets
+from .packing import pack_value, unpack_sheets, unpack_value
 from .store import RawWorkbook, WorkbookRef
 
 STATE_NAME = ".plansync-state.sqlite"
-SCHEMA_VERSION = "3"  # 2: cells left out of a sheet; 3: a hash of the school's tabs
+# 2: cells left out of a sheet; 3: a hash of the school's tabs; 4: each school's findings
+SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,6 +41,14 @@ CREATE TABLE workbooks (
     summary_version TEXT
 );
 CREATE TABLE outputs (name TEXT PRIMARY KEY, hash TEXT NOT NULL);
+CREATE TABLE schools (
+    school TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    valid_until TEXT,
+    findings BLOB NOT NULL,
+    rollup_rows BLOB NOT NULL,
+    summary_key TEXT
+);
 """
 
 
@@ -48,6 +60,17 @@ class Remembered:
     digest: str | None
     summary_hash: str | None
     summary_version: str | None
+    # A hash of the tabs as read (RawWorkbook.content), and when a person last saved them.
+    content: str | None = None
+    modified: str | None = None
+
+
+@dataclass(frozen=True)
+class CachedFindings:
+    """A school's findings as packed by the orchestrator, and the key of the summary last shown."""
+
+    findings: Any
+    summary_key: str | None
 
 
 class StateStore:
@@ -92,7 +115,8 @@ class StateStore:
 
     def remembered(self, location: str) -> Remembered | None:
         row = self.db.execute(
-            "SELECT version, digest, summary_hash, summary_version FROM workbooks "
+            "SELECT version, digest, summary_hash, summary_version, content, modified "
+            "FROM workbooks "
             "WHERE location = ?",
             (location,),
         ).fetchone()
@@ -141,6 +165,64 @@ class StateStore:
 
     def forget(self, location: str) -> None:
         self.db.execute("DELETE FROM workbooks WHERE location = ?", (location,))
+
+    # -- schools' findings ------------------------------------------------------------------------
+
+    def findings(self, school: str, fingerprint: str, today: dt.date) -> CachedFindings | None:
+        """A school's findings as last checked, when made from `fingerprint` and still valid
+        `today`; None otherwise (or when the stored copy cannot be used)."""
+        row = self.db.execute(
+            "SELECT fingerprint, valid_until, findings, summary_key FROM schools WHERE school = ?",
+            (school,),
+        ).fetchone()
+        if row is None or row[0] != fingerprint:
+            return None
+        if row[1] is not None and dt.date.fromisoformat(row[1]) <= today:
+            return None
+        try:
+            findings = unpack_value(row[2])
+        except ValueError:
+            return None
+        return CachedFindings(findings, row[3])
+
+    def rollup_rows(self, school: str) -> Any:
+        """The school's rollup rows saved with its findings; None when they cannot be used."""
+        row = self.db.execute(
+            "SELECT rollup_rows FROM schools WHERE school = ?", (school,)
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return unpack_value(row[0])
+        except ValueError:
+            return None
+
+    def save_findings(
+        self,
+        school: str,
+        fingerprint: str,
+        valid_until: dt.date | None,
+        findings: Any,
+        rollup_rows: Any,
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO schools VALUES (?, ?, ?, ?, ?, NULL)",
+            (
+                school,
+                fingerprint,
+                valid_until.isoformat() if valid_until else None,
+                pack_value(findings),
+                pack_value(rollup_rows),
+            ),
+        )
+
+    def summary_shown(self, school: str, key: str) -> None:
+        """The school's summary tab shows what `key` stands for (the findings, the last run's
+        figures, the day): the next run with the same key need not build it."""
+        self.db.execute("UPDATE schools SET summary_key = ? WHERE school = ?", (key, school))
+
+    def forget_findings(self, school: str) -> None:
+        self.db.execute("DELETE FROM schools WHERE school = ?", (school,))
 
     # -- outputs ----------------------------------------------------------------------------------
 

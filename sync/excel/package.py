@@ -15,16 +15,19 @@ parts either.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import posixpath
 import re
 import shutil
+import struct
 import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 from ..grid import OutCell, OutSheet, Style, a1
@@ -49,6 +52,8 @@ _RUN_PROPS: dict[Style, str] = {
     "warn": '<b/><sz val="11"/><color rgb="FFB26A00"/>',
     "bad": '<b/><sz val="11"/><color rgb="FFC62828"/>',
 }
+# A zip member's local header (signature ... file name length, extra field length).
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -317,6 +322,39 @@ def _insert_before(data: bytes, position: int, insert: bytes) -> bytes:
     return data[:position] + insert + data[position:]
 
 
+def _copyable(info: zipfile.ZipInfo) -> bool:
+    """A part whose compressed bytes can be copied as they are: not encrypted, no extra fields
+    (a zip64 one would have to be rewritten), a method that is known to be read correctly."""
+    return (
+        not info.extra
+        and not info.flag_bits & 0x01
+        and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+    )
+
+
+def _copy_compressed(source: BinaryIO, info: zipfile.ZipInfo, target: zipfile.ZipFile) -> None:
+    """Copy one part into `target` without inflating it: its local header is written anew, its
+    compressed bytes are copied, and the central directory gets the same entry."""
+    source.seek(info.header_offset)
+    header = source.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"no local header for {info.filename}")
+    name_length, extra_length = _LOCAL_HEADER.unpack(header)[-2:]
+    source.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+    data = source.read(info.compress_size)
+    if len(data) != info.compress_size:
+        raise zipfile.BadZipFile(f"{info.filename} is cut off")
+    entry = copy.copy(info)
+    entry.flag_bits &= ~0x08  # sizes and CRC go in the local header: no data descriptor
+    target.fp.seek(target.start_dir)  # type: ignore[union-attr]
+    entry.header_offset = target.start_dir
+    target.fp.write(entry.FileHeader())  # type: ignore[union-attr]
+    target.fp.write(data)  # type: ignore[union-attr]
+    target.start_dir = target.fp.tell()  # type: ignore[union-attr]
+    target.filelist.append(entry)
+    target.NameToInfo[entry.filename] = entry
+
+
 def _write_package(
     path: Path,
     package: zipfile.ZipFile,
@@ -328,9 +366,12 @@ def _write_package(
     os.close(handle)
     try:
         pending = dict(replacements)
-        with zipfile.ZipFile(temporary, "w") as target:
+        with zipfile.ZipFile(temporary, "w") as target, open(path, "rb") as source:
             for info in package.infolist():
                 data = pending.pop(info.filename, None)
+                if data is None and _copyable(info):
+                    _copy_compressed(source, info, target)
+                    continue
                 if data is None:
                     data = package.read(info)
                 target.writestr(info, data, compress_type=info.compress_type)

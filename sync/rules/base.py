@@ -77,6 +77,14 @@ class Rule(RuleSpec):
     # Every issue id `check` may report; the registry lists them with their titles.
     issues: ClassVar[tuple[IssueKind, ...]] = ()
 
+    def changes_on(self, tables: WorkbookTables, ctx: CheckContext) -> dt.date | None:
+        """The first day after `ctx.today` on which this rule could find something else in the
+        same tables (a due date passing); None when only an edit can change what it finds.
+
+        The sync keeps a school's findings until then, so a kind whose findings depend on the
+        date must say so here."""
+        return None
+
     def check(self, tables: WorkbookTables, ctx: CheckContext, result: WorkbookCheck) -> None:
         """Apply this rule to one workbook: add its issues and tally the required cells it
         expects (see `checks.completeness`).

@@ -50,6 +50,26 @@ class OverdueRule(Rule):
                 f"marked {self.done[0]}.",
             )
 
+    def changes_on(self, tables: WorkbookTables, ctx: CheckContext) -> dt.date | None:
+        table = tables.tables[self.tab]
+        if overdue_rows(table, self, ctx.today):
+            return ctx.today + dt.timedelta(days=1)  # its message counts the days
+        done = {normalize_words(value) for value in self.done}
+        falling_due = [
+            _day(due)
+            for row in table.rows
+            if isinstance(due := row.value(self.due), dt.date)
+            and _day(due) >= ctx.today
+            and normalize_words(row.text(self.status)) not in done
+        ]
+        if not falling_due:
+            return None
+        return min(falling_due) + dt.timedelta(days=1)  # overdue the day after it was due
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
 
 def overdue_rows(table: Table, rule: OverdueRule, today: dt.date) -> list[tuple[Row, dt.date]]:
     """Rows past their due date whose status is not one of the rule's `done` values."""
