@@ -9,6 +9,7 @@ on. The phases are timed so the benchmark can report them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import time
 from collections.abc import Callable
@@ -192,24 +193,24 @@ def _read_and_check(
 def _keep_findings(
     state: StateStore, school: SchoolResult, shared: str, valid_until: dt.date | None
 ) -> None:
-    """Save a school's findings for the nights to come, when all its workbooks could be read
-    (a missing or unreadable one is looked at again every night)."""
-    if not all(wb.tables is not None for wb in school.workbooks):
-        state.forget_findings(school.school.id)
-        return
-    contents = [
-        (
-            wb.template.id,
-            wb.tables.content,
-            wb.tables.modified.isoformat() if wb.tables.modified else "",
-        )
-        for wb in school.workbooks
-        if wb.tables is not None
-    ]
+    """Save a school's findings for the nights to come, when each of its workbooks was read or
+    is absent (one that could not be read is looked at again every night)."""
+    contents: dict[str, tuple[str | None, str | None]] = {}
+    for wb in school.workbooks:
+        if wb.tables is not None:
+            saved = wb.tables.modified
+            contents[wb.template.id] = (wb.tables.content, saved.isoformat() if saved else "")
+        elif wb.absent and wb.error is not None:
+            contents[wb.template.id] = _absence(wb.error)
+        else:
+            state.forget_findings(school.school.id)
+            return
     school.fingerprint = _fingerprint(shared, school.school, contents)
     rows = school_rollup_rows(school)
     findings = _pack_findings(school)
-    state.save_findings(school.school.id, school.fingerprint, valid_until, findings, rows)
+    state.save_findings(
+        school.school.id, school.fingerprint, valid_until, findings, list(rows.items())
+    )
     school.facts = SchoolFacts(
         last_edit=school.last_edit,
         benchmarks=benchmark_records(school),
@@ -273,17 +274,21 @@ def read_district(
     shared = _shared_fingerprint(district, result.today)
     # By (school, template), not by location: a workbook that was never made has no location.
     typed: dict[tuple[str, str], WorkbookTables | StoreError] = {}
+    absent: dict[tuple[str, str], StoreError] = {}
     to_read: list[tuple[Template, ReadRequest]] = []
     from_state: list[tuple[Template, WorkbookRef]] = []
     reused: dict[str, SchoolResult] = {}
+    located: dict[str, list[tuple[Template, WorkbookRef]]] = {}
     for school in district.schools:
-        slots = [(template, store.locate(school, template)) for template in templates]
+        slots = located[school.id] = [
+            (template, store.locate(school, template)) for template in templates
+        ]
         same: list[tuple[Template, WorkbookRef, str, Remembered]] = []
         for template, ref in slots:
             try:
                 version = store.version(ref)
             except StoreError as error:
-                typed[_key(ref)] = error
+                typed[_key(ref)] = absent[_key(ref)] = error
                 state.forget(ref.location)
                 continue
             remembered = None if full else _unchanged(store, state, ref, version)
@@ -291,8 +296,11 @@ def read_district(
                 same.append((template, ref, version, remembered))
             else:
                 to_read.append((template, ReadRequest(ref, _not_read(template))))
-        if reuse_findings and not full and len(same) == len(slots):
-            found = _reuse(state, store, school, same, shared, result.today, cycles)
+        missing = [
+            (template, ref, absent[_key(ref)]) for template, ref in slots if _key(ref) in absent
+        ]
+        if reuse_findings and not full and len(same) + len(missing) == len(slots):
+            found = _reuse(state, store, school, same, missing, shared, result.today, cycles)
             if found is not None:
                 reused[school.id] = found
                 result.workbooks_unchanged += len(same)
@@ -327,11 +335,11 @@ def read_district(
             schools.append(reused[school.id])
             continue
         workbooks = []
-        for template in templates:
-            ref = store.locate(school, template)
+        for template, ref in located[school.id]:
             found = typed[_key(ref)]
             if isinstance(found, StoreError):
-                workbooks.append(WorkbookResult(template, ref, error=found))
+                missing_now = _key(ref) in absent
+                workbooks.append(WorkbookResult(template, ref, error=found, absent=missing_now))
             else:
                 workbooks.append(WorkbookResult(template, ref, found))
         schools.append(SchoolResult(school, workbooks))
@@ -341,16 +349,27 @@ def read_district(
 def _shared_fingerprint(district: District, today: dt.date) -> str:
     """What every school's findings depend on besides its own workbooks: this version of the
     code and templates, the district's name and cycles, and which cycles have begun."""
-    templates = repr([template.model_dump() for template in standard_templates()])
+    templates = _templates_signature()
     begun = [cycle.name for cycle in district.cycles_begun(today)]
     cycles = [(cycle.name, cycle.start, cycle.end) for cycle in district.cycles]
     return _hash((__version__, templates, district.district, cycles, begun))
 
 
-def _fingerprint(shared: str, school: School, contents: list[tuple[str, str | None, str]]) -> str:
+@functools.cache
+def _templates_signature() -> str:
+    return _hash([template.model_dump() for template in standard_templates()])
+
+
+def _absence(error: StoreError) -> tuple[str, str | None]:
+    return (f"{type(error).__name__}: {error.reason}", error.sheet)
+
+
+def _fingerprint(
+    shared: str, school: School, contents: dict[str, tuple[str | None, str | None]]
+) -> str:
     """A school's findings are made from these: its config and its workbooks' tabs (the hash of
     what was read of each, and when a person last saved it)."""
-    return _hash((shared, school.model_dump_json(), contents))
+    return _hash((shared, school.model_dump_json(), sorted(contents.items())))
 
 
 def _hash(value: object) -> str:
@@ -362,16 +381,18 @@ def _reuse(
     store: Store,
     school: School,
     same: list[tuple[Template, WorkbookRef, str, Remembered]],
+    missing: list[tuple[Template, WorkbookRef, StoreError]],
     shared: str,
     today: dt.date,
     cycles: tuple[str, ...],
 ) -> SchoolResult | None:
     """The school's findings from the state store, when none of its workbooks changed since they
     were checked and none of them falls due by itself before `today`."""
-    contents = [
-        (template.id, remembered.content, remembered.modified or "")
+    contents = {
+        template.id: (remembered.content, remembered.modified or "")
         for template, _ref, _version, remembered in same
-    ]
+    }
+    contents |= {template.id: _absence(error) for template, _ref, error in missing}
     fingerprint = _fingerprint(shared, school, contents)
     cached = state.findings(school.id, fingerprint, today)
     if cached is None:
@@ -384,12 +405,17 @@ def _reuse(
         WorkbookResult(template, ref, load=_loader(state, store, template, ref, cycles))
         for template, ref, _version, _remembered in same
     ]
+    workbooks += [
+        WorkbookResult(template, ref, error=error, absent=True) for template, ref, error in missing
+    ]
+    order = {template.id: index for index, template in enumerate(standard_templates())}
+    workbooks.sort(key=lambda workbook: order[workbook.template.id])
     result = SchoolResult(school, workbooks, fingerprint=fingerprint)
     result.issues, result.expected, result.met, result.metrics = found[:4]
     result.facts = SchoolFacts(
         last_edit=found[4],
         benchmarks=found[5],
-        rollup_rows=lambda: state.rollup_rows(school.id) or {},
+        rollup_rows=lambda: dict(state.rollup_rows(school.id) or []),
     )
     summary_unchanged = all(
         remembered.summary_version == version
@@ -420,32 +446,31 @@ def _loader(
     return load
 
 
-def _pack_findings(school: SchoolResult) -> dict:
-    return {
-        "issues": [
-            [i.rule, i.severity, i.workbook, i.sheet, i.cell, i.message] for i in school.issues
-        ],
-        "expected": school.expected,
-        "met": school.met,
-        "metrics": school.metrics,
-        "last_edit": school.last_edit,
-        "benchmarks": [list(astuple(record)) for record in benchmark_records(school)],
-    }
+def _pack_findings(school: SchoolResult) -> list:
+    """A school's findings as the state store keeps them (lists only: see packing.pack_value)."""
+    return [
+        [[i.rule, i.severity, i.workbook, i.sheet, i.cell, i.message] for i in school.issues],
+        school.expected,
+        school.met,
+        [[key, value] for key, value in school.metrics.items()],
+        school.last_edit,
+        [list(astuple(record)) for record in benchmark_records(school)],
+    ]
 
 
-def _unpack_findings(data: dict, school_id: str):
+def _unpack_findings(data: list, school_id: str):
+    issues_data, expected, met, metrics, last_edit, benchmarks = data
     issues = [
         Issue(rule, severity, school_id, workbook, sheet, cell, message)
-        for rule, severity, workbook, sheet, cell, message in data["issues"]
+        for rule, severity, workbook, sheet, cell, message in issues_data
     ]
-    benchmarks = tuple(BenchmarkRecord(*fields) for fields in data["benchmarks"])
     return (
         issues,
-        int(data["expected"]),
-        int(data["met"]),
-        dict(data["metrics"]),
-        data["last_edit"],
-        benchmarks,
+        int(expected),
+        int(met),
+        {key: value for key, value in metrics},
+        last_edit,
+        tuple(BenchmarkRecord(*fields) for fields in benchmarks),
     )
 
 

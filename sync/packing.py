@@ -45,7 +45,8 @@ def unpack_sheets(blob: bytes) -> list[RawSheet]:
 
 
 def pack_value(value: Any) -> bytes:
-    """Lists, dicts, text, numbers, dates and times as bytes (for what the state store keeps)."""
+    """Lists, text, numbers, dates and times as bytes (for what the state store keeps). No
+    dicts: a JSON object is how a tagged value is stored."""
     return _encode(value)
 
 

@@ -144,10 +144,14 @@ class WorkbookResult:
         error: StoreError | None = None,
         *,
         load: Callable[[], WorkbookTables | None] | None = None,
+        absent: bool = False,
     ):
         self.template = template
         self.ref = ref
         self.error = error
+        # The store found no workbook to read (the error says why), as opposed to one it could
+        # not read: that finding holds until the place itself changes.
+        self.absent = absent
         self._tables = tables
         self._load = load
 

@@ -20,10 +20,9 @@ import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import python_calamine
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
 
 from ..config import District, School
 from ..errors import (
@@ -41,8 +40,10 @@ from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
 from ..templates import Template
 from .file_kinds import saved_as_other, why_unreadable
 from .package import TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
-from .render import plan_workbook, rollup_workbook
 from .scan import SheetScan, scan_workbook, without_cells_left_out
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 ROLLUP_NAME = "District Rollup.xlsx"
 # Reading in a process pool pays for itself from this many workbooks on.
@@ -61,6 +62,10 @@ class ExcelStore:
     def __init__(self, district: District):
         self.district = district
         self.root = district.workbooks_dir
+        # Workbooks are labelled by their path from the district folder (resolved once: resolving
+        # every path was a noticeable part of a quiet night).
+        root_label = _label(self.root, district.base_dir)
+        self._label_root = None if Path(root_label).is_absolute() else Path(root_label)
 
     @classmethod
     def check_folders(cls, district: District, *, for_sync: bool) -> None:
@@ -77,8 +82,13 @@ class ExcelStore:
     # -- finding -------------------------------------------------------------------------------
 
     def locate(self, school: School, template: Template) -> WorkbookRef:
-        path = self.root / school.id / f"{template.title}.xlsx"
-        return WorkbookRef(school.id, template.id, str(path), _label(path, self.district.base_dir))
+        name = f"{template.title}.xlsx"
+        path = self.root / school.id / name
+        if self._label_root is None:
+            label = _label(path, self.district.base_dir)
+        else:
+            label = str(self._label_root / school.id / name)
+        return WorkbookRef(school.id, template.id, str(path), label)
 
     def exists(self, ref: WorkbookRef) -> bool:
         return Path(ref.location).is_file()
@@ -112,6 +122,8 @@ class ExcelStore:
 
     def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> WorkbookRef:
         path = Path(ref.location)
+        from .render import plan_workbook  # openpyxl is slow to import and only writes
+
         path.parent.mkdir(parents=True, exist_ok=True)
         _save_new(plan_workbook(plan), path)
         return ref
@@ -178,6 +190,8 @@ class ExcelStore:
                 f"The rollup was not written: {path if read_only(path) else path.parent} is "
                 "marked read-only. Make it writable and run the sync again."
             )
+        from .render import rollup_workbook  # openpyxl is slow to import and only writes
+
         book = rollup_workbook(sheets)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -377,6 +391,8 @@ def _temporary_beside(path: Path) -> Path:
 
 def _save_new(book: Workbook, path: Path) -> None:
     """Save, but never over a file that appeared meanwhile (provisioning never overwrites)."""
+    from openpyxl.writer.excel import ExcelWriter
+
     temporary = _temporary_beside(path)
     try:
         # ExcelWriter directly: Workbook.save() would overwrite the recorded save time.
