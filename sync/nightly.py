@@ -148,6 +148,14 @@ def read_and_check(
     return result
 
 
+def read_and_check_into(
+    result: SyncResult, store: Store, state: StateStore, *, full: bool = False
+) -> None:
+    """The read and check phases into `result`, with a state store of the caller's (the benchmark
+    checks a night's output against a full run's this way); no findings are taken from it."""
+    _read_and_check(result, store, state, full, lambda *a: None, _Stopwatch(result.timings), False)
+
+
 def report_district(
     district: District,
     today: dt.date,
@@ -292,7 +300,7 @@ def read_district(
                 state.forget(ref.location)
                 continue
             remembered = None if full else _unchanged(store, state, ref, version)
-            if remembered is not None:
+            if remembered is not None and version is not None:
                 same.append((template, ref, version, remembered))
             else:
                 to_read.append((template, ReadRequest(ref, _not_read(template))))
@@ -300,9 +308,9 @@ def read_district(
             (template, ref, absent[_key(ref)]) for template, ref in slots if _key(ref) in absent
         ]
         if reuse_findings and not full and len(same) + len(missing) == len(slots):
-            found = _reuse(state, store, school, same, missing, shared, result.today, cycles)
-            if found is not None:
-                reused[school.id] = found
+            kept = _reuse(state, store, school, same, missing, shared, result.today, cycles)
+            if kept is not None:
+                reused[school.id] = kept
                 result.workbooks_unchanged += len(same)
                 continue
         from_state += [(template, ref) for template, ref, _version, _remembered in same]
@@ -388,7 +396,7 @@ def _reuse(
 ) -> SchoolResult | None:
     """The school's findings from the state store, when none of its workbooks changed since they
     were checked and none of them falls due by itself before `today`."""
-    contents = {
+    contents: dict[str, tuple[str | None, str | None]] = {
         template.id: (remembered.content, remembered.modified or "")
         for template, _ref, _version, remembered in same
     }

@@ -225,6 +225,34 @@ def test_a_done_row_or_one_not_yet_due_is_not_overdue_but_may_be_upcoming():
     ]
 
 
+def test_overdue_findings_change_the_day_after_the_next_open_step_falls_due():
+    tables = tables_from_lists(
+        PM_TOOL,
+        steps(
+            (dt.date(2026, 11, 20), "Complete"),
+            (dt.date(2026, 12, 4), "In Progress"),
+            (dt.date(2026, 11, 30), "Complete"),
+            (dt.date(2027, 1, 4), "Not Started"),
+        ),
+    )
+    assert STEPS_OVERDUE.changes_on(tables, CTX) == dt.date(2026, 12, 5)
+    due_today = tables_from_lists(PM_TOOL, steps((TODAY, "In Progress")))
+    assert STEPS_OVERDUE.changes_on(due_today, CTX) == TODAY + dt.timedelta(days=1)
+    all_done = tables_from_lists(PM_TOOL, steps((dt.date(2026, 12, 4), "Complete")))
+    assert STEPS_OVERDUE.changes_on(all_done, CTX) is None
+
+
+def test_an_overdue_step_changes_the_findings_every_day_since_its_message_counts_them():
+    tables = tables_from_lists(PM_TOOL, steps((dt.date(2026, 11, 20), "In Progress")))
+    assert STEPS_OVERDUE.changes_on(tables, CTX) == TODAY + dt.timedelta(days=1)
+
+
+def test_a_kind_whose_findings_ignore_the_date_never_changes_by_itself():
+    tables = tables_from_lists(PM_TOOL, steps((dt.date(2026, 11, 20), "In Progress")))
+    rule = the_rule(PM_TOOL, DateOrderRule, "action_steps")
+    assert rule.changes_on(tables, CTX) is None
+
+
 # -- measurable ------------------------------------------------------------------------------------
 
 GOALS_MEASURABLE = the_rule(PM_TOOL, MeasurableRule, "goals")
