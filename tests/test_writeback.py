@@ -53,6 +53,36 @@ def test_only_the_summary_part_changes_and_every_typed_cell_survives(make_distri
     assert changed == {"Coach Summary"}
 
 
+def _compressed_parts(path: Path) -> dict[str, bytes]:
+    """Each part's bytes as stored in the file, still compressed."""
+    parts = {}
+    with zipfile.ZipFile(path) as package, open(path, "rb") as raw:
+        for info in package.infolist():
+            raw.seek(info.header_offset + 26)
+            name_length, extra_length = (
+                int.from_bytes(raw.read(2), "little"),
+                int.from_bytes(raw.read(2), "little"),
+            )
+            raw.seek(info.header_offset + 30 + name_length + extra_length)
+            parts[info.filename] = raw.read(info.compress_size)
+    return parts
+
+
+@pytest.mark.parametrize("fixture", [None, "libreoffice-pm-tool.xlsx"])
+def test_unchanged_parts_are_copied_still_compressed(make_district, fixture):
+    district = make_district()
+    path = workbook_path(district, "north")
+    if fixture:
+        shutil.copy(FIXTURES / fixture, path)
+    before = _compressed_parts(path)
+    run_sync(district)
+    after = _compressed_parts(path)
+    summary = sheet_part(path, "Coach Summary")
+    assert {name for name in before if before[name] != after[name]} == {summary}
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+
+
 def test_a_deleted_summary_tab_comes_back_with_three_index_entries_added(make_district):
     district = make_district()
     path = workbook_path(district, "north")
