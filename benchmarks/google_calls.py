@@ -62,26 +62,59 @@ def main(argv: list[str] | None = None) -> None:
         ]
         counts = {}
         waits = {}
+        results = {}
         for name, run in phases:
             fake.sleep(24 * 3600)  # runs are a night apart: the quota minute starts afresh
             fake.reset_counts()
             before = fake.monotonic
-            run()
+            results[name] = run()
             counts[name] = dict(fake.calls)
             waits[name] = fake.monotonic - before
     _print(counts, waits, args.schools)
+    _targets(counts, waits, results, args.schools)
+
+
+def _targets(counts, waits, results, schools: int) -> None:
+    """Issue 16's targets for these counts, met or not met."""
+    total = {name: sum(calls.values()) for name, calls in counts.items()}
+    edited = len(_edited_schools(schools))
+    one_percent = results["night, 1% edited"]
+    allowed = 3 * edited + one_percent.summaries_written + 1
+    print()
+    print(
+        f"  first sync: {3 * schools} spreadsheets read, waiting {waits['first sync'] / 60:.1f} "
+        "minutes in all for the Sheets quota (60 reads a minute)"
+    )
+    for label, value, goal in (
+        ("next night, no edits: requests in all", total["night, no edits"], 10),
+        (
+            f"night with 1% edited ({edited} spreadsheets, "
+            f"{one_percent.summaries_written} summaries changed): requests",
+            total["night, 1% edited"],
+            allowed,
+        ),
+    ):
+        verdict = "met" if value <= goal else "NOT met"
+        print(f"  {label}: {value} (target <= {goal}: {verdict})")
 
 
 def _edit_then_sync(fake: FakeGoogle, district, night: dt.date):
     """A school lead edits 1% of the spreadsheets (at least one) before the night's sync; the
     edits' own requests are not counted."""
-    schools = district.schools[:: max(1, round(100 / 3))]  # 3 spreadsheets a school
-    for school in schools:
+    for school in _edited_schools(len(district.schools), district):
         GoogleEdits(fake, f"lead@{school.id}.example").set_cells(
             district, school.id, "Strategies", {"E2": "Full Implementation"}
         )
     fake.reset_counts()
     return sync_district(district, today=night)
+
+
+def _edited_schools(count: int, district=None) -> list:
+    """Every 33rd school, one spreadsheet each: 1% of the spreadsheets (3 a school), at least 1."""
+    step = max(1, round(100 / 3))
+    if district is None:
+        return list(range(count))[::step]
+    return district.schools[::step]
 
 
 def _district(folder: Path, fake: FakeGoogle, schools: int):
