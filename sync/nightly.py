@@ -17,6 +17,7 @@ from dataclasses import astuple
 from pathlib import Path
 
 from . import __version__
+from . import reports as reports_package
 from .catalog import standard_templates
 from .checks import (
     CheckContext,
@@ -357,10 +358,21 @@ def read_district(
 def _shared_fingerprint(district: District, today: dt.date) -> str:
     """What every school's findings depend on besides its own workbooks: this version of the
     code and templates, the district's name and cycles, and which cycles have begun."""
-    templates = _templates_signature()
+    templates = (_code_signature(), _templates_signature())
     begun = [cycle.name for cycle in district.cycles_begun(today)]
     cycles = [(cycle.name, cycle.start, cycle.end) for cycle in district.cycles]
     return _hash((__version__, templates, district.district, cycles, begun))
+
+
+@functools.cache
+def _code_signature() -> str:
+    """This version of plansync's code: an upgrade (a new message, a fixed rule) checks every
+    school again."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in sorted({Path(__file__).parent, Path(reports_package.__file__ or "").parent}):
+        for source in sorted(folder.rglob("*.py")):
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
 
 
 @functools.cache
@@ -447,7 +459,8 @@ def _loader(
                 raw = store.read(ref, _not_read(template))
             except StoreError:
                 return None
-            state.save(raw)
+            if not state.closed:
+                state.save(raw)
         found = _typed(raw, template, cycles)
         return found if isinstance(found, WorkbookTables) else None
 

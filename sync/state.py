@@ -79,6 +79,8 @@ class StateStore:
     def __init__(self, path: Path):
         self.path = path
         self.rebuilt = False
+        self.closed = False
+        self._after: sqlite3.Connection | None = None
         self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -110,6 +112,17 @@ class StateStore:
         if exc[0] is None:
             self.db.commit()
         self.db.close()
+        self.closed = True
+
+    def _reading(self) -> sqlite3.Connection:
+        """The open connection; after the run, a new one: the tables of a school whose findings
+        were kept are unpacked only when something asks for them, which may be a report drawn
+        from the run's result once the run has ended."""
+        if not self.closed:
+            return self.db
+        if self._after is None:
+            self._after = sqlite3.connect(self.path)
+        return self._after
 
     # -- workbooks --------------------------------------------------------------------------------
 
@@ -124,10 +137,15 @@ class StateStore:
 
     def load(self, ref: WorkbookRef) -> RawWorkbook | None:
         """The workbook as last read, or None when the stored copy cannot be used."""
-        row = self.db.execute(
-            "SELECT version, digest, content, modified, sheets FROM workbooks WHERE location = ?",
-            (ref.location,),
-        ).fetchone()
+        row = (
+            self._reading()
+            .execute(
+                "SELECT version, digest, content, modified, sheets FROM workbooks "
+                "WHERE location = ?",
+                (ref.location,),
+            )
+            .fetchone()
+        )
         if row is None:
             return None
         version, digest, content, modified, blob = row
@@ -187,9 +205,11 @@ class StateStore:
 
     def rollup_rows(self, school: str) -> Any:
         """The school's rollup rows saved with its findings; None when they cannot be used."""
-        row = self.db.execute(
-            "SELECT rollup_rows FROM schools WHERE school = ?", (school,)
-        ).fetchone()
+        row = (
+            self._reading()
+            .execute("SELECT rollup_rows FROM schools WHERE school = ?", (school,))
+            .fetchone()
+        )
         if row is None:
             return None
         try:

@@ -122,6 +122,21 @@ def test_a_missing_workbook_is_kept_as_a_finding_until_it_is_back(make_district,
     assert again.rollup_written is False
 
 
+def test_a_kept_schools_tables_can_still_be_read_after_the_run(make_district):
+    """A report drawn from a night's result asks for the tables once the run has ended."""
+    district = make_district()
+    first = run_sync(district)
+    quiet = run_sync(district)
+    for before, after in zip(first.schools, quiet.schools, strict=True):
+        assert after.facts is not None
+        tables = after.tables("pm_tool")
+        assert tables is not None
+        assert (
+            tables.tables["action_steps"].rows
+            == before.tables("pm_tool").tables["action_steps"].rows
+        )
+
+
 def _kept_until(district) -> dict[str, dt.date]:
     with sqlite3.connect(district.rollup_dir / STATE_NAME) as db:
         rows = db.execute("SELECT school, valid_until FROM schools").fetchall()
