@@ -98,7 +98,10 @@ def provision(config: Path, dry_run: bool) -> None:
     with _one_line_errors():
         done = provision_district(district, dry_run=dry_run, progress=_progress())
     for item in done:
-        if item.outcome != "exists":
+        if item.move is not None:
+            why = f": {item.move.problem}" if item.move.problem else ""
+            click.echo(f"{item.outcome:>12}  {item.ref.label} (was {item.move.old_id}){why}")
+        elif item.outcome != "exists":
             click.echo(f"{item.outcome:>12}  {item.ref.label}")
         if item.shared:
             people = ", ".join(f"{email} ({role})" for email, role in item.shared)
@@ -200,12 +203,12 @@ def check(workbook: Path, config: Path | None, today: dt.datetime | None, as_jso
 @click.option("--json", "as_json", is_flag=True, help="Print every recorded night as JSON.")
 def history(config: Path, school_id: str | None, as_json: bool) -> None:
     """Print how completeness, issues and benchmarks moved from one nightly run to the next."""
-    from .history import HISTORY_NAME, open_history
-    from .reports.trend import district_table, history_json, school_table
+    from .history import HISTORY_NAME, last_year, open_history
+    from .reports.trend import district_table, history_json, last_year_lines, school_table
 
     district = _district(config)
     path = district.rollup_dir / HISTORY_NAME
-    store = open_history(path, writable=False)
+    store = open_history(path, writable=False, aliases=district.id_aliases())
     snapshots = store.snapshots(school_id, benchmarks=as_json or school_id is not None)
     store.close()
     for note in store.notes:
@@ -221,6 +224,13 @@ def history(config: Path, school_id: str | None, as_json: bool) -> None:
         click.echo("\n".join(school_table(snapshots, [cycle.name for cycle in district.cycles])))
     else:
         click.echo("\n".join(district_table(district, snapshots)))
+    if not as_json:
+        before = last_year(district, snapshots[-1].day if snapshots else dt.date.today())
+        for note in before.notes:
+            click.echo(note, err=True)
+        lines = last_year_lines(district, snapshots, before, school_id)
+        if lines:
+            click.echo("\n".join(lines))
 
 
 @main.command()

@@ -356,6 +356,14 @@ def _rule(validation: Validation) -> dict[str, Any]:
     return rule
 
 
+def restamp_requests(stamp: dict[str, str], sheet_id: int) -> list[Request]:
+    """Requests that make an existing stamp tab hold exactly `stamp` (and stay hidden)."""
+    rows = [{"values": [cell_data(key), cell_data(value)]} for key, value in stamp.items()]
+    return [
+        {"updateCells": {"range": whole_sheet(sheet_id), "rows": rows, "fields": CELL_FIELDS}},
+    ]
+
+
 def _stamp(stamp: dict[str, str], sheet_id: int) -> list[Request]:
     rows = [{"values": [cell_data(key), cell_data(value)]} for key, value in stamp.items()]
     return [
