@@ -288,3 +288,42 @@ def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) ->
     click.echo(f"  coach pages   {written.district.parent / 'coaches'}")
     click.echo(f"Run the nightly sync again with: plansync sync {run.config}")
     click.echo(f"Open the district report: {written.district}")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--carry",
+    default="strategies,roles",
+    show_default=True,
+    metavar="LIST",
+    help="What each school carries into next year, comma-separated: strategies, goals, roles.",
+)
+@click.option(
+    "--google-folder",
+    "folder_id",
+    metavar="ID",
+    help="A Google district: the new Drive folder for next year's spreadsheets.",
+)
+def rollover(config: Path, new_dir: Path, carry: str, folder_id: str | None) -> None:
+    """Start next school year in NEW_DIR: its config (cycles one year later, to adjust) and
+    each school's new workbooks with what it carries forward. This year's files are only read."""
+    from .rollover import rollover as roll_over
+
+    district = _district(config)
+    names = tuple(name.strip() for name in carry.split(",") if name.strip())
+    with _one_line_errors():
+        done = roll_over(
+            district, config, new_dir, names, folder_id=folder_id, progress=_progress()
+        )
+    for note in done.notes:
+        click.echo(note, err=True)
+    created = sum(1 for item in done.provisioned if item.outcome == "created")
+    rows = sum(done.carried.values())
+    click.echo(
+        f"Wrote {done.config} for {done.district.school_year}: {created} workbooks for "
+        f"{len(done.district.schools)} schools, {rows} rows carried from "
+        f"{district.school_year} ({', '.join(names)}), each marked for the team to review."
+    )
+    click.echo("Check the cycles' dates in the new config before the first cycle starts.")
