@@ -327,3 +327,31 @@ def rollover(config: Path, new_dir: Path, carry: str, folder_id: str | None) -> 
         f"{district.school_year} ({', '.join(names)}), each marked for the team to review."
     )
     click.echo("Check the cycles' dates in the new config before the first cycle starts.")
+
+
+@main.command(name="import")
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("school_id")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def import_(config: Path, school_id: str, file: Path) -> None:
+    """Add the rows of a school's own spreadsheet FILE to its provisioned workbooks.
+
+    Tabs, headers and status words are matched through the templates' aliases. Nothing already
+    typed in the workbooks is overwritten. Whatever could not be placed is listed with where it
+    is in FILE.
+    """
+    from .importing import import_plan
+
+    district = _district(config)
+    with _one_line_errors():
+        done = import_plan(district, school_id, file)
+    for place, count in done.added.items():
+        click.echo(f"{count:>5} row{'s' if count != 1 else ' '}  added to {place}")
+    if done.already_there:
+        click.echo(f"{done.already_there:>5} rows   already in the workbooks, not added again")
+    if not done.added and not done.already_there:
+        click.echo(f"Nothing in {file.name} matched a tab of the plan.")
+    if done.unplaced:
+        click.echo(f"\nNot placed ({len(done.unplaced)}), by where it is in {file.name}:")
+        for item in done.unplaced:
+            click.echo(f"  {item.line()}")
