@@ -83,9 +83,9 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
             "Active",
         )
     # Schools that left: listed so that nobody wonders where they went, never checked.
-    for school in sorted(result.district.inactive_schools, key=lambda s: s.name.casefold()):
+    for gone in sorted(result.district.inactive_schools, key=lambda s: s.name.casefold()):
         blanks = [None] * (len(headers) - 4)
-        sheet.add(school.name, school.id, school.coach or "", *blanks, "Inactive")
+        sheet.add(gone.name, gone.id, gone.coach or "", *blanks, "Inactive")
     return sheet
 
 

@@ -292,14 +292,15 @@ class History:
         """Snapshots oldest first: one school's or all, all nights or those before or on a day.
         Without `benchmarks` the benchmark rows are left out (quicker over a long history).
         Nights recorded under a school's previous id read as the school's id now."""
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[str] = []
         if school_id is not None:
             ids = [school_id, *(old for old, new in self.aliases.items() if new == school_id)]
             where.append(f"school_id IN ({', '.join('?' * len(ids))})")
             params.extend(ids)
         for condition, value in (
-            ("day < ?", before and before.isoformat()),
-            ("day = ?", on and on.isoformat()),
+            ("day < ?", before.isoformat() if before else None),
+            ("day = ?", on.isoformat() if on else None),
         ):
             if value is not None:
                 where.append(condition)
