@@ -167,8 +167,15 @@ def _carried_rows(
     templates = [t for t in standard_templates() if any(tab.carry in carry for tab in t.tabs)]
     cycles = tuple(cycle.name for cycle in district.cycles)
     slots = [(school, template) for school in district.active_schools for template in templates]
-    refs = [store.locate(school, template) for school, template in slots]
-    present = [(slot, ref) for slot, ref in zip(slots, refs, strict=True) if store.exists(ref)]
+    present = []
+    for school, template in slots:
+        # Under its id now, or still under an old one (a rename no sync has followed yet: it
+        # is read there, not moved, since last year's files are not to be touched).
+        for school_id in (school.id, *school.previous_ids):
+            ref = store.locate(school.model_copy(update={"id": school_id}), template)
+            if store.exists(ref):
+                present.append(((school, template), ref))
+                break
     requests = [ReadRequest(ref, _not_read(template)) for (_s, template), ref in present]
     found: dict[tuple[str, str], Rows] = {}
     for ((school, template), _ref), raw in zip(present, store.read_many(requests), strict=True):

@@ -329,3 +329,26 @@ def test_import_command_lists_what_it_could_not_place(make_district, tmp_path):
         )
     )
     assert stamp is not None and stamp["school_id"] == "south"
+
+
+def test_rollover_reads_a_renamed_schools_workbooks_where_they_still_are(
+    make_district, tmp_path, backend, request
+):
+    district = make_district()
+
+    def rename(config):
+        config["schools"][0].update(id="north-es", previous_ids=["north"])
+
+    renamed = _rewrite(district, rename)
+    last_year = _hashes(tmp_path)
+    folder_id = None
+    if backend == "google":
+        folder_id = "next-year-folder"
+        request.getfixturevalue("google").folder(folder_id, {SERVICE_ACCOUNT: "fileOrganizer"})
+
+    done = rollover(renamed, tmp_path / "district.yaml", tmp_path / "next", folder_id=folder_id)
+
+    assert done.carried == {"north-es": 6, "south": 6}
+    assert {name: d for name, d in _hashes(tmp_path).items() if name in last_year} == last_year
+    assert [s.id for s in done.district.schools] == ["north-es", "south"]
+    assert all(not s.previous_ids for s in done.district.schools)
