@@ -68,6 +68,7 @@ def import_plan(
     result = Imported(school, Path(path))
     cycles = tuple(cycle.name for cycle in district.cycles)
     claimed: set[str] = set()
+    plans: list[tuple[Template, list[Table]]] = []
     for template in standard_templates():
         tables = read_tables(source, template, cycles)
         found = [
@@ -77,7 +78,14 @@ def import_plan(
         ]
         claimed.update(table.sheet_name for table in found if table.sheet_name)
         if found:
-            _into_workbook(store, school, template, found, source, cycles, result)
+            plans.append((template, found))
+    for template, _found in plans:  # every workbook is there before anything is written
+        if not store.exists(store.locate(school, template)):
+            raise ConfigError(
+                f"{school.name} has no {template.title} yet: run `plansync provision` first"
+            )
+    for template, found in plans:
+        _into_workbook(store, school, template, found, source, cycles, result)
     result.unplaced[:0] = list(_unclaimed_sheets(source, claimed))
     return result
 
@@ -92,16 +100,13 @@ def _into_workbook(
     result: Imported,
 ) -> None:
     ref = store.locate(school, template)
-    if not store.exists(ref):
-        raise ConfigError(
-            f"{school.name} has no {template.title} yet: run `plansync provision` first"
-        )
-    target = read_tables(store.read(ref), template, cycles)
+    provisioned = store.read(ref)
+    target = read_tables(provisioned, template, cycles)
     stamped = (target.stamp or {}).get("school_id")
     if stamped and stamped not in (school.id, *school.previous_ids):
         raise StoreError(f"{ref.label} was made for another school ({stamped}); nothing added")
     sheets = {sheet.name: sheet for sheet in source.sheets}
-    written = {sheet.name: sheet for sheet in store.read(ref).sheets}
+    written = {sheet.name: sheet for sheet in provisioned.sheets}
     for table in found:
         raw = sheets[table.sheet_name or ""]
         result.unplaced += _outside_the_table(table, raw)
