@@ -17,6 +17,7 @@ from district_helpers import (
     STAFF,
     TODAY,
     good_plan,
+    package_parts,
     run_sync,
     school_issues,
     workbook_path,
@@ -24,12 +25,14 @@ from district_helpers import (
 from plansync.catalog import standard_templates
 from plansync.cli import main
 from plansync.config import District, load_config
+from plansync.excel.cells import fill_cells
 from plansync.history import HISTORY_NAME, open_history
 from plansync.importing import import_plan
 from plansync.reports.export import as_json
 from plansync.rollover import _next_year, rollover
 from plansync.store import open_store
 from plansync.tables import read_stamp, read_tables
+from plansync.templates import Column
 from plansync.values import parse_choice
 
 
@@ -61,7 +64,9 @@ def _hashes(folder: Path) -> dict[str, str]:
 # -- schools change --------------------------------------------------------------------------------
 
 
-def test_renamed_school_keeps_its_workbooks_and_one_line_of_history(make_district, backend):
+def test_renamed_school_keeps_its_workbooks_and_one_line_of_history(
+    make_district, backend, request
+):
     district = make_district()
     run_sync(district)
 
@@ -81,6 +86,13 @@ def test_renamed_school_keeps_its_workbooks_and_one_line_of_history(make_distric
     if backend == "excel":
         assert not (renamed.workbooks_dir / "north").exists()
         assert workbook_path(renamed, "north-es").is_file()
+    else:
+        labels = [
+            f.app_properties.get("plansync_school")
+            for f in request.getfixturevalue("google").spreadsheets()
+            if f.app_properties.get("plansync_template")
+        ]
+        assert sorted(labels) == ["north-es"] * 3 + ["south"] * 3
     history = open_history(
         renamed.rollup_dir / HISTORY_NAME, writable=False, aliases=renamed.id_aliases()
     )
@@ -352,3 +364,42 @@ def test_rollover_reads_a_renamed_schools_workbooks_where_they_still_are(
     assert {name: d for name, d in _hashes(tmp_path).items() if name in last_year} == last_year
     assert [s.id for s in done.district.schools] == ["north-es", "south"]
     assert all(not s.previous_ids for s in done.district.schools)
+
+
+def test_a_choice_alias_must_stand_for_one_of_the_choices():
+    with pytest.raises(ValueError, match="'Done' stands for 'Finished', which is not one"):
+        Column(
+            key="status",
+            header="Status",
+            type="choice",
+            choices=("Open", "Complete"),
+            choice_aliases={"Done": "Finished"},
+            help="Where it stands.",
+        )
+
+
+def test_filling_cells_writes_only_empty_ones_and_leaves_every_other_part(tmp_path):
+    path = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Steps"
+    sheet.append(["Step", "Owner", "Due"])
+    sheet.append(["Typed by the school", None, None])
+    sheet.column_dimensions["C"].number_format = "yyyy-mm-dd"
+    book.create_sheet("Other").append(["untouched"])
+    book.save(path)
+    before = package_parts(path)
+
+    written = fill_cells(
+        path,
+        "Steps",
+        {(2, 1): "Imported", (2, 2): "Ana", (3, 1): "Second", (3, 3): dt.date(2026, 10, 1)},
+    )
+
+    assert written == 3
+    after = package_parts(path)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {"xl/worksheets/sheet1.xml"}
+    rows = list(openpyxl.load_workbook(path)["Steps"].iter_rows(values_only=True))
+    assert rows[1] == ("Typed by the school", "Ana", None)
+    assert rows[2] == ("Second", None, dt.datetime(2026, 10, 1))
