@@ -23,12 +23,16 @@ from ..templates import metric_labels
 SHOWN_NIGHTS = 6
 
 
-def history_json(district: District, snapshots: Sequence[SchoolSnapshot]) -> dict:
-    """Every snapshot, grouped by school, for scripts."""
+def history_json(
+    district: District, snapshots: Sequence[SchoolSnapshot], before: LastYear | None = None
+) -> dict:
+    """Every snapshot, grouped by school, for scripts; with `before` (the config links last
+    school year), each school's completeness on the same date last year."""
     nights = sorted({snapshot.day for snapshot in snapshots})
     labels = metric_labels(standard_templates())
-    return {
+    data: dict = {
         "district": district.district,
+        "school_year": district.school_year,
         "nights": [day.isoformat() for day in nights],
         "schools": [
             {
@@ -40,6 +44,15 @@ def history_json(district: District, snapshots: Sequence[SchoolSnapshot]) -> dic
             for school_id, runs in _by_school(district, snapshots).items()
         ],
     }
+    if before is not None and before.schools:
+        data["last_year"] = {
+            "school_year": before.label,
+            "schools": {
+                school_id: {"day": then.day.isoformat(), "completeness": then.completeness}
+                for school_id, then in before.schools.items()
+            },
+        }
+    return data
 
 
 def _night_json(snapshot: SchoolSnapshot, labels: dict[str, str]) -> dict:

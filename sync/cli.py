@@ -216,21 +216,22 @@ def history(config: Path, school_id: str | None, as_json: bool) -> None:
     known = {school.id for school in district.schools}
     if school_id and school_id not in known and not snapshots:
         raise click.ClickException(f"no school with id {school_id!r} in {config.name}")
+    before = last_year(district, snapshots[-1].day if snapshots else dt.date.today())
+    for note in before.notes:
+        click.echo(note, err=True)
     if as_json:
-        click.echo(json.dumps(history_json(district, snapshots), indent=2, ensure_ascii=False))
-    elif not snapshots:
+        data = history_json(district, snapshots, before)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if not snapshots:
         click.echo(f"No nights recorded yet in {path}: the history starts with the next sync.")
     elif school_id:
         click.echo("\n".join(school_table(snapshots, [cycle.name for cycle in district.cycles])))
     else:
         click.echo("\n".join(district_table(district, snapshots)))
-    if not as_json:
-        before = last_year(district, snapshots[-1].day if snapshots else dt.date.today())
-        for note in before.notes:
-            click.echo(note, err=True)
-        lines = last_year_lines(district, snapshots, before, school_id)
-        if lines:
-            click.echo("\n".join(lines))
+    lines = last_year_lines(district, snapshots, before, school_id)
+    if lines:
+        click.echo("\n".join(lines))
 
 
 @main.command()

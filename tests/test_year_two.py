@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 
 import openpyxl
@@ -228,6 +229,19 @@ def test_rollover_carries_strategies_and_roles_and_leaves_last_year_byte_for_byt
         CliRunner().invoke(main, ["history", str(tmp_path / "2027-28" / "district.yaml")]).output
     )
     assert "This year (2027-28) against 2026-27, on the same date" in output
+    data = json.loads(
+        CliRunner()
+        .invoke(main, ["history", str(tmp_path / "2027-28" / "district.yaml"), "--json"])
+        .output
+    )
+    assert data["school_year"] == "2027-28"
+    assert data["last_year"] == {
+        "school_year": "2026-27",
+        "schools": {
+            "north": {"day": TODAY.isoformat(), "completeness": 100},
+            "south": {"day": TODAY.isoformat(), "completeness": 100},
+        },
+    }
     assert {name: d for name, d in _hashes(tmp_path).items() if name in last_year} == last_year
 
 
