@@ -31,8 +31,9 @@ from .checks import (
 from .config import District, School
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
-from .history import HISTORY_NAME, benchmark_records, open_history
+from .history import HISTORY_NAME, benchmark_records, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, STAMP_TAB
+from .renames import Moved, follow_renames
 from .reports.html import Written, write_report_files
 from .reports.rollup import build_rollup, school_rollup_rows
 from .reports.summary import build_summary
@@ -97,12 +98,18 @@ def _sync(
     tick = _Stopwatch(result.timings)
     report = progress or (lambda phase, done, total: None)
     district.rollup_dir.mkdir(parents=True, exist_ok=True)
+    if write_back:
+        result.notes += [_moved_note(move) for move in follow_renames(district, store)]
 
     with StateStore(district.rollup_dir / STATE_NAME) as state:
         _read_and_check(result, store, state, full, report, tick)
 
         # The rollup of an earlier run is there: a missing history file is news.
-        history = open_history(district.rollup_dir / HISTORY_NAME, ran_before=store.rollup_exists)
+        history = open_history(
+            district.rollup_dir / HISTORY_NAME,
+            ran_before=store.rollup_exists,
+            aliases=district.id_aliases(),
+        )
         previous = history.previous(today)
         for school in result.schools:
             school.previous = previous.get(school.school.id)
@@ -123,6 +130,13 @@ def _sync(
     result.notes += history.notes
     tick("history")
     return result
+
+
+def _moved_note(move: Moved) -> str:
+    where = f"{move.school.name}'s {move.template.title}"
+    if move.problem:
+        return f"{where} is still under its old id {move.old_id}: {move.problem}"
+    return f"{where} was moved from its old id {move.old_id} to {move.school.id}."
 
 
 def read_and_check(
@@ -167,11 +181,14 @@ def report_district(
     """Read and check every school (nothing is written into any workbook), then write the
     district report and the coach pages from those findings and the history."""
     result = read_and_check(district, today, store=store, progress=progress)
-    history = open_history(district.rollup_dir / HISTORY_NAME, writable=False)
+    history = open_history(
+        district.rollup_dir / HISTORY_NAME, writable=False, aliases=district.id_aliases()
+    )
     past = history.snapshots(before=today, benchmarks=False)
     history.close()
-    written = write_report_files(result, past)
-    written.notes += history.notes
+    before = last_year(district, today)
+    written = write_report_files(result, past, before.schools)
+    written.notes += history.notes + before.notes
     return written
 
 
@@ -188,19 +205,25 @@ def _read_and_check(
         store, result.district, state, result, full, report, reuse_findings
     )
     tick("read")
-    begun = tuple(cycle.name for cycle in result.district.cycles_begun(result.today))
-    shared = _shared_fingerprint(result.district, result.today)
+    cycles = result.district.cycles
+    shared = _shared_fingerprint(result.district)
     for school in result.schools:
         if school.facts is not None:
             continue  # unchanged since its findings were kept, and none of them falls due yet
+        owed = school.school.cycles_expected(cycles, result.today)
+        begun = tuple(cycle.name for cycle in owed)
         valid_until = check_school(school, CheckContext(school.school.id, result.today, begun))
         if reuse_findings:
-            _keep_findings(state, school, shared, valid_until)
+            _keep_findings(state, school, shared, begun, valid_until)
     tick("check")
 
 
 def _keep_findings(
-    state: StateStore, school: SchoolResult, shared: str, valid_until: dt.date | None
+    state: StateStore,
+    school: SchoolResult,
+    shared: str,
+    begun: tuple[str, ...],
+    valid_until: dt.date | None,
 ) -> None:
     """Save a school's findings for the nights to come, when each of its workbooks was read or
     is absent (one that could not be read is looked at again every night)."""
@@ -214,7 +237,7 @@ def _keep_findings(
         else:
             state.forget_findings(school.school.id)
             return
-    school.fingerprint = _fingerprint(shared, school.school, contents)
+    school.fingerprint = _fingerprint((shared, begun), school.school, contents)
     rows = school_rollup_rows(school)
     findings = _pack_findings(school)
     state.save_findings(
@@ -280,7 +303,8 @@ def read_district(
     step asks for them."""
     templates = standard_templates()
     cycles = tuple(cycle.name for cycle in district.cycles)
-    shared = _shared_fingerprint(district, result.today)
+    shared = _shared_fingerprint(district)
+    aliases = district.id_aliases()
     # By (school, template), not by location: a workbook that was never made has no location.
     typed: dict[tuple[str, str], WorkbookTables | StoreError] = {}
     absent: dict[tuple[str, str], StoreError] = {}
@@ -288,7 +312,8 @@ def read_district(
     from_state: list[tuple[Template, WorkbookRef]] = []
     reused: dict[str, SchoolResult] = {}
     located: dict[str, list[tuple[Template, WorkbookRef]]] = {}
-    for school in district.schools:
+    active = district.active_schools  # a school that left is not read or checked
+    for school in active:
         slots = located[school.id] = [
             (template, store.locate(school, template)) for template in templates
         ]
@@ -309,7 +334,11 @@ def read_district(
             (template, ref, absent[_key(ref)]) for template, ref in slots if _key(ref) in absent
         ]
         if reuse_findings and not full and len(same) + len(missing) == len(slots):
-            kept = _reuse(state, store, school, same, missing, shared, result.today, cycles)
+            owed = school.cycles_expected(district.cycles, result.today)
+            begun = tuple(cycle.name for cycle in owed)
+            kept = _reuse(
+                state, store, school, same, missing, (shared, begun), result.today, cycles, aliases
+            )
             if kept is not None:
                 reused[school.id] = kept
                 result.workbooks_unchanged += len(same)
@@ -320,7 +349,7 @@ def read_district(
         if raw is None:  # the stored copy cannot be used: read the file again
             to_read.append((template, ReadRequest(ref, _not_read(template))))
         else:
-            typed[_key(ref)] = _typed(raw, template, cycles)
+            typed[_key(ref)] = _typed(raw, template, cycles, aliases)
             result.workbooks_unchanged += 1
     # Workbooks are parsed and packed for the state store where they are read (on every core,
     # for the Excel store) and typed here as they arrive, while the next ones are being parsed.
@@ -334,12 +363,12 @@ def read_district(
             typed[_key(request.ref)] = outcome
         else:
             state.save(outcome)
-            typed[_key(request.ref)] = _typed(outcome, template, cycles)
+            typed[_key(request.ref)] = _typed(outcome, template, cycles, aliases)
             result.workbooks_read += 1
         report("Reading workbooks", done, len(to_read))
 
     schools: list[SchoolResult] = []
-    for school in district.schools:
+    for school in active:
         if school.id in reused:
             schools.append(reused[school.id])
             continue
@@ -355,13 +384,12 @@ def read_district(
     return schools
 
 
-def _shared_fingerprint(district: District, today: dt.date) -> str:
-    """What every school's findings depend on besides its own workbooks: this version of the
-    code and templates, the district's name and cycles, and which cycles have begun."""
+def _shared_fingerprint(district: District) -> str:
+    """What every school's findings depend on besides its own workbooks and the cycles it owes
+    benchmarks for: this version of the code and templates, the district's name and cycles."""
     templates = (_code_signature(), _templates_signature())
-    begun = [cycle.name for cycle in district.cycles_begun(today)]
     cycles = [(cycle.name, cycle.start, cycle.end) for cycle in district.cycles]
-    return _hash((__version__, templates, district.district, cycles, begun))
+    return _hash((__version__, templates, district.district, cycles))
 
 
 @functools.cache
@@ -385,10 +413,13 @@ def _absence(error: StoreError) -> tuple[str, str | None]:
 
 
 def _fingerprint(
-    shared: str, school: School, contents: dict[str, tuple[str | None, str | None]]
+    shared: tuple[str, tuple[str, ...]],
+    school: School,
+    contents: dict[str, tuple[str | None, str | None]],
 ) -> str:
-    """A school's findings are made from these: its config and its workbooks' tabs (the hash of
-    what was read of each, and when a person last saved it)."""
+    """A school's findings are made from these: what every school's depend on and the cycles this
+    school owes benchmarks for (`shared`), its config and its workbooks' tabs (the hash of what
+    was read of each, and when a person last saved it)."""
     return _hash((shared, school.model_dump_json(), sorted(contents.items())))
 
 
@@ -402,9 +433,10 @@ def _reuse(
     school: School,
     same: list[tuple[Template, WorkbookRef, str, Remembered]],
     missing: list[tuple[Template, WorkbookRef, StoreError]],
-    shared: str,
+    shared: tuple[str, tuple[str, ...]],
     today: dt.date,
     cycles: tuple[str, ...],
+    aliases: dict[str, str],
 ) -> SchoolResult | None:
     """The school's findings from the state store, when none of its workbooks changed since they
     were checked and none of them falls due by itself before `today`."""
@@ -422,7 +454,7 @@ def _reuse(
     except (KeyError, TypeError, ValueError):
         return None  # not something this version stored: check the school again
     workbooks = [
-        WorkbookResult(template, ref, load=_loader(state, store, template, ref, cycles))
+        WorkbookResult(template, ref, load=_loader(state, store, template, ref, cycles, aliases))
         for template, ref, _version, _remembered in same
     ]
     workbooks += [
@@ -447,7 +479,12 @@ def _reuse(
 
 
 def _loader(
-    state: StateStore, store: Store, template: Template, ref: WorkbookRef, cycles: tuple[str, ...]
+    state: StateStore,
+    store: Store,
+    template: Template,
+    ref: WorkbookRef,
+    cycles: tuple[str, ...],
+    aliases: dict[str, str],
 ):
     """Unpack a workbook's tables from the state store (or read the file, when the stored copy
     cannot be used) the first time something asks for them."""
@@ -461,7 +498,7 @@ def _loader(
                 return None
             if not state.closed:
                 state.save(raw)
-        found = _typed(raw, template, cycles)
+        found = _typed(raw, template, cycles, aliases)
         return found if isinstance(found, WorkbookTables) else None
 
     return load
@@ -519,10 +556,14 @@ def _unchanged(
     return remembered
 
 
-def _typed(raw: RawWorkbook, template: Template, cycles: tuple[str, ...]):
+def _typed(raw: RawWorkbook, template: Template, cycles: tuple[str, ...], aliases: dict[str, str]):
     """A workbook's typed tables, unless it is a copy of another school's file: none of that may
-    reach this school's summary or rows."""
+    reach this school's summary or rows. A stamp naming one of the school's previous ids (a move
+    whose re-stamp has not happened yet) is the school's own."""
     tables = read_tables(raw, template, cycles)
+    stamped = (tables.stamp or {}).get("school_id", "")
+    if aliases.get(stamped) == raw.ref.school_id:
+        return tables
     if not stamp_matches_school(tables, raw.ref.school_id):
         return _another_schools_copy()
     return tables
@@ -596,7 +637,10 @@ def write_summary(
         template, tables = workbook.template, workbook.tables
         if not template.summary_tab or tables is None:
             continue
-        if not stamp_matches_school(tables, school.school.id):
+        stamped = (tables.stamp or {}).get("school_id", "")
+        if stamped not in school.school.previous_ids and not stamp_matches_school(
+            tables, school.school.id
+        ):
             continue  # another school's file: never write this school's data into it
         remembered = state.remembered(workbook.ref.location)
         if (
@@ -651,13 +695,16 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
     raw = read_file(Path(path))
     stamp = read_stamp(raw) or {}
     template = _template_for(raw.sheet_names, stamp.get("template", ""))
+    school_id = stamp.get("school_id") or "(this workbook)"
     if district is not None:
         cycles = [(cycle.name, cycle.start) for cycle in district.cycles]
+        school = next((s for s in district.schools if school_id in (s.id, *s.previous_ids)), None)
+        owed = school.cycles_expected(district.cycles, today) if school else district.cycles
+        begun = tuple(cycle.name for cycle in owed if cycle.start <= today)
     else:
         cycles = stamp_cycles(stamp)
+        begun = tuple(name for name, start in cycles if start <= today)
     tables = read_tables(raw, template, tuple(name for name, _start in cycles))
-    begun = tuple(name for name, start in cycles if start <= today)
-    school_id = stamp.get("school_id") or "(this workbook)"
     return template, check_workbook(tables, CheckContext(school_id, today, begun))
 
 
