@@ -394,7 +394,8 @@ def _charts(
 
 
 def _benchmark_chart(result: SyncResult) -> str:
-    tab = next(t.tab("benchmarks") for t in standard_templates() if t.id == "pm_tool")
+    templates = result.templates or standard_templates()
+    tab = next(t.tab("benchmarks") for t in templates if t.id == "pm_tool")
     statuses = [*tab.column("status").choices, NO_STATUS]
     focuses = list(tab.column("focus").choices)
     records = [record for school in result.schools for record in benchmark_records(school)]

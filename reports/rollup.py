@@ -27,7 +27,7 @@ from .palette import LAST_RUN, score_color, status_color
 
 
 def build_rollup(result: SyncResult) -> list[OutSheet]:
-    templates = standard_templates()
+    templates = result.templates or standard_templates()
     sheets = [schools_sheet(result, templates), trend_sheet(result)]
     sheets.append(benchmark_status_sheet(result, templates))
     for template in templates:

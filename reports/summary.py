@@ -41,8 +41,14 @@ def score_style(score: int) -> Style:
 
 def build_summary(school: SchoolResult, district: District, today: dt.date) -> OutSheet:
     """The summary tab for one school."""
-    home = next(t for t in standard_templates() if t.summary_tab)
-    sheet = OutSheet(summary_tab_name(), widths=list(WIDTHS), tab_color="1F6FB2")
+    # The templates in use are the school's workbooks' (the district's own, or the shipped ones).
+    home = next(
+        (wb.template for wb in school.workbooks if wb.template.summary_tab),
+        next(t for t in standard_templates() if t.summary_tab),
+    )
+    sheet = OutSheet(
+        home.summary_tab or summary_tab_name(), widths=list(WIDTHS), tab_color="1F6FB2"
+    )
     info = school.school
     sheet.add(f"Coach summary · {info.name}", style="title")
     coach = f" · coach: {info.coach}" if info.coach else ""

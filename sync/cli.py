@@ -150,6 +150,70 @@ def sync(config: Path, as_json: bool, today: dt.datetime | None, full: bool) -> 
 
 
 @main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def templates(directory: Path) -> None:
+    """Write the shipped templates into DIRECTORY as YAML for the district to edit.
+
+    Point the config's `templates:` key at DIRECTORY to use them; a file already there is kept.
+    """
+    from .catalog import LOCK_NAME, write_templates
+
+    with _one_line_errors():
+        try:
+            written = write_templates(directory)
+        except OSError as error:
+            raise click.ClickException(
+                f"{directory}: cannot write there ({error.strerror or error})"
+            ) from None
+    for path in written:
+        click.echo(f"     wrote  {path}")
+    kept = 3 - len(written)
+    click.echo(
+        f"Wrote {len(written)} template{'s' if len(written) != 1 else ''} into {directory}"
+        + (f"; {kept} already there {'was' if kept == 1 else 'were'} kept" if kept else "")
+        + f". Versions are recorded in {LOCK_NAME}: raise a template's `version` when you change"
+        f" it, then add `templates: {directory}` to the config and run `plansync migrate`."
+    )
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="List what would change in each workbook.")
+def migrate(config: Path, dry_run: bool) -> None:
+    """Bring every school's workbooks up to the templates and config in use.
+
+    Adds new tabs and columns with their dropdowns, renames renamed columns, updates dropdowns
+    (new cycles, changed choices), the Instructions tab and the stamp. Never changes a cell a
+    school typed; a tab or column the template dropped stays and is listed.
+    """
+    from .migrate import migrate_district
+
+    district = _district(config)
+    with _one_line_errors():
+        done = migrate_district(district, dry_run=dry_run, progress=_progress())
+    for item in done:
+        if item.outcome == "up to date" and not item.changes.kept:
+            continue
+        reason = f": {item.reason}" if item.reason else ""
+        click.echo(f"{item.outcome:>13}  {item.ref.label}{reason}")
+        if item.outcome != "skipped":
+            for line in item.changes.lines():
+                click.echo(f"{'':>13}    {line}")
+    counts = {outcome: sum(1 for i in done if i.outcome == outcome) for outcome in OUTCOMES}
+    verb = "would migrate" if dry_run else "migrated"
+    moved = counts["would migrate"] if dry_run else counts["migrated"]
+    click.echo(
+        f"{len(done)} workbooks: {moved} {verb}, {counts['up to date']} up to date"
+        + (f", {counts['skipped']} skipped (run migrate again later)" if counts["skipped"] else "")
+        + (f", {counts['missing']} missing (run provision)" if counts["missing"] else "")
+        + "."
+    )
+
+
+OUTCOMES = ("migrated", "would migrate", "up to date", "skipped", "missing")
+
+
+@main.command()
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--config",

@@ -72,6 +72,8 @@ class District(Model):
     workbooks: Path = Path("workbooks")
     rollup: Path = Path("rollup")
     reports: Path = Path("reports")
+    # The district's own templates (written by `plansync templates DIR`); None: the shipped ones.
+    templates: Path | None = None
     # How to read a date typed as text like 3/4/2027: month first (MDY) or day first (DMY).
     date_order: Literal["MDY", "DMY"] = "MDY"
     cycles: tuple[Cycle, ...] = Field(min_length=1)
@@ -121,6 +123,10 @@ class District(Model):
     @property
     def reports_dir(self) -> Path:
         return self.path(self.reports)
+
+    @property
+    def templates_dir(self) -> Path | None:
+        return self.path(self.templates) if self.templates is not None else None
 
     def school(self, school_id: str) -> School:
         for school in self.schools:

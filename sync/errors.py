@@ -7,6 +7,7 @@ are for what stops a command (a bad config) or one workbook (a file that cannot 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -73,7 +74,17 @@ class RollupNotWritten(PlansyncError):
 
 def one_line_validation_error(error: ValidationError) -> str:
     """The first pydantic problem as `path.to.key: message`, which is all a user needs to fix it."""
-    first = error.errors()[0]
+    more = len(error.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return _problem_line(error.errors()[0]) + suffix
+
+
+def validation_error_lines(error: ValidationError) -> list[str]:
+    """Every pydantic problem, one `path.to.key: message` line each."""
+    return [_problem_line(problem) for problem in error.errors()]
+
+
+def _problem_line(first: Any) -> str:
     path = ".".join(
         f"[{part}]" if isinstance(part, int) else str(part) for part in first["loc"]
     ).replace(".[", "[")
@@ -82,9 +93,7 @@ def one_line_validation_error(error: ValidationError) -> str:
         message = "unknown key (check its spelling)"
     elif first["type"] == "missing":
         message = "required key is missing"
-    more = len(error.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{path}: {message}{suffix}" if path else f"{message}{suffix}"
+    return f"{path}: {message}" if path else message
 
 
 def read_text_file(path: Path, what: str) -> str:

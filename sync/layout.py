@@ -9,7 +9,9 @@ The Excel and Google stores render the same plan.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -65,7 +67,8 @@ def plan_workbook(
 ) -> WorkbookPlan:
     """Everything a new workbook for this school holds, before any school data."""
     now = now or dt.datetime.now().replace(microsecond=0)
-    tables = [_plan_table(template, tab, district) for tab in template.tabs]
+    cycles = tuple(c.name for c in district.cycles)
+    tables = [plan_table(template, tab, cycles) for tab in template.tabs]
     summary = None
     if template.summary_tab:
         summary = OutSheet(template.summary_tab, widths=[70])
@@ -85,8 +88,18 @@ def plan_workbook(
     )
 
 
-def stamp_for(template: Template, school: School, district: District, now: dt.datetime) -> dict:
+def stamp_for(
+    template: Template,
+    school: School,
+    district: District,
+    now: dt.datetime,
+    validations: dict[tuple[str, str], Validation | None] | None = None,
+) -> dict:
+    """The hidden stamp: which template, version, school and cycles the workbook was made (or
+    last migrated) for, and the layout plansync gave it (see `layout_record`)."""
     cycles = [[c.name, c.start.isoformat(), c.end.isoformat()] for c in district.cycles]
+    if validations is None:
+        validations = table_validations(template, tuple(c.name for c in district.cycles))
     return {
         "template": template.id,
         "version": str(template.version),
@@ -96,13 +109,59 @@ def stamp_for(template: Template, school: School, district: District, now: dt.da
         "cycles": json.dumps(cycles),
         "created": now.isoformat(),
         "plansync": __version__,
+        "layout": layout_record(template, validations),
     }
 
 
-def _plan_table(template: Template, tab: Tab, district: District) -> TablePlan:
+# Where a column is in a school's workbook: (tab key, column key) -> (tab name, column number),
+# or None when the workbook lacks it.
+Locate = Callable[[str, str], tuple[str, int] | None]
+
+
+def table_validations(
+    template: Template, cycles: tuple[str, ...], locate: Locate | None = None
+) -> dict[tuple[str, str], Validation | None]:
+    """Each column's validation, by (tab key, column key). A dropdown listing another tab's
+    column points where `locate` finds it (by default, where the template puts it)."""
+    return {
+        (tab.key, column.key): validation_for(template, column, cycles, locate)
+        for tab in template.tabs
+        for column in tab.columns
+    }
+
+
+def layout_record(template: Template, validations: dict[tuple[str, str], Validation | None]) -> str:
+    """What plansync laid out, as the stamp keeps it: per tab its title, and per column its
+    header and a fingerprint of its validation. `plansync migrate` compares it with the
+    templates in use to tell what changed since."""
+    record = {
+        tab.key: {
+            "title": tab.title,
+            "columns": {
+                column.key: [
+                    column.header,
+                    validation_fingerprint(validations.get((tab.key, column.key))),
+                ]
+                for column in tab.columns
+            },
+        }
+        for tab in template.tabs
+    }
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def validation_fingerprint(validation: Validation | None) -> str:
+    """A short hash of a validation: equal fingerprints, the same dropdown or check."""
+    if validation is None:
+        return ""
+    return hashlib.blake2b(repr(validation).encode(), digest_size=6).hexdigest()
+
+
+def plan_table(template: Template, tab: Tab, cycles: tuple[str, ...]) -> TablePlan:
+    """One tab as a new workbook has it (`plansync migrate` adds a missing tab this way)."""
     validations = {}
     for index, column in enumerate(tab.columns, start=1):
-        validation = _validation_for(template, column, district)
+        validation = validation_for(template, column, cycles)
         if validation:
             validations[index] = validation
     return TablePlan(
@@ -114,16 +173,23 @@ def _plan_table(template: Template, tab: Tab, district: District) -> TablePlan:
     )
 
 
-def _validation_for(template: Template, column: Column, district: District) -> Validation | None:
+def validation_for(
+    template: Template, column: Column, cycles: tuple[str, ...], locate: Locate | None = None
+) -> Validation | None:
+    """What the spreadsheet program checks as people type in a column: its dropdown (its
+    choices, the cycles, or another tab's column), a date or an email address."""
     prompt = column.help if len(column.help) <= 250 else column.help[:247] + "..."
     if column.choices_from == "cycles":
-        return Validation("list", tuple(c.name for c in district.cycles), prompt=prompt)
+        return Validation("list", cycles, prompt=prompt)
     if column.choices_from:
         tab_key, _, column_key = column.choices_from.partition(".")
         source_tab = template.tab(tab_key)
-        position = [c.key for c in source_tab.columns].index(column_key) + 1
+        found = locate(tab_key, column_key) if locate else None
+        if found is None:
+            found = (source_tab.title, [c.key for c in source_tab.columns].index(column_key) + 1)
+        title, position = found
         letter = column_letter(position)
-        source = f"{quote_sheet(source_tab.title)}!${letter}$2:${letter}${TABLE_ROWS}"
+        source = f"{quote_sheet(title)}!${letter}$2:${letter}${TABLE_ROWS}"
         return Validation("list", source=source, strict=column.strict, prompt=prompt)
     if column.type == "choice":
         return Validation("list", column.choices, prompt=prompt)
@@ -188,3 +254,24 @@ def _type_hint(column: Column) -> str:
     if column.type == "email":
         return ", an email address"
     return ""
+
+
+def stamp_version(stamp: dict[str, str] | None) -> int | None:
+    """The template version a workbook's stamp records, or None when it records none."""
+    version = (stamp or {}).get("version", "").strip()
+    return int(version) if version.isdigit() else None
+
+
+def needs_migrate(stamp: dict[str, str] | None, template: Template, district: District) -> bool:
+    """The workbook was made from an older version of its template, or before the district's
+    cycles changed: `plansync migrate` brings it up to date."""
+    if stamp is None or stamp.get("template") not in (None, "", template.id):
+        return False
+    version = stamp_version(stamp)
+    if version is not None and version < template.version:
+        return True
+    try:
+        stamped = [entry[0] for entry in json.loads(stamp.get("cycles", "[]"))]
+    except (ValueError, TypeError, IndexError, KeyError):
+        return False
+    return bool(stamped) and stamped != [cycle.name for cycle in district.cycles]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
-from .catalog import standard_templates
+from .catalog import district_templates, standard_templates
 from .checks import (
     CheckContext,
     WorkbookCheck,
@@ -28,7 +28,7 @@ from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
 from .history import HISTORY_NAME, open_history
-from .layout import INSTRUCTIONS_TAB, STAMP_TAB
+from .layout import INSTRUCTIONS_TAB, STAMP_TAB, needs_migrate
 from .reports.html import Written, write_report_files
 from .reports.rollup import build_rollup
 from .reports.summary import build_summary
@@ -81,8 +81,8 @@ def _sync(
     full: bool,
     progress: Progress | None,
 ) -> SyncResult:
+    result = SyncResult(district, today, [], templates=district_templates(district))
     store = store or open_store(district)
-    result = SyncResult(district, today, [])
     tick = _Stopwatch(result.timings)
     report = progress or (lambda phase, done, total: None)
     district.rollup_dir.mkdir(parents=True, exist_ok=True)
@@ -124,7 +124,7 @@ def read_and_check(
 ) -> SyncResult:
     """The sync's read and check phases alone: every school's findings, nothing written into a
     workbook (the state store still saves the next sync from reading what this read)."""
-    result = SyncResult(district, today, [])
+    result = SyncResult(district, today, [], templates=district_templates(district))
     report = progress or (lambda phase, done, total: None)
     store = store or open_store(district)
     with (
@@ -164,6 +164,21 @@ def _read_and_check(
 ) -> None:
     result.schools = read_district(store, result.district, state, result, full, report)
     tick("read")
+    result.need_migrate = sum(
+        1
+        for school in result.schools
+        for wb in school.workbooks
+        if wb.tables is not None and needs_migrate(wb.tables.stamp, wb.template, result.district)
+    )
+    if result.need_migrate:
+        many = result.need_migrate != 1
+        result.notes.append(
+            f"{result.need_migrate} workbook{'s' if many else ''} need{'' if many else 's'} "
+            "`plansync migrate`: made from an older version of "
+            f"{'their templates' if many else 'its template'} or before the cycles changed. "
+            "Migrate adds what they lack without touching what schools typed "
+            "(`plansync migrate CONFIG --dry-run` lists it)."
+        )
     begun = tuple(cycle.name for cycle in result.district.cycles_begun(result.today))
     for school in result.schools:
         check_school(school, CheckContext(school.school.id, result.today, begun))
@@ -213,7 +228,7 @@ def read_district(
 ) -> list[SchoolResult]:
     """Every school's workbooks as typed tables: unchanged ones from the state store, the rest
     read (in parallel where the store can) and remembered for the next run."""
-    templates = standard_templates()
+    templates = result.templates or district_templates(district)
     cycles = tuple(cycle.name for cycle in district.cycles)
     slots = [
         (school, template, store.locate(school, template))
@@ -386,7 +401,8 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
     """
     raw = read_file(Path(path))
     stamp = read_stamp(raw) or {}
-    template = _template_for(raw.sheet_names, stamp.get("template", ""))
+    templates = district_templates(district) if district is not None else standard_templates()
+    template = _template_for(raw.sheet_names, stamp.get("template", ""), templates)
     if district is not None:
         cycles = [(cycle.name, cycle.start) for cycle in district.cycles]
     else:
@@ -397,9 +413,10 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
     return template, check_workbook(tables, CheckContext(school_id, today, begun))
 
 
-def _template_for(sheet_names: list[str], stamped: str) -> Template:
+def _template_for(
+    sheet_names: list[str], stamped: str, templates: tuple[Template, ...]
+) -> Template:
     """The template a workbook was made from: its stamp, else the one whose tabs it has most of."""
-    templates = standard_templates()
     for template in templates:
         if template.id == stamped:
             return template

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .catalog import standard_templates
+from .catalog import district_templates, record_template_versions
 from .config import District, School
 from .layout import WorkbookPlan, plan_workbook
 from .store import Store, WorkbookRef, check_folders, open_store
@@ -42,10 +42,13 @@ def provision_district(
 ) -> list[Provisioned]:
     """Create every school's missing workbooks; report what was created and what already existed."""
     check_folders(district, for_sync=False)
+    templates = district_templates(district)
     store = store or open_store(district)
+    if not dry_run:
+        record_template_versions(district, templates)
     done: list[Provisioned] = []
     for index, school in enumerate(district.schools, start=1):
-        for template in standard_templates():
+        for template in templates:
             done.append(_provision_one(store, district, school, template, dry_run, fill, now))
         if progress:
             progress("Provisioning", index, len(district.schools))

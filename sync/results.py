@@ -202,6 +202,10 @@ class SyncResult:
     rollup_written: bool = False
     # What the person running the sync should know beyond the schools' issues.
     notes: list[str] = field(default_factory=list)
+    # The templates in use (the district's own or the shipped ones), in the order schools see them.
+    templates: tuple[Template, ...] = ()
+    # Workbooks made from an older template version or before the cycles changed.
+    need_migrate: int = 0
 
     @property
     def issues(self) -> list[Issue]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .backends import BACKENDS, load
+from .changes import WorkbookChanges
 from .config import District, School
 from .errors import ConfigError, StoreError
 from .grid import OutSheet
@@ -123,6 +124,12 @@ class Store(Protocol):
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         """Replace (or add) the summary tab and touch nothing else; raise WorkbookBusy if the
         workbook is open or no longer at `version`. Returns the workbook's new version."""
+
+    def migrate(self, ref: WorkbookRef, changes: WorkbookChanges, version: str) -> str | None:
+        """Apply `plansync migrate`'s changes to the workbook (new tabs and columns, headers,
+        dropdowns, the Instructions tab and the stamp) in one step, changing no cell a school
+        typed; raise WorkbookBusy when it is open or no longer at `version`. Returns the
+        workbook's new version."""
 
     def write_rollup(self, sheets: list[OutSheet]) -> str:
         """Write the district rollup and return where it is."""

@@ -28,6 +28,9 @@ class Column(Spec):
     key: str
     header: str
     aliases: tuple[str, ...] = ()
+    # Headers this column had in earlier template versions: read like aliases, and `plansync
+    # migrate` gives the column its new header.
+    renamed_from: tuple[str, ...] = ()
     type: ColumnType = "text"
     required: bool = False
     choices: tuple[str, ...] = ()
@@ -50,7 +53,7 @@ class Column(Spec):
 
     @property
     def headers(self) -> tuple[str, ...]:
-        return (self.header, *self.aliases)
+        return (self.header, *self.aliases, *self.renamed_from)
 
 
 class Tab(Spec):

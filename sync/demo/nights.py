@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..catalog import standard_templates
+from ..catalog import district_templates
 from ..config import District
 from ..history import HISTORY_NAME, SchoolSnapshot, open_history
 from ..layout import WorkbookPlan, plan_workbook
@@ -77,7 +77,7 @@ def _plans(district: District, filler: DemoFiller) -> Plans:
     which workbooks a team edited since the night before."""
     plans: Plans = {}
     for school in district.schools:
-        for template in standard_templates():
+        for template in district_templates(district):
             plan = filler(school, template, plan_workbook(template, school, district))
             signature = (
                 None
@@ -93,7 +93,7 @@ def _edit(district: District, filler: DemoFiller, before: Plans) -> Plans:
     store = open_store(district)
     after = _plans(district, filler)
     for school in district.schools:
-        for template in standard_templates():
+        for template in district_templates(district):
             signature, plan = after[school.id, template.id]
             if signature == before[school.id, template.id][0]:
                 continue

@@ -25,6 +25,7 @@ import python_calamine
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from ..changes import WorkbookChanges
 from ..config import District, School
 from ..errors import (
     ConfigError,
@@ -40,6 +41,7 @@ from ..packing import pack_sheets
 from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
 from ..templates import Template
 from .file_kinds import saved_as_other, why_unreadable
+from .migration import migrate_package
 from .package import TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
 from .render import plan_workbook, rollup_workbook
 from .scan import SheetScan, scan_workbook, without_cells_left_out
@@ -121,6 +123,38 @@ class ExcelStore:
     ) -> list[tuple[str, str]]:
         """Files on disk are shared by their folder's permissions, which the sync leaves alone."""
         return []
+
+    def migrate(self, ref: WorkbookRef, changes: WorkbookChanges, version: str) -> str | None:
+        path = Path(ref.location)
+        lock = open_elsewhere(path)
+        if lock:
+            raise WorkbookBusy(
+                f"The workbook is open in a spreadsheet program ({lock} is beside it), so it was "
+                "not migrated. Run `plansync migrate` again once the file is closed."
+            )
+        if read_only(path) or read_only(path.parent):
+            raise WorkbookBusy(
+                "The file or its folder is marked read-only, so it was not migrated."
+            )
+        remove_leftovers(path.parent)
+
+        def still_as_read() -> None:
+            if _version(path, ref) != version:
+                raise WorkbookBusy(
+                    "The workbook changed while it was being migrated, so it was left as it is. "
+                    "Run `plansync migrate` again."
+                )
+
+        still_as_read()
+        try:
+            migrate_package(path, changes, before_replace=still_as_read)
+        except PackageError as error:
+            raise WorkbookBusy(f"The workbook could not be migrated: {error}.") from None
+        except OSError as error:
+            raise WorkbookBusy(
+                f"The workbook could not be migrated ({error.strerror or error}); it is unchanged."
+            ) from None
+        return _version(path, ref)
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         path = Path(ref.location)
