@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..changes import WorkbookChanges, body_rows
 from ..grid import OutCell, OutSheet, Style
 from ..layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
 
@@ -367,3 +368,141 @@ def _stamp(stamp: dict[str, str], sheet_id: int) -> list[Request]:
             }
         },
     ]
+
+
+# -- plansync migrate ------------------------------------------------------------------------------
+
+# A tab as the migration sees it: its sheet id, rows and columns.
+Grid = tuple[int, int, int]
+
+
+def migration_requests(
+    changes: WorkbookChanges, tabs: dict[str, Grid], gids: dict[str, int]
+) -> list[Request]:
+    """Requests that apply `plansync migrate`'s changes to a spreadsheet, for one batchUpdate.
+
+    `tabs` maps each existing tab's title to (sheet id, rows, columns). Only what plansync lays
+    out is written: header cells, notes, widths, formats and validations of new columns, renamed
+    headers, new tabs, the Instructions tab and the stamp; no cell a school typed."""
+    requests: list[Request] = []
+    next_id = max((grid[0] for grid in tabs.values()), default=0) + 1
+    found = {title.casefold(): grid for title, grid in tabs.items()}
+    for table in changes.new_tabs:
+        requests.append(add_sheet(next_id, table.title, len(tabs), rows=TABLE_ROWS + 100))
+        requests += _table(table, next_id)
+        next_id += 1
+    grown: dict[int, tuple[int, int]] = {}
+    for column in changes.new_columns:
+        sheet_id, rows, columns = found[column.sheet.casefold()]
+        _first, last = body_rows(column.header_row)
+        old_rows, old_columns = grown.get(sheet_id, (rows, columns))
+        grown[sheet_id] = (max(old_rows, last), max(old_columns, column.position))
+    for sheet_id, (rows, columns) in grown.items():
+        requests.append(
+            {
+                "updateSheetProperties": {
+                    "properties": {
+                        "sheetId": sheet_id,
+                        "gridProperties": {"rowCount": rows, "columnCount": columns},
+                    },
+                    "fields": "gridProperties(rowCount,columnCount)",
+                }
+            }
+        )
+    for column in changes.new_columns:
+        sheet_id = found[column.sheet.casefold()][0]
+        spec = column.column
+        note = spec.help + ("\nRequired." if spec.required else "")
+        requests.append(
+            _one_cell(
+                sheet_id,
+                column.header_row,
+                column.position,
+                {**cell_data(spec.header, "header"), "note": note},
+                CELL_FIELDS,
+            )
+        )
+        requests.append(_width(sheet_id, column.position, spec.width))
+        body = _body(sheet_id, column.header_row, column.position)
+        if spec.type == "date":
+            number_format = {"numberFormat": {"type": "DATE", "pattern": DATE_FORMAT}}
+            requests.append(
+                {
+                    "repeatCell": {
+                        "range": body,
+                        "cell": {"userEnteredFormat": number_format},
+                        "fields": "userEnteredFormat.numberFormat",
+                    }
+                }
+            )
+        requests.append(_validation(body, column.validation))
+    for header in changes.new_headers:
+        sheet_id = found[header.sheet.casefold()][0]
+        value = {"userEnteredValue": {"stringValue": header.header}}
+        requests.append(
+            _one_cell(sheet_id, header.header_row, header.position, value, "userEnteredValue")
+        )
+    for change in changes.validations:
+        sheet_id = found[change.sheet.casefold()][0]
+        body = _body(sheet_id, change.header_row, change.position)
+        requests.append(_validation(body, change.validation))
+    if changes.instructions is not None:
+        name = changes.instructions.name
+        if name.casefold() in found:
+            sheet_id = found[name.casefold()][0]
+        else:
+            sheet_id, next_id = next_id, next_id + 1
+            requests.append(add_sheet(sheet_id, name, 0))
+        requests += write_out_sheet(changes.instructions, sheet_id, gids, wrap_prose=True)
+    if changes.stamp is not None:
+        if STAMP_TAB in found:
+            sheet_id = found[STAMP_TAB][0]
+        else:
+            sheet_id = next_id
+            requests.append(add_sheet(sheet_id, STAMP_TAB, len(tabs) + len(changes.new_tabs)))
+        rows = [{"values": [cell_data(k), cell_data(v)]} for k, v in changes.stamp.items()]
+        requests.append(
+            {"updateCells": {"range": whole_sheet(sheet_id), "rows": rows, "fields": CELL_FIELDS}}
+        )
+        requests.append(
+            {
+                "updateSheetProperties": {
+                    "properties": {"sheetId": sheet_id, "hidden": True},
+                    "fields": "hidden",
+                }
+            }
+        )
+    return requests
+
+
+def _one_cell(sheet_id: int, row: int, column: int, data: dict, fields: str) -> Request:
+    start = {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": column - 1}
+    return {"updateCells": {"start": start, "rows": [{"values": [data]}], "fields": fields}}
+
+
+def _width(sheet_id: int, column: int, width: int) -> Request:
+    return {
+        "updateDimensionProperties": {
+            "range": {
+                "sheetId": sheet_id,
+                "dimension": "COLUMNS",
+                "startIndex": column - 1,
+                "endIndex": column,
+            },
+            "properties": {"pixelSize": pixels(width)},
+            "fields": "pixelSize",
+        }
+    }
+
+
+def _body(sheet_id: int, header_row: int, column: int) -> dict[str, int]:
+    first, last = body_rows(header_row)
+    return area(sheet_id, (first - 1, last), (column - 1, column))
+
+
+def _validation(body: dict[str, int], validation: Validation | None) -> Request:
+    """Set (or, for None, clear) the validation of a column's body."""
+    request: dict[str, Any] = {"range": body}
+    if validation is not None:
+        request["rule"] = _rule(validation)
+    return {"setDataValidation": request}
