@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -168,7 +169,7 @@ def _load_collecting(path: Path, problems: list[str]) -> Template | None:
 
 def _version_problems(
     name: str, template: Template, shipped: Template, lock: dict[str, dict[str, str]]
-):
+) -> Iterator[str]:
     if template.id != shipped.id:
         yield f"{name}: id: must be {shipped.id!r} (the file stands for the {shipped.title})"
         return
@@ -222,7 +223,7 @@ def _read_lock(folder: Path, problems: list[str] | None = None) -> dict[str, dic
         if problems is not None:
             problems.append(f"{LOCK_NAME}: not a lock plansync wrote; restore it from a backup")
         return {}
-    return data  # type: ignore[return-value]
+    return data
 
 
 def _write_lock(folder: Path, lock: dict[str, dict[str, str]]) -> None:

@@ -207,12 +207,14 @@ def _recorded_layout(tables: WorkbookTables, district: District) -> dict:
         except ValueError:
             return {}
     version = stamp_version(stamp)
-    template = tables.template
-    if version != template.version:
-        shipped = [t for t in standard_templates() if t.id == template.id]
-        template = shipped[0] if shipped and shipped[0].version == version else None  # type: ignore[assignment]
-    if template is None:
-        return {}
+    made_from = [
+        t
+        for t in (tables.template, *standard_templates())
+        if (t.id, t.version) == (tables.template.id, version)
+    ]
+    if not made_from:
+        return {}  # a version nobody kept: every dropdown is set again
+    template = made_from[0]
     cycles = tuple(name for name, _start in stamp_cycles(stamp)) or tuple(
         cycle.name for cycle in district.cycles
     )

@@ -396,3 +396,54 @@ def _add_chart_and_sparkline(path: Path) -> None:
                 data = data.replace(b"</worksheet>", SPARKLINES.encode() + b"</worksheet>")
             package.writestr(info, data)
     rewritten.replace(path)
+
+
+# -- the commands ----------------------------------------------------------------------------------
+
+
+def _invoke(*args):
+    from click.testing import CliRunner
+    from plansync.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.mark.backends("excel")
+def test_the_commands_write_templates_list_a_dry_run_then_migrate(make_district, tmp_path):
+    district = make_district()
+    config = district.base_dir / "district.yaml"
+    written = _invoke("templates", tmp_path / "own")
+    assert written.exit_code == 0
+    assert written.output.splitlines()[0] == f"     wrote  {tmp_path / 'own' / 'pm_tool.yaml'}"
+    path = tmp_path / "own" / "pm_tool.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    _add_evidence(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    _with_templates(district, tmp_path / "own")
+
+    dry = _invoke("migrate", config, "--dry-run")
+    assert dry.exit_code == 0
+    assert dry.output.splitlines() == [
+        "would migrate  workbooks/north/PM Tool.xlsx",
+        "                 add column “Evidence Type” to “Action Steps” at H1",
+        "                 rewrite the Instructions tab",
+        "                 update the stamp (template version 2)",
+        "would migrate  workbooks/south/PM Tool.xlsx",
+        "                 add column “Evidence Type” to “Action Steps” at H1",
+        "                 rewrite the Instructions tab",
+        "                 update the stamp (template version 2)",
+        "6 workbooks: 2 would migrate, 4 up to date.",
+    ]
+    assert _invoke("migrate", config).output.splitlines()[-1] == (
+        "6 workbooks: 2 migrated, 4 up to date."
+    )
+    assert _invoke("migrate", config).output == "6 workbooks: 0 migrated, 6 up to date.\n"
+
+    data["tabs"][0]["columns"][0]["help"] = "Changed without a new version."
+    path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    refused = _invoke("migrate", config)
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "Error: pm_tool.yaml: version: version 2 was put into workbooks with other content "
+        f"(see {LOCK_NAME}); give the changed template version 3\n"
+    )

@@ -14,11 +14,11 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ..changes import NewColumn, WorkbookChanges, body_rows
+from ..changes import NewColumn, NewHeader, NewValidation, WorkbookChanges, body_rows
 from ..grid import OutSheet, a1, column_letter
 from ..layout import DATE_FORMAT, STAMP_TAB, TablePlan, Validation
 from .package import (
@@ -95,8 +95,13 @@ class _Edit:
     def apply(self, changes: WorkbookChanges) -> None:
         for table in changes.new_tabs:
             self._new_tab(table)
-        by_sheet: dict[str, list] = {}
-        for change in (*changes.new_columns, *changes.new_headers, *changes.validations):
+        by_sheet: dict[str, list[NewColumn | NewHeader | NewValidation]] = {}
+        every: list[NewColumn | NewHeader | NewValidation] = [
+            *changes.new_columns,
+            *changes.new_headers,
+            *changes.validations,
+        ]
+        for change in every:
             by_sheet.setdefault(change.sheet, []).append(change)
         for name, sheet_changes in by_sheet.items():
             self._change_sheet(name, sheet_changes)
@@ -203,7 +208,12 @@ class _Edit:
 
     # -- a table sheet ------------------------------------------------------------------------
 
-    def _change_sheet(self, name: str, changes: list, header_written: bool = False) -> None:
+    def _change_sheet(
+        self,
+        name: str,
+        changes: Sequence[NewColumn | NewHeader | NewValidation],
+        header_written: bool = False,
+    ) -> None:
         part = self.sheet_part(name)
         if part is None:
             raise PackageError(f"the tab {name!r} is not in the package")
@@ -222,7 +232,7 @@ class _Edit:
                 )
                 note = change.column.help + ("\nRequired." if change.column.required else "")
                 notes.append((a1(change.header_row, change.position), note))
-            elif hasattr(change, "old"):  # a renamed header
+            elif isinstance(change, NewHeader):
                 sheet.set_text(change.header_row, change.position, change.header, None, keep=True)
             else:
                 letter = column_letter(change.position)

@@ -460,9 +460,9 @@ def migration_requests(
         else:
             sheet_id = next_id
             requests.append(add_sheet(sheet_id, STAMP_TAB, len(tabs) + len(changes.new_tabs)))
-        rows = [{"values": [cell_data(k), cell_data(v)]} for k, v in changes.stamp.items()]
+        stamp = [{"values": [cell_data(k), cell_data(v)]} for k, v in changes.stamp.items()]
         requests.append(
-            {"updateCells": {"range": whole_sheet(sheet_id), "rows": rows, "fields": CELL_FIELDS}}
+            {"updateCells": {"range": whole_sheet(sheet_id), "rows": stamp, "fields": CELL_FIELDS}}
         )
         requests.append(
             {
