@@ -32,7 +32,15 @@ from .layout import (
     validation_fingerprint,
 )
 from .run_lock import district_lock
-from .store import RawSheet, RawWorkbook, Store, WorkbookRef, check_folders, open_store
+from .store import (
+    RawSheet,
+    RawWorkbook,
+    ReadRequest,
+    Store,
+    WorkbookRef,
+    check_folders,
+    open_store,
+)
 from .tables import WorkbookTables, normalize_header, read_tables, stamp_cycles
 from .templates import Template
 from .values import as_text
@@ -71,13 +79,33 @@ def migrate_district(
     with district_lock(district.rollup_dir):
         if not dry_run:
             record_template_versions(district, templates)
-        for index, school in enumerate(district.schools, start=1):
-            for template in templates:
-                done.append(_migrate_one(store, district, school, template, dry_run, now))
+        slots = [
+            (school, template, store.locate(school, template))
+            for school in district.schools
+            for template in templates
+        ]
+        present = []
+        for school, template, ref in slots:
+            if store.exists(ref):
+                present.append((school, template, ref))
+            else:
+                missing = "run `plansync provision`"
+                done.append(Migrated(school, template, ref, "missing", WorkbookChanges(), missing))
+        # Read as the sync does (on every core, for the Excel store), write one by one.
+        requests = [
+            ReadRequest(ref, tuple(t for t in (template.summary_tab,) if t))
+            for _school, template, ref in present
+        ]
+        outcomes = store.read_many(requests)
+        for index, ((school, template, ref), raw) in enumerate(
+            zip(present, outcomes, strict=True), start=1
+        ):
+            done.append(_migrate_one(store, district, school, template, ref, raw, dry_run, now))
             if progress:
-                progress("Migrating", index, len(district.schools))
+                progress("Migrating", index, len(present))
         store.finish()
-    return done
+    order = {(school.id, template.id): i for i, (school, template, _) in enumerate(slots)}
+    return sorted(done, key=lambda m: order[m.school.id, m.template.id])
 
 
 def _migrate_one(
@@ -85,17 +113,14 @@ def _migrate_one(
     district: District,
     school: School,
     template: Template,
+    ref: WorkbookRef,
+    raw: RawWorkbook | StoreError,
     dry_run: bool,
     now: dt.datetime,
 ) -> Migrated:
-    ref = store.locate(school, template)
     nothing = WorkbookChanges()
-    if not store.exists(ref):
-        return Migrated(school, template, ref, "missing", nothing, "run `plansync provision`")
-    try:
-        raw = store.read(ref, skip=tuple(t for t in (template.summary_tab,) if t))
-    except StoreError as error:
-        return Migrated(school, template, ref, "skipped", nothing, error.reason)
+    if isinstance(raw, StoreError):
+        return Migrated(school, template, ref, "skipped", nothing, raw.reason)
     cycles = tuple(cycle.name for cycle in district.cycles)
     tables = read_tables(raw, template, cycles)
     stamped_school = (tables.stamp or {}).get("school_id")
