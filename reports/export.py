@@ -11,6 +11,7 @@ def as_json(result: SyncResult) -> dict:
         "district": result.district.district,
         "today": result.today.isoformat(),
         "rollup": result.rollup,
+        "need_migrate": result.need_migrate,
         "schools": [
             {
                 "id": school.school.id,

@@ -122,7 +122,7 @@ def _migrate_one(
     if isinstance(raw, StoreError):
         return Migrated(school, template, ref, "skipped", nothing, raw.reason)
     cycles = tuple(cycle.name for cycle in district.cycles)
-    tables = read_tables(raw, template, cycles)
+    tables = read_tables(raw, template, cycles, rows=False)
     stamped_school = (tables.stamp or {}).get("school_id")
     if stamped_school and stamped_school != school.id:
         reason = f"it was made for another school ({stamped_school}); it was left alone"

@@ -120,11 +120,14 @@ class WorkbookTables:
         return cls(template, ref, tables, None, None, "", [])
 
 
-def read_tables(raw: RawWorkbook, template: Template, cycles: Sequence[str]) -> WorkbookTables:
-    """Find every template tab in the workbook and read its rows as typed cells."""
+def read_tables(
+    raw: RawWorkbook, template: Template, cycles: Sequence[str], rows: bool = True
+) -> WorkbookTables:
+    """Find every template tab in the workbook and read its rows as typed cells (`rows=False`:
+    only where the tabs, header rows and columns are, as `plansync migrate` needs)."""
     sheets = [s for s in raw.sheets if not _is_system_sheet(s.name, template)]
     placed = _place_tabs(template, sheets)
-    tables = {tab.key: _read_table(tab, placed.get(tab.key), cycles) for tab in template.tabs}
+    tables = {tab.key: _read_table(tab, placed.get(tab.key), cycles, rows) for tab in template.tabs}
     return WorkbookTables(
         template=template,
         ref=raw.ref,
@@ -207,7 +210,9 @@ def _header_match(tab: Tab, sheet: RawSheet) -> tuple[int | None, int]:
     return best_row, best_count
 
 
-def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[str]) -> Table:
+def _read_table(
+    tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[str], rows: bool = True
+) -> Table:
     if placed is None:
         return Table(tab, missing=list(tab.columns))
     sheet, found_by = placed
@@ -224,6 +229,8 @@ def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[
         if key and key not in table.columns:
             table.columns[key] = index
     table.missing = [column for column in tab.columns if column.key not in table.columns]
+    if not rows:
+        return table
     grid = _with_merges_filled(sheet, header_row)
     parsers = [
         _ColumnReader(column, table.columns[column.key], cycles)

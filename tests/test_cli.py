@@ -66,6 +66,7 @@ def test_sync_json_is_the_stable_interface_for_scripts(make_district, edits):
     assert result.exit_code == 0
     report = json.loads(result.output)
     assert report["rollup"] == edits.rollup_location(district)
+    assert report["need_migrate"] == 0
     north = report["schools"][0]
     assert (north["id"], north["name"], north["completeness"]) == ("north", "North Elementary", 99)
     assert north["issues"] == [
