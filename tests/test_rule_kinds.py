@@ -312,14 +312,23 @@ def test_a_whole_workbook_built_from_lists_is_checked_like_a_file():
 
 def test_a_stamp_of_another_version_is_a_warning_and_of_another_template_an_error():
     tables = tables_from_lists(ROLES, {})
-    older = dataclasses.replace(tables, stamp={**tables.stamp, "version": "0"})
+    newer = dataclasses.replace(tables, stamp={**tables.stamp, "version": "9"})
     other = dataclasses.replace(tables, stamp={**tables.stamp, "template": "pm_tool"})
-    assert [(i.rule, i.severity) for i in check_workbook(older, CTX).issues[:1]] == [
+    assert [(i.rule, i.severity) for i in check_workbook(newer, CTX).issues[:1]] == [
         ("stamp-version", "warning")
     ]
     assert [(i.rule, i.severity) for i in check_workbook(other, CTX).issues[:1]] == [
         ("stamp-version", "error")
     ]
+
+
+def test_a_workbook_made_from_an_older_version_is_not_flagged_for_what_migrate_adds():
+    tables = tables_from_lists(ROLES, {"team": [["Name", "Role"], ["Ana", "Principal"]]})
+    current = {i.rule for i in check_workbook(tables, CTX).issues}
+    assert {"column-missing", "tab-missing"} <= current
+    older = dataclasses.replace(tables, stamp={**tables.stamp, "version": "0"})
+    behind = {i.rule for i in check_workbook(older, CTX).issues}
+    assert not behind & {"column-missing", "tab-missing", "stamp-version"}
 
 
 # -- the registry ----------------------------------------------------------------------------------
