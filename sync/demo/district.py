@@ -153,7 +153,7 @@ def coach_notes_as_of(
     school: School, number: int, night: dt.date, days_back: int
 ) -> list[dict[str, Any]]:
     """The school's Coach Notes on a night: the coach writes a note every two weeks from four
-    weeks ago; about half the schools answer within the fortnight, and the coach resolves an
+    weeks ago; two schools in three answer within ten days, and the coach resolves an
     answered note three weeks after it was written. The rest stay open, so the loop shows both."""
     rows: list[dict[str, Any]] = []
     for index, text in enumerate(coach_notes()):
@@ -161,7 +161,7 @@ def coach_notes_as_of(
         if days_back > written_back or written_back < 0:
             continue
         age = written_back - days_back  # days since it was written, on this night
-        answers = (number + index) % 2 == 0
+        answers = (number + index) % 3 != 2
         answered = answers and age >= 10
         resolved = answered and age >= 20
         rows.append(
