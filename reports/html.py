@@ -225,18 +225,18 @@ class NoteTimes:
     oldest_open: str
 
 
-def note_times(
-    spans: Sequence[NoteSpan], names: dict[str, str], today: dt.date, by: str
-) -> list[NoteTimes]:
+def note_times(spans: Sequence[NoteSpan], names: dict[str, str], by: str) -> list[NoteTimes]:
     """Notes grouped per school (`by="school"`) or per coach, with how long they stayed open."""
     groups: dict[str, list[NoteSpan]] = {}
     for span in spans:
         key = span.school_id if by == "school" else (span.coach or "no coach")
         groups.setdefault(key, []).append(span)
+    latest = max((span.last_seen for span in spans if span.last_seen), default=None)
     rows = []
     for key, group in sorted(groups.items(), key=lambda item: names.get(item[0], item[0])):
         days = sorted((s.resolved - s.written).days for s in group if s.resolved)
-        still = [s.written for s in group if s.resolved is None]
+        # Still open: not resolved and still there on the last night (a deleted note is not).
+        still = [s.written for s in group if s.resolved is None and s.last_seen == latest]
         rows.append(
             NoteTimes(
                 name=names.get(key, key),
@@ -275,9 +275,9 @@ def build_pages(
         charts=_charts(schools, earlier, result),
         coaches=[(coach, f"{COACH_FOLDER}/{name}") for coach, name in files.items()],
         notes_by_school=note_times(
-            spans, {s.school.id: s.school.name for s in result.schools}, result.today, "school"
+            spans, {s.school.id: s.school.name for s in result.schools}, "school"
         ),
-        notes_by_coach=note_times(spans, {}, result.today, "coach"),
+        notes_by_coach=note_times(spans, {}, "coach"),
     )
     coach_pages = {}
     for coach, name in files.items():

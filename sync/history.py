@@ -380,11 +380,9 @@ class History:
             span = spans.get((school, note))
             if span is None:
                 start = dt.date.fromisoformat(written) if written else seen
-                span = spans[(school, note)] = NoteSpan(school, coach, start, None)
-            if status == "Resolved" and span.resolved is None:
-                spans[(school, note)] = NoteSpan(school, coach, span.written, seen)
-            elif status != "Resolved":
-                spans[(school, note)] = NoteSpan(school, coach, span.written, None)
+                span = NoteSpan(school, coach, start, None)
+            resolved = span.resolved or seen if status == "Resolved" else None
+            spans[(school, note)] = NoteSpan(school, coach, span.written, resolved, seen)
         return list(spans.values())
 
     def _has_notes(self) -> bool:

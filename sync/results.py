@@ -121,6 +121,8 @@ class NoteSpan:
     coach: str | None
     written: dt.date
     resolved: dt.date | None
+    # The last night it was seen at all (a deleted note is no longer open).
+    last_seen: dt.date | None = None
 
 
 @dataclass(frozen=True)

@@ -303,11 +303,9 @@ def _table(table: TablePlan, sheet_id: int) -> list[Request]:
     headers = []
     for column in table.columns:
         cell = {**cell_data(column.header, "header"), "note": header_note(column)}
-        if column.typed_by:
-            cell["userEnteredFormat"] = {
-                **cell.get("userEnteredFormat", {}),
-                "backgroundColor": color(SIDE_COLORS[column.typed_by]),
-            }
+        if column.typed_by:  # whose column it is, at a glance
+            side = {"rgbColor": color(SIDE_COLORS[column.typed_by])}
+            cell["userEnteredFormat"] = {**cell["userEnteredFormat"], "backgroundColorStyle": side}
         headers.append(cell)
     rows = [{"values": headers}] + [
         {"values": list(_data_row(table, values))} for values in table.rows
