@@ -51,7 +51,8 @@ def row_hashes(tables: WorkbookTables) -> RowHashes:
     hashes: RowHashes = {}
     for key, table in tables.tables.items():
         for row in table.rows:
-            hashes[(key, row.number)] = _digest(sorted((k, c.text) for k, c in row.cells.items()))
+            # The raw values, in the table's column order: cheap, and any edit changes them.
+            hashes[(key, row.number)] = _digest([cell.raw for cell in row.cells.values()])
     rule = notes_rule(tables)
     if rule is not None:
         table = tables.tables[rule.tab]

@@ -242,3 +242,20 @@ def test_a_history_without_notes_gains_them_and_keeps_its_nights(make_district, 
     with sqlite3.connect(path) as migrated:
         assert migrated.execute("PRAGMA user_version").fetchone() == (2,)
     migrated.close()
+
+
+@pytest.mark.backends("excel")
+def test_on_excel_an_answer_changed_after_the_note_was_resolved_is_reported(
+    district_with_notes, edits
+):
+    district = district_with_notes(_note(response="We start Monday.", status="Resolved"))
+    run_sync(district, today=TODAY - dt.timedelta(days=2))
+    edits.set_cells(district, "north", "Coach Notes", {"E2": "Actually, we start in January."})
+    result = run_sync(district)
+    assert ("note-answer-changed-after-resolved", "Coach Notes", "E2") in school_issues(
+        result, "north"
+    )
+    # A change in turn raises nothing: the school answering an open note.
+    edits.set_cells(district, "north", "Coach Notes", {"F2": "Open"})
+    again = run_sync(district, today=TODAY + dt.timedelta(days=1))
+    assert not [i for i in school_issues(again, "north") if i[0].startswith("note-")]
