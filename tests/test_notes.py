@@ -9,8 +9,16 @@ import sqlite3
 from html.parser import HTMLParser
 from typing import Any
 
+import openpyxl
 import pytest
-from district_helpers import STAFF, TODAY, good_plan, run_sync, school_issues
+from district_helpers import (
+    STAFF,
+    TODAY,
+    good_plan,
+    run_sync,
+    school_issues,
+    workbook_path,
+)
 from edits import ExcelEdits, GoogleEdits
 from gspread.exceptions import APIError
 from plansync.history import HISTORY_NAME, open_history
@@ -259,3 +267,16 @@ def test_on_excel_an_answer_changed_after_the_note_was_resolved_is_reported(
     edits.set_cells(district, "north", "Coach Notes", {"F2": "Open"})
     again = run_sync(district, today=TODAY + dt.timedelta(days=1))
     assert not [i for i in school_issues(again, "north") if i[0].startswith("note-")]
+
+
+@pytest.mark.backends("excel")
+def test_on_excel_each_sides_columns_are_marked_in_their_headers(make_district):
+    district = make_district()
+    book = openpyxl.load_workbook(workbook_path(district, "north"))
+    headers = {cell.value: cell for cell in book["Coach Notes"][1]}
+    coach, school, shared = headers["Note"], headers["Response"], headers["Status"]
+    assert coach.comment.text.startswith("The coach types here.")
+    assert school.comment.text.startswith("The school team types here.")
+    assert not shared.comment.text.startswith("The")
+    colours = {cell.fill.fgColor.rgb[-6:] for cell in (coach, school, shared)}
+    assert len(colours) == 3  # three different header colours
