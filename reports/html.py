@@ -66,12 +66,16 @@ class Written:
 
 
 def write_report_files(
-    result: SyncResult, past: Sequence[SchoolSnapshot], spans: Sequence[NoteSpan] = ()
+    result: SyncResult,
+    past: Sequence[SchoolSnapshot],
+    last_year: dict[str, SchoolSnapshot] | None = None,
+    spans: Sequence[NoteSpan] = (),
 ) -> Written:
     """Write the report and the coach pages for a sync's results and the nights before it
-    (`spans`: the coach notes the history has seen, for how long notes stay open)."""
+    (`last_year`: each school's snapshot from the same point of last school year; `spans`: the
+    coach notes the history has seen, for how long notes stay open)."""
     folder = result.district.reports_dir
-    pages = build_pages(result, past, spans)
+    pages = build_pages(result, past, last_year, spans)
     written = Written(folder / REPORT_NAME)
     _write_atomically(written.district, pages.district)
     for coach, (name, html) in pages.coaches.items():
@@ -153,6 +157,8 @@ class SchoolView:
     # The coach's notes not yet resolved (open or answered), the longest waiting first.
     notes: list[NoteView] = field(default_factory=list)
     coach_page: str | None = None
+    # Completeness at the same point of last school year (see `previous_year` in the config).
+    last_year: int | None = None
 
     @property
     def open_notes(self) -> int:
@@ -251,13 +257,19 @@ def note_times(spans: Sequence[NoteSpan], names: dict[str, str], by: str) -> lis
 
 
 def build_pages(
-    result: SyncResult, past: Sequence[SchoolSnapshot], spans: Sequence[NoteSpan] = ()
+    result: SyncResult,
+    past: Sequence[SchoolSnapshot],
+    last_year: dict[str, SchoolSnapshot] | None = None,
+    spans: Sequence[NoteSpan] = (),
 ) -> Pages:
     """Every page's HTML, from a sync's results and the snapshots of earlier nights."""
     earlier = [snapshot for snapshot in past if snapshot.day < result.today]
     baseline = month_ago(earlier, result.today)
     series = completeness_series(earlier)
     schools = [_school_view(school, baseline, series, result.today) for school in result.schools]
+    for view in schools:
+        then = (last_year or {}).get(view.id)
+        view.last_year = then.completeness if then else None
     files = _coach_files([school.coach for school in schools if school.coach])
     for school in schools:
         if school.coach:
@@ -271,6 +283,8 @@ def build_pages(
     district_html = env.get_template("district.html.j2").render(
         **context,
         schools=schools,
+        with_last_year=bool(last_year),
+        inactive=sorted(result.district.inactive_schools, key=lambda s: s.name.casefold()),
         headline=_headline(schools, result),
         charts=_charts(schools, earlier, result),
         coaches=[(coach, f"{COACH_FOLDER}/{name}") for coach, name in files.items()],
