@@ -256,13 +256,15 @@ def _school_view(
         loose_goals=loose,
         benchmarks=_benchmark_line(school),
         unread=[wb.template.title for wb in school.workbooks if wb.tables is None],
-        late=[_issue_view(issue) for issue in late],
-        missing=[_issue_view(issue) for issue in missing],
+        late=[_issue_view(school, issue) for issue in late],
+        missing=[_issue_view(school, issue) for issue in missing],
     )
 
 
-def _issue_view(issue: Issue) -> IssueView:
-    return IssueView(issue.where, RULES.get(issue.rule, issue.rule), issue.message, issue.severity)
+def _issue_view(school: SchoolResult, issue: Issue) -> IssueView:
+    """An issue with its place as a person says it: 'PM Tool › Action Steps, Owner, row 7'."""
+    where = f"{issue.workbook} › {school.place(issue)}" if issue.sheet else issue.workbook
+    return IssueView(where, RULES.get(issue.rule, issue.rule), issue.message, issue.severity)
 
 
 def _strategies(school: SchoolResult) -> tuple[list[StrategyView], list[GoalView]]:

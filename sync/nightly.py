@@ -31,7 +31,7 @@ from .history import HISTORY_NAME, open_history
 from .layout import INSTRUCTIONS_TAB, STAMP_TAB
 from .reports.html import Written, write_report_files
 from .reports.rollup import build_rollup
-from .reports.summary import build_summary
+from .reports.summary import build_summary, summary_content
 from .results import Issue, SchoolResult, SyncResult, WorkbookResult
 from .run_lock import district_lock
 from .state import STATE_NAME, StateStore, content_hash
@@ -93,8 +93,12 @@ def _sync(
         # The rollup of an earlier run is there: a missing history file is news.
         history = open_history(district.rollup_dir / HISTORY_NAME, ran_before=store.rollup_exists)
         previous = history.previous(today)
+        since = history.score_since(
+            today, {school.school.id: school.completeness for school in result.schools}
+        )
         for school in result.schools:
             school.previous = previous.get(school.school.id)
+            school.score_since = since.get(school.school.id)
 
         if write_back:
             total = len(result.schools)
@@ -327,7 +331,8 @@ def write_summary(
     """Write the coach summary into the school's PM Tool unless it would show nothing new or
     could harm the file. Returns how many summary tabs were written (0 or 1)."""
     written = 0
-    fingerprint = content_hash([sheet])
+    # Leaving out the line that says when the tab last changed, which is the day it is written.
+    fingerprint = content_hash([summary_content(sheet)])
     for workbook in school.workbooks:
         template, tables = workbook.template, workbook.tables
         if not template.summary_tab or tables is None:

@@ -20,6 +20,7 @@ from typing import Literal
 
 from .config import District, School
 from .errors import StoreError
+from .grid import parse_a1
 from .store import WorkbookRef
 from .tables import WorkbookTables
 from .templates import OPEN_DECISIONS, OVERDUE_STEPS, Template
@@ -57,6 +58,25 @@ class Issue:
         data = asdict(self)
         data.pop("school")
         return data
+
+
+def spoken_place(sheet: str | None, cell: str | None, headers: dict[int, str]) -> str:
+    """A place in a tab as a person says it: 'Action Steps, Owner, row 7' for a cell (its
+    column named by the header found there), 'Strategies, row 3' for a row, the tab alone when
+    no single place holds the problem. `headers` maps column numbers to header text."""
+    if not sheet:
+        return "whole file"
+    if not cell:
+        return sheet
+    first = cell.split(":")[0]
+    if first.isdigit():
+        return f"{sheet}, row {first}"
+    try:
+        row, column = parse_a1(first)
+    except ValueError:
+        return f"{sheet}, {cell}"
+    header = headers.get(column)
+    return f"{sheet}, {header}, row {row}" if header else f"{sheet}, cell {first}"
 
 
 def flatten(issues: Iterable[Issue], fields: Sequence[str]) -> list[tuple]:
@@ -129,6 +149,15 @@ class SchoolSnapshot:
         return self.metrics.get(OPEN_DECISIONS)
 
 
+@dataclass(frozen=True)
+class ScoreSince:
+    """Since which night a school's completeness has stood where it is now, and what it was
+    before then (None when every recorded night had the same score)."""
+
+    day: dt.date
+    before: int | None = None
+
+
 @dataclass
 class WorkbookResult:
     template: Template
@@ -153,6 +182,8 @@ class SchoolResult:
     metrics: dict[str, int | None] = field(default_factory=dict)
     # This school on the last night before this run (history.py), for "last run vs now".
     previous: SchoolSnapshot | None = None
+    # Since when completeness has stood where it is (history.py), for the summary tab.
+    score_since: ScoreSince | None = None
 
     @property
     def completeness(self) -> int:
@@ -178,6 +209,21 @@ class SchoolResult:
     def last_edit(self) -> dt.datetime | None:
         saved = [wb.tables.modified for wb in self.workbooks if wb.tables and wb.tables.modified]
         return max(saved, default=None)
+
+    def place(self, issue: Issue) -> str:
+        """Where an issue is, as a person says it ('Action Steps, Owner, row 7'); the A1
+        reference stays in the issue itself (and the JSON)."""
+        headers: dict[int, str] = {}
+        for workbook in self.workbooks:
+            if workbook.template.title != issue.workbook or workbook.tables is None:
+                continue
+            for table in workbook.tables.tables.values():
+                if table.sheet_name == issue.sheet:
+                    headers = {
+                        number: table.tab.column(key).header
+                        for key, number in table.columns.items()
+                    }
+        return spoken_place(issue.sheet, issue.cell, headers)
 
     def workbook(self, template_id: str) -> WorkbookResult:
         return next(wb for wb in self.workbooks if wb.template.id == template_id)

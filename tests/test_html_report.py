@@ -96,7 +96,7 @@ def test_each_coach_page_lists_only_that_coachs_schools_needing_attention_first(
     assert "North Elementary" not in james_text and "East K-8" not in james_text
     # East has an overdue step, so it comes first although both plans are complete.
     assert maria_text.index("1. East K-8 & Annex") < maria_text.index("2. North Elementary")
-    assert "PM Tool › Action Steps!D3" in maria.text
+    assert "PM Tool › Action Steps, Due Date, row 3" in maria.text
     assert "Nothing is overdue." in maria.text
 
 
