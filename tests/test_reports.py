@@ -102,8 +102,8 @@ def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decision
     assert text[2] == "This tab last changed on Friday, Nov 27, 2026."
     assert "Completeness | 99% · 110 of 111 required cells filled in" in text
     assert (
-        "Strategies, Description, row 3 | Required cell is empty | “MIS 2”: Description is empty. Families and "
-        "staff need a plain description of the strategy."
+        "Strategies, Description, row 3 | Required cell is empty | “MIS 2”: Description is "
+        "empty. Families and staff need a plain description of the strategy."
     ) in text
     late = text.index("Overdue (1)")
     assert text[late + 1] == "Where | Owner | Overdue since | Item"
