@@ -50,6 +50,8 @@ from .palette import STATUS_COLORS, score_color
 
 REPORT_NAME = "District Report.html"
 COACH_FOLDER = "coaches"
+# Every page's head carries this (base.html.j2), so the sync knows which pages it wrote itself.
+GENERATOR_MARK = b'<meta name="generator" content="plansync '
 # Enough for a coach to act on; the school's Coach Summary tab and the rollup list them all.
 MAX_LISTED = 60
 
@@ -63,6 +65,8 @@ class Written:
     district: Path
     coaches: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Pages of coaches no longer in the config, removed.
+    removed: list[Path] = field(default_factory=list)
 
 
 def write_report_files(result: SyncResult, past: Sequence[SchoolSnapshot]) -> Written:
@@ -75,7 +79,29 @@ def write_report_files(result: SyncResult, past: Sequence[SchoolSnapshot]) -> Wr
         path = folder / COACH_FOLDER / name
         _write_atomically(path, html)
         written.coaches[coach] = path
+    written.removed = _remove_old_pages(folder / COACH_FOLDER, set(written.coaches.values()))
     return written
+
+
+def _remove_old_pages(folder: Path, current: set[Path]) -> list[Path]:
+    """Remove the pages of coaches no longer in the config. Only pages plansync wrote (they say
+    so in their head) are removed; anything else a person put in the folder stays."""
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for path in sorted(folder.glob("*.html")):
+        if path in current or not path.is_file() or path.is_symlink():
+            continue
+        try:
+            with path.open("rb") as file:
+                head = file.read(2048)
+            if GENERATOR_MARK not in head:
+                continue
+            path.unlink()
+        except OSError:
+            continue  # removed on a later night; a page too many is no harm
+        removed.append(path)
+    return removed
 
 
 # -- what the pages show ---------------------------------------------------------------------------

@@ -113,9 +113,23 @@ def _sync(
         tick("rollup")
 
     history.record(result)  # a night is recorded after everything it found, write-back included
+    tick("history")
+    if write_back:
+        # One cron line does the whole night: the HTML pages follow the sync's findings.
+        past = history.snapshots(before=today, benchmarks=False)
+        try:
+            written = write_report_files(result, past)
+        except OSError as error:
+            result.notes.append(
+                f"The HTML report could not be written into {district.reports_dir} "
+                f"({error.strerror or error}); the workbooks and the rollup are done."
+            )
+        else:
+            result.reports = written.district
+            result.notes += written.notes
+        tick("reports")
     history.close()
     result.notes += history.notes
-    tick("history")
     return result
 
 

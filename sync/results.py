@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from .config import District, School
@@ -210,6 +211,16 @@ class SchoolResult:
         saved = [wb.tables.modified for wb in self.workbooks if wb.tables and wb.tables.modified]
         return max(saved, default=None)
 
+    def run_problems(self) -> str:
+        """What kept the run from doing its work for this school, in a few words (a workbook it
+        could not read, a summary it could not write), or ''."""
+        unread = [wb.template.title for wb in self.workbooks if wb.tables is None]
+        unwritten = any(issue.rule == "summary-not-written" for issue in self.issues)
+        parts = [f"not read: {', '.join(unread)}"] if unread else []
+        if unwritten:
+            parts.append("summary not written")
+        return "; ".join(parts)
+
     def place(self, issue: Issue) -> str:
         """Where an issue is, as a person says it ('Action Steps, Owner, row 7'); the A1
         reference stays in the issue itself (and the JSON)."""
@@ -238,6 +249,8 @@ class SyncResult:
     today: dt.date
     schools: list[SchoolResult]
     rollup: str | None = None
+    # The district's HTML report, when the run wrote it.
+    reports: Path | None = None
     # Seconds per phase: read, check, write_back, rollup, history.
     timings: dict[str, float] = field(default_factory=dict)
     # What the run did: workbooks parsed, workbooks unchanged since the last run (taken from the
