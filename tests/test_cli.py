@@ -179,13 +179,16 @@ def test_an_unexpected_error_is_one_line_naming_the_log_with_its_traceback(make_
     assert "Traceback (most recent call last)" in text and "a bug nobody expected" in text
 
 
-def test_a_bad_config_is_one_line_and_a_non_zero_exit(tmp_path):
+def test_a_bad_config_is_one_line_per_problem_and_a_non_zero_exit(tmp_path):
     path = tmp_path / "district.yaml"
     path.write_text("district: X\nschools: []\ncycles: []\nextra: 1\n", "utf-8")
     result = CliRunner().invoke(main, ["sync", str(path)])
     assert result.exit_code == 1
-    assert result.output.strip().startswith("Error: district.yaml: ")
-    assert len(result.output.strip().splitlines()) == 1
+    assert result.output.splitlines() == [
+        "Error: district.yaml, line 2: schools: needs at least 1 entry",
+        "district.yaml, line 3: cycles: needs at least 1 entry",
+        "district.yaml, line 4: extra: unknown key (check its spelling)",
+    ]
 
 
 @pytest.mark.backends("excel")  # `check` reads one .xlsx file
