@@ -23,6 +23,8 @@ TABLE_ROWS = 500
 STAMP_TAB = "_plansync"
 INSTRUCTIONS_TAB = "Instructions"
 DATE_FORMAT = "yyyy-mm-dd"
+# The stamp tab's first column holding dropdown choices (the stamp itself takes A and B).
+LISTS_COLUMN = 4
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class WorkbookPlan:
     tables: list[TablePlan]
     summary: OutSheet | None
     stamp: dict[str, str]
+    # Dropdown choices, written as columns on the hidden stamp tab (from LISTS_COLUMN on, a title
+    # in row 1 and one choice a row below it) for the dropdowns to reference: a literal list in a
+    # validation breaks on commas and quotes and Excel caps it at 255 characters.
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Recorded as the file's last save (the demo backdates it to look lived-in).
     saved_at: dt.datetime | None = None
 
@@ -65,7 +71,8 @@ def plan_workbook(
 ) -> WorkbookPlan:
     """Everything a new workbook for this school holds, before any school data."""
     now = now or dt.datetime.now().replace(microsecond=0)
-    tables = [_plan_table(template, tab, district) for tab in template.tabs]
+    lists: dict[str, tuple[str, ...]] = {}
+    tables = [_plan_table(template, tab, district, lists) for tab in template.tabs]
     summary = None
     if template.summary_tab:
         summary = OutSheet(template.summary_tab, widths=[70])
@@ -82,6 +89,7 @@ def plan_workbook(
         summary=summary,
         stamp=stamp_for(template, school, district, now),
         saved_at=now,
+        lists=lists,
     )
 
 
@@ -99,10 +107,12 @@ def stamp_for(template: Template, school: School, district: District, now: dt.da
     }
 
 
-def _plan_table(template: Template, tab: Tab, district: District) -> TablePlan:
+def _plan_table(
+    template: Template, tab: Tab, district: District, lists: dict[str, tuple[str, ...]]
+) -> TablePlan:
     validations = {}
     for index, column in enumerate(tab.columns, start=1):
-        validation = _validation_for(template, column, district)
+        validation = _validation_for(template, column, district, lists)
         if validation:
             validations[index] = validation
     return TablePlan(
@@ -114,10 +124,13 @@ def _plan_table(template: Template, tab: Tab, district: District) -> TablePlan:
     )
 
 
-def _validation_for(template: Template, column: Column, district: District) -> Validation | None:
+def _validation_for(
+    template: Template, column: Column, district: District, lists: dict[str, tuple[str, ...]]
+) -> Validation | None:
     prompt = column.help if len(column.help) <= 250 else column.help[:247] + "..."
     if column.choices_from == "cycles":
-        return Validation("list", tuple(c.name for c in district.cycles), prompt=prompt)
+        names = tuple(c.name for c in district.cycles)
+        return Validation("list", names, source=_listed(lists, "Cycle", names), prompt=prompt)
     if column.choices_from:
         tab_key, _, column_key = column.choices_from.partition(".")
         source_tab = template.tab(tab_key)
@@ -126,12 +139,29 @@ def _validation_for(template: Template, column: Column, district: District) -> V
         source = f"{quote_sheet(source_tab.title)}!${letter}$2:${letter}${TABLE_ROWS}"
         return Validation("list", source=source, strict=column.strict, prompt=prompt)
     if column.type == "choice":
-        return Validation("list", column.choices, prompt=prompt)
+        source = _listed(lists, column.header, column.choices)
+        return Validation("list", column.choices, source=source, prompt=prompt)
     if column.type == "date":
         return Validation("date", strict=False, prompt=prompt)
     if column.type == "email":
         return Validation("email", strict=False, prompt=prompt)
     return None
+
+
+def _listed(lists: dict[str, tuple[str, ...]], title: str, choices: tuple[str, ...]) -> str:
+    """The range on the stamp tab holding `choices` (added as a new column unless the same list
+    is there already)."""
+    for index, (_title, listed) in enumerate(lists.items()):
+        if listed == choices:
+            return _list_range(index, len(choices))
+    key = title if title not in lists else f"{title} ({len(lists) + 1})"
+    lists[key] = choices
+    return _list_range(len(lists) - 1, len(choices))
+
+
+def _list_range(index: int, count: int) -> str:
+    letter = column_letter(LISTS_COLUMN + index)
+    return f"{quote_sheet(STAMP_TAB)}!${letter}$2:${letter}${max(count, 1) + 1}"
 
 
 def instructions_sheet(template: Template, school: School, district: District) -> OutSheet:

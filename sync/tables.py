@@ -124,7 +124,10 @@ def read_tables(raw: RawWorkbook, template: Template, cycles: Sequence[str]) -> 
     """Find every template tab in the workbook and read its rows as typed cells."""
     sheets = [s for s in raw.sheets if not _is_system_sheet(s.name, template)]
     placed = _place_tabs(template, sheets)
-    tables = {tab.key: _read_table(tab, placed.get(tab.key), cycles) for tab in template.tabs}
+    tables = {
+        tab.key: _read_table(tab, placed.get(tab.key), cycles, raw.date1904)
+        for tab in template.tabs
+    }
     return WorkbookTables(
         template=template,
         ref=raw.ref,
@@ -207,7 +210,9 @@ def _header_match(tab: Tab, sheet: RawSheet) -> tuple[int | None, int]:
     return best_row, best_count
 
 
-def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[str]) -> Table:
+def _read_table(
+    tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[str], date1904: bool = False
+) -> Table:
     if placed is None:
         return Table(tab, missing=list(tab.columns))
     sheet, found_by = placed
@@ -226,7 +231,7 @@ def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[
     table.missing = [column for column in tab.columns if column.key not in table.columns]
     grid = _with_merges_filled(sheet, header_row)
     parsers = [
-        _ColumnReader(column, table.columns[column.key], cycles)
+        _ColumnReader(column, table.columns[column.key], cycles, date1904)
         for column in tab.columns
         if column.key in table.columns
     ]
@@ -253,10 +258,14 @@ class _ColumnReader:
     type: str
     choices: tuple[str, ...]
     strict: bool
+    date1904: bool
     # Raw value -> how it reads: a column's values repeat ("On Track", "School", a date).
     seen: dict
 
-    def __init__(self, column: Column, position: int, cycles: Sequence[str]):
+    def __init__(
+        self, column: Column, position: int, cycles: Sequence[str], date1904: bool = False
+    ):
+        self.date1904 = date1904
         self.key = column.key
         self.index = position - 1
         self.letter = column_letter(position)
@@ -269,7 +278,9 @@ class _ColumnReader:
         key = (type(raw), raw)  # True == 1 == 1.0 as dict keys, but they read differently
         parsed = self.seen.get(key)
         if parsed is None:
-            parsed = self.seen[key] = parse_value(raw, self.type, self.choices, self.strict)
+            parsed = self.seen[key] = parse_value(
+                raw, self.type, self.choices, self.strict, self.date1904
+            )
         return parsed
 
 

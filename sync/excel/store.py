@@ -42,7 +42,7 @@ from ..templates import Template
 from .file_kinds import saved_as_other, why_unreadable
 from .package import TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
 from .render import plan_workbook, rollup_workbook
-from .scan import SheetScan, scan_workbook, without_cells_left_out
+from .scan import SheetScan, scan_workbook, uses_1904_dates, without_cells_left_out
 
 ROLLUP_NAME = "District Rollup.xlsx"
 # Reading in a process pool pays for itself from this many workbooks on.
@@ -218,6 +218,7 @@ def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWo
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             scans = scan_workbook(package, skip)
             modified = _core_modified(package)
+            date1904 = uses_1904_dates(package)
             source = without_cells_left_out(package, scans) if _trimmed(scans) else io.BytesIO(data)
     except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook, not a crash
         raise why_unreadable(path) from None
@@ -241,6 +242,7 @@ def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWo
         _digest(data),
         content=packed.content,
         packed=packed.sheets,
+        date1904=date1904,
     )
 
 

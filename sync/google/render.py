@@ -14,8 +14,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..grid import OutCell, OutSheet, Style
-from ..layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
+from ..grid import OutCell, OutSheet, Style, cell_text
+from ..layout import (
+    DATE_FORMAT,
+    LISTS_COLUMN,
+    STAMP_TAB,
+    TABLE_ROWS,
+    TablePlan,
+    Validation,
+    WorkbookPlan,
+)
 
 Request = dict[str, Any]
 
@@ -68,6 +76,10 @@ def area(sheet_id: int, rows: tuple[int, int], columns: tuple[int, int]) -> dict
 # -- cells -----------------------------------------------------------------------------------------
 
 
+# Google Sheets holds at most 50,000 characters in a cell.
+MAX_CELL_TEXT = 50_000
+
+
 def typed_value(value: Any) -> tuple[dict[str, Any], str | None]:
     """A Python value as an ExtendedValue, and the number format a date needs."""
     if isinstance(value, bool):
@@ -79,7 +91,7 @@ def typed_value(value: Any) -> tuple[dict[str, Any], str | None]:
         return {"numberValue": round(days, 6)}, DATE_TIME_FORMAT
     if isinstance(value, dt.date):
         return {"numberValue": (value - _EPOCH.date()).days}, DATE_FORMAT
-    return {"stringValue": str(value)}, None
+    return {"stringValue": cell_text(str(value), MAX_CELL_TEXT)}, None
 
 
 def cell_data(
@@ -284,7 +296,7 @@ def new_workbook(plan: WorkbookPlan, first_sheet_id: int) -> list[Request]:
         requests.append(protect(summary_id))
     for table in plan.tables:
         requests += _table(table, gids[table.title])
-    requests += _stamp(plan.stamp, gids[STAMP_TAB])
+    requests += _stamp(plan.stamp, plan.lists, gids[STAMP_TAB])
     return requests
 
 
@@ -356,10 +368,26 @@ def _rule(validation: Validation) -> dict[str, Any]:
     return rule
 
 
-def _stamp(stamp: dict[str, str], sheet_id: int) -> list[Request]:
+def _stamp(
+    stamp: dict[str, str], lists: dict[str, tuple[str, ...]], sheet_id: int
+) -> list[Request]:
     rows = [{"values": [cell_data(key), cell_data(value)]} for key, value in stamp.items()]
+    # The dropdowns' choices, one column each from LISTS_COLUMN on (see layout.WorkbookPlan).
+    columns = [[title, *choices] for title, choices in lists.items()]
+    height = max((len(column) for column in columns), default=0)
+    choice_rows = [
+        {"values": [cell_data(column[row] if row < len(column) else None) for column in columns]}
+        for row in range(height)
+    ]
+    start = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": LISTS_COLUMN - 1}
+    listed = (
+        [{"updateCells": {"start": start, "rows": choice_rows, "fields": CELL_FIELDS}}]
+        if columns
+        else []
+    )
     return [
         {"updateCells": {"start": {"sheetId": sheet_id}, "rows": rows, "fields": CELL_FIELDS}},
+        *listed,
         {
             "updateSheetProperties": {
                 "properties": {"sheetId": sheet_id, "hidden": True},
