@@ -86,7 +86,7 @@ def write_report_files(result: SyncResult, past: Sequence[SchoolSnapshot]) -> Wr
 def _remove_old_pages(folder: Path, current: set[Path]) -> list[Path]:
     """Remove the pages of coaches no longer in the config. Only pages plansync wrote (they say
     so in their head) are removed; anything else a person put in the folder stays."""
-    removed = []
+    removed: list[Path] = []
     if not folder.is_dir():
         return removed
     for path in sorted(folder.glob("*.html")):

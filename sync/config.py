@@ -59,17 +59,13 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[
-        str,
-        BeforeValidator(_not_a_number),
-        AfterValidator(_plain_text),
-        Field(max_length=max_length),
-    ]
-
-
-Name = _text(120)
-Email = _text(254)
+# Text a person names things with, at most so many characters (see _plain_text).
+Name = Annotated[
+    str, BeforeValidator(_not_a_number), AfterValidator(_plain_text), Field(max_length=120)
+]
+Email = Annotated[
+    str, BeforeValidator(_not_a_number), AfterValidator(_plain_text), Field(max_length=254)
+]
 
 
 def _typed_date(value: Any) -> Any:

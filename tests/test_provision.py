@@ -98,3 +98,17 @@ def test_a_fresh_empty_workbook_syncs_with_only_missing_content_reported(make_di
     north = run_sync(district).schools[0]
     assert {issue.rule for issue in north.issues} == {"too-few"}
     assert north.completeness == 0
+
+
+@pytest.mark.backends("excel")  # the Sheets API has no print settings
+def test_data_tabs_print_landscape_one_page_wide_with_the_header_on_every_page(make_district):
+    from openpyxl import load_workbook
+
+    district = make_district()
+    book = load_workbook(workbook_path(district, "north"))
+    for name in PM_TOOL_TABS[2:-1]:  # the data tabs (not the instructions, summary, stamp)
+        sheet = book[name]
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.print_title_rows == "$1:$1"

@@ -138,6 +138,10 @@ def _render_table(sheet: Worksheet, table: TablePlan) -> None:
             sheet.add_data_validation(_data_validation(validation, column.header, letter))
     sheet.row_dimensions[1].height = 30
     sheet.freeze_panes = "A2"
+    # Printed, a plan tab reads on paper: landscape, one page wide, the headers on every page.
+    sheet.page_setup.orientation = "landscape"
+    _fit_to_page_width(sheet)
+    sheet.print_title_rows = "1:1"
     keys = [column.key for column in table.columns]
     for values in table.rows:
         sheet.append([values.get(key) for key in keys])
