@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 import requests
@@ -105,10 +106,19 @@ def test_a_provisioned_spreadsheet_has_the_excel_workbooks_tabs_headers_and_chec
         "values": [{"userEnteredValue": "=Strategies!$A$2:$A$500"}],
     }
     assert checks[2] == checks[3] == {"type": "DATE_IS_VALID"}
-    assert checks[6]["values"] == [
-        {"userEnteredValue": choice}
-        for choice in ("Not Started", "In Progress", "Complete", "Blocked")
-    ]
+    # The choices are cells on the hidden tab, as in Excel: never a literal list.
+    assert checks[6]["type"] == "ONE_OF_RANGE"
+    source = checks[6]["values"][0]["userEnteredValue"]
+    match = re.fullmatch(r"=_plansync!\$([A-Z])\$2:\$\1\$(\d+)", source)
+    assert match, source
+    stamp = google.files[edits.spreadsheet_id(district, "north")].spreadsheet.sheet_named(
+        "_plansync"
+    )
+    column = ord(match.group(1)) - ord("A")
+    assert [
+        stamp.cells[(row, column)]["userEnteredValue"]["stringValue"]
+        for row in range(1, int(match.group(2)))
+    ] == ["Not Started", "In Progress", "Complete", "Blocked"]
     assert steps.validation(500, 6) is None  # dropdowns reach row 500, as in Excel
     team = google.files[edits.spreadsheet_id(district, "north", "Roles and Responsibilities")]
     assert team.spreadsheet.sheet_named("Team").validation(1, 2)["condition"] == {
