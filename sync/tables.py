@@ -259,6 +259,7 @@ class _ColumnReader:
     choices: tuple[str, ...]
     strict: bool
     date1904: bool
+    aliases: tuple[tuple[str, str], ...]
     # Raw value -> how it reads: a column's values repeat ("On Track", "School", a date).
     seen: dict
 
@@ -272,6 +273,7 @@ class _ColumnReader:
         self.type = column.type
         self.choices = tuple(cycles) if column.choices_from == "cycles" else column.choices
         self.strict = column.strict
+        self.aliases = tuple(column.choice_aliases.items())
         self.seen = {}
 
     def parse(self, raw: Any) -> tuple[Any, str | None]:
@@ -279,7 +281,7 @@ class _ColumnReader:
         parsed = self.seen.get(key)
         if parsed is None:
             parsed = self.seen[key] = parse_value(
-                raw, self.type, self.choices, self.strict, self.date1904
+                raw, self.type, self.choices, self.strict, self.aliases, self.date1904
             )
         return parsed
 

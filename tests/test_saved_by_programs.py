@@ -271,3 +271,21 @@ def test_text_is_cut_and_cleaned_so_the_xml_it_sits_in_stays_valid(text, limit, 
     assert kept == expected
     assert len(kept.encode("utf-16-le")) // 2 <= limit or kept == text
     ElementTree.fromstring(f"<t>{_escape(kept)}</t>".encode())
+
+
+@pytest.mark.backends("excel", "google")
+def test_a_new_stamp_keeps_the_dropdown_choices_beside_it(make_district, edits):
+    from plansync.catalog import template_by_id
+    from plansync.store import open_store
+
+    district = make_district()
+    before = edits.tabs(district, "north")["_plansync"]
+    choices = [row[3:] for row in before if any(v not in ("", None) for v in row[3:])]
+    assert choices, "the provisioned stamp tab holds the dropdowns' choices"
+    store = open_store(district)
+    ref = store.locate(district.school("north"), template_by_id("pm_tool"))
+    stamp = {str(row[0]): str(row[1]) for row in before if row and row[0]}
+    store.restamp(ref, {**stamp, "school": "North Elementary (renamed)"})
+    after = edits.tabs(district, "north")["_plansync"]
+    assert [row[3:] for row in after if any(v not in ("", None) for v in row[3:])] == choices
+    assert ["school", "North Elementary (renamed)"] in [list(row[:2]) for row in after]

@@ -143,8 +143,11 @@ def _render_table(sheet: Worksheet, table: TablePlan) -> None:
     _fit_to_page_width(sheet)
     sheet.print_title_rows = "1:1"
     keys = [column.key for column in table.columns]
-    for values in table.rows:
+    for number, values in enumerate(table.rows):
         sheet.append([values.get(key) for key in keys])
+        if number in table.row_notes:
+            first = sheet.cell(row=sheet.max_row, column=1)
+            first.comment = Comment(table.row_notes[number], "plansync", width=260, height=90)
         for index, key in enumerate(keys, start=1):
             cell = sheet.cell(row=sheet.max_row, column=index)
             if isinstance(values.get(key), dt.date):
