@@ -50,6 +50,8 @@ from .palette import STATUS_COLORS, score_color
 
 REPORT_NAME = "District Report.html"
 COACH_FOLDER = "coaches"
+# Every page's head carries this (base.html.j2), so the sync knows which pages it wrote itself.
+GENERATOR_MARK = b'<meta name="generator" content="plansync '
 # Enough for a coach to act on; the school's Coach Summary tab and the rollup list them all.
 MAX_LISTED = 60
 
@@ -63,6 +65,8 @@ class Written:
     district: Path
     coaches: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Pages of coaches no longer in the config, removed.
+    removed: list[Path] = field(default_factory=list)
 
 
 def write_report_files(
@@ -82,7 +86,29 @@ def write_report_files(
         path = folder / COACH_FOLDER / name
         _write_atomically(path, html)
         written.coaches[coach] = path
+    written.removed = _remove_old_pages(folder / COACH_FOLDER, set(written.coaches.values()))
     return written
+
+
+def _remove_old_pages(folder: Path, current: set[Path]) -> list[Path]:
+    """Remove the pages of coaches no longer in the config. Only pages plansync wrote (they say
+    so in their head) are removed; anything else a person put in the folder stays."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for path in sorted(folder.glob("*.html")):
+        if path in current or not path.is_file() or path.is_symlink():
+            continue
+        try:
+            with path.open("rb") as file:
+                head = file.read(2048)
+            if GENERATOR_MARK not in head:
+                continue
+            path.unlink()
+        except OSError:
+            continue  # removed on a later night; a page too many is no harm
+        removed.append(path)
+    return removed
 
 
 # -- what the pages show ---------------------------------------------------------------------------
@@ -355,8 +381,8 @@ def _school_view(
         loose_goals=loose,
         benchmarks=_benchmark_line(school),
         unread=[wb.template.title for wb in school.workbooks if wb.tables is None],
-        late=[_issue_view(issue) for issue in late],
-        missing=[_issue_view(issue) for issue in missing],
+        late=[_issue_view(school, issue) for issue in late],
+        missing=[_issue_view(school, issue) for issue in missing],
         notes=[_note_view(school, note, today) for note in school.open_notes],
     )
 
@@ -386,8 +412,10 @@ def _note_view(school: SchoolResult, note: Note, today: dt.date) -> NoteView:
     )
 
 
-def _issue_view(issue: Issue) -> IssueView:
-    return IssueView(issue.where, RULES.get(issue.rule, issue.rule), issue.message, issue.severity)
+def _issue_view(school: SchoolResult, issue: Issue) -> IssueView:
+    """An issue with its place as a person says it: 'PM Tool › Action Steps, Owner, row 7'."""
+    where = f"{issue.workbook} › {school.place(issue)}" if issue.sheet else issue.workbook
+    return IssueView(where, RULES.get(issue.rule, issue.rule), issue.message, issue.severity)
 
 
 def _strategies(school: SchoolResult) -> tuple[list[StrategyView], list[GoalView]]:

@@ -275,11 +275,11 @@ def issues_sheet(result: SyncResult) -> OutSheet:
         "Severity",
         "Workbook",
         "Tab",
-        "Cell",
+        "Where",
         "Problem",
         "What to fix",
     ]
-    sheet = _table_sheet("Issues", headers, [26, 18, 20, 10, 24, 20, 8, 28, 90])
+    sheet = _table_sheet("Issues", headers, [26, 18, 20, 10, 24, 20, 22, 28, 90])
     for school in result.schools:
         for issue in school.issues:
             style: Style = "bad" if issue.severity == "error" else "warn"
@@ -290,7 +290,8 @@ def issues_sheet(result: SyncResult) -> OutSheet:
                 OutCell(issue.severity, style),
                 issue.workbook,
                 issue.sheet or "",
-                issue.cell or "",
+                # As a person says it ("Owner, row 7"); the A1 reference is in the JSON.
+                school.place(issue).removeprefix(f"{issue.sheet}, ") if issue.cell else "",
                 RULES.get(issue.rule, issue.rule),
                 issue.message,
             )

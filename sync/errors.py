@@ -96,6 +96,40 @@ def _problem_line(first: Any) -> str:
     return f"{path}: {message}" if path else message
 
 
+def validation_problems(error: ValidationError) -> list[tuple[tuple, str]]:
+    """Every pydantic problem as (key path, message), in words a person fixing a file reads."""
+    problems = []
+    items = error.errors()
+    deeper = {tuple(item["loc"][:n]) for item in items for n in range(len(item["loc"]))}
+    for item in items:
+        loc = tuple(part for part in item["loc"] if not str(part).startswith("function-"))
+        if item["type"] == "too_short" and tuple(item["loc"]) in deeper:
+            continue  # a list whose items have problems: those are the ones to fix
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        elif item["type"] in ("string_type", "date_type") and isinstance(item.get("input"), dict):
+            message = "should be a single value, not a block of keys"
+        elif item["type"] in ("string_type", "date_type") and isinstance(item.get("input"), list):
+            message = "should be a single value, not a list"
+        elif item["type"] == "too_short":
+            message = f"needs at least {item['ctx']['min_length']} entry"
+        elif item["type"] == "string_too_long" or (
+            item["type"] == "too_long" and isinstance(item.get("input"), str)
+        ):
+            message = f"too long (at most {item['ctx']['max_length']} characters)"
+        elif item["type"] == "too_long":
+            message = f"too many entries (at most {item['ctx']['max_length']})"
+        elif item["type"] in ("tuple_type", "list_type"):
+            message = "should be a list (one item per line, each starting with '- ')"
+        elif item["type"] == "model_type" or item["type"] == "model_attributes_type":
+            message = "should be a block of keys (key: value)"
+        problems.append((loc, message))
+    return problems
+
+
 def read_text_file(path: Path, what: str) -> str:
     """A file the user named (a config, a key): its text, or a one-line ConfigError saying why
     it cannot be had; `what` names it in the message."""

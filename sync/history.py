@@ -31,6 +31,7 @@ from .results import (
     NoteSpan,
     SchoolResult,
     SchoolSnapshot,
+    ScoreSince,
     SyncResult,
 )
 from .templates import BENCHMARK_TAB, metric_labels
@@ -322,6 +323,28 @@ class History:
         if last is None:
             return {}
         return {snapshot.school_id: snapshot for snapshot in self.snapshots(on=last)}
+
+    def score_since(self, today: dt.date, scores: dict[str, int]) -> dict[str, ScoreSince]:
+        """For each school (id -> its completeness now), since which night its completeness has
+        been what it is, counting `today`, and what it was before. Dates, so the coach summary
+        reads the same every night until the score moves."""
+        rows = self._query(
+            "SELECT school_id, day, completeness FROM schools WHERE day < ? ORDER BY day",
+            (today.isoformat(),),
+        )
+        nights: dict[str, list[tuple[str, int]]] = {}
+        for school_id, day, score in rows:
+            nights.setdefault(school_id, []).append((day, score))
+        found = {}
+        for school_id, score in scores.items():
+            since, before = today, None
+            for day, recorded in reversed(nights.get(school_id, [])):
+                if recorded != score:
+                    before = recorded
+                    break
+                since = dt.date.fromisoformat(day)
+            found[school_id] = ScoreSince(since, before)
+        return found
 
     def snapshots(
         self,

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from . import __version__
@@ -23,6 +23,8 @@ from .templates import Column, Tab, Template
 # Dropdowns and date formats reach this far down each table; plenty for a year's plan.
 TABLE_ROWS = 500
 STAMP_TAB = "_plansync"
+# The stamp tab's first column holding dropdown choices (the stamp itself takes A and B).
+LISTS_COLUMN = 4
 INSTRUCTIONS_TAB = "Instructions"
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -62,6 +64,10 @@ class WorkbookPlan:
     stamp: dict[str, str]
     # Recorded as the file's last save (the demo backdates it to look lived-in).
     saved_at: dt.datetime | None = None
+    # Dropdown choices, written as columns on the hidden stamp tab (from LISTS_COLUMN on, a title
+    # in row 1 and one choice a row below it) for the dropdowns to reference: a literal list in a
+    # validation breaks on commas and quotes and Excel caps it at 255 characters.
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Who may type in the columns each side owns (`Column.typed_by`): the coach's email, the
     # school team's emails. Google protects those columns for them; Excel only marks them.
     editors: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -84,7 +90,8 @@ def plan_workbook(
     """Everything a new workbook for this school holds, before any school data."""
     now = now or dt.datetime.now().replace(microsecond=0)
     cycles = tuple(c.name for c in district.cycles)
-    tables = [plan_table(template, tab, cycles) for tab in template.tabs]
+    lists: dict[str, tuple[str, ...]] = {}
+    tables = [plan_table(template, tab, cycles, lists) for tab in template.tabs]
     summary = None
     if template.summary_tab:
         summary = OutSheet(template.summary_tab, widths=[70])
@@ -101,6 +108,7 @@ def plan_workbook(
         summary=summary,
         stamp=stamp_for(template, school, district, now),
         saved_at=now,
+        lists=lists,
         editors=side_editors(school, district),
     )
 
@@ -177,17 +185,27 @@ def layout_record(template: Template, validations: dict[tuple[str, str], Validat
 
 
 def validation_fingerprint(validation: Validation | None) -> str:
-    """A short hash of a validation: equal fingerprints, the same dropdown or check."""
+    """A short hash of a validation: equal fingerprints, the same dropdown or check. Where a
+    dropdown's own choices are stored (a literal list, or a range on the stamp tab) does not
+    change what it offers, so it is left out."""
     if validation is None:
         return ""
+    if validation.choices:
+        validation = replace(validation, source=None)
     return hashlib.blake2b(repr(validation).encode(), digest_size=6).hexdigest()
 
 
-def plan_table(template: Template, tab: Tab, cycles: tuple[str, ...]) -> TablePlan:
-    """One tab as a new workbook has it (`plansync migrate` adds a missing tab this way)."""
+def plan_table(
+    template: Template,
+    tab: Tab,
+    cycles: tuple[str, ...],
+    lists: dict[str, tuple[str, ...]] | None = None,
+) -> TablePlan:
+    """One tab as a new workbook has it (`plansync migrate` adds a missing tab this way).
+    With `lists`, dropdown choices are listed there (for the stamp tab) and referenced."""
     validations = {}
     for index, column in enumerate(tab.columns, start=1):
-        validation = validation_for(template, column, cycles)
+        validation = validation_for(template, column, cycles, lists=lists)
         if validation:
             validations[index] = validation
     return TablePlan(
@@ -200,13 +218,19 @@ def plan_table(template: Template, tab: Tab, cycles: tuple[str, ...]) -> TablePl
 
 
 def validation_for(
-    template: Template, column: Column, cycles: tuple[str, ...], locate: Locate | None = None
+    template: Template,
+    column: Column,
+    cycles: tuple[str, ...],
+    locate: Locate | None = None,
+    lists: dict[str, tuple[str, ...]] | None = None,
 ) -> Validation | None:
     """What the spreadsheet program checks as people type in a column: its dropdown (its
-    choices, the cycles, or another tab's column), a date or an email address."""
+    choices, the cycles, or another tab's column), a date or an email address. With `lists`, a
+    dropdown's own choices are added there and the dropdown references their range."""
     prompt = column.help if len(column.help) <= 250 else column.help[:247] + "..."
     if column.choices_from == "cycles":
-        return Validation("list", cycles, prompt=prompt)
+        source = _listed(lists, "Cycle", cycles) if lists is not None else None
+        return Validation("list", cycles, source=source, prompt=prompt)
     if column.choices_from:
         tab_key, _, column_key = column.choices_from.partition(".")
         source_tab = template.tab(tab_key)
@@ -218,7 +242,8 @@ def validation_for(
         source = f"{quote_sheet(title)}!${letter}$2:${letter}${TABLE_ROWS}"
         return Validation("list", source=source, strict=column.strict, prompt=prompt)
     if column.type == "choice":
-        return Validation("list", column.choices, prompt=prompt)
+        source = _listed(lists, column.header, column.choices) if lists is not None else None
+        return Validation("list", column.choices, source=source, prompt=prompt)
     if column.type == "date":
         return Validation("date", strict=False, prompt=prompt)
     if column.type == "email":
@@ -301,3 +326,19 @@ def needs_migrate(stamp: dict[str, str] | None, template: Template, district: Di
     except (ValueError, TypeError, IndexError, KeyError):
         return False
     return bool(stamped) and stamped != [cycle.name for cycle in district.cycles]
+
+
+def _listed(lists: dict[str, tuple[str, ...]], title: str, choices: tuple[str, ...]) -> str:
+    """The range on the stamp tab holding `choices` (added as a new column unless the same list
+    is there already)."""
+    for index, (_title, listed) in enumerate(lists.items()):
+        if listed == choices:
+            return _list_range(index, len(choices))
+    key = title if title not in lists else f"{title} ({len(lists) + 1})"
+    lists[key] = choices
+    return _list_range(len(lists) - 1, len(choices))
+
+
+def _list_range(index: int, count: int) -> str:
+    letter = column_letter(LISTS_COLUMN + index)
+    return f"{quote_sheet(STAMP_TAB)}!${letter}$2:${letter}${max(count, 1) + 1}"

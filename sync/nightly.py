@@ -33,7 +33,7 @@ from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
 from .reports.html import Written, write_report_files
 from .reports.rollup import build_rollup
-from .reports.summary import build_summary
+from .reports.summary import build_summary, summary_content
 from .results import Issue, SchoolResult, SyncResult, WorkbookResult
 from .run_lock import district_lock
 from .state import STATE_NAME, StateStore, content_hash
@@ -101,8 +101,12 @@ def _sync(
             aliases=district.id_aliases(),
         )
         previous = history.previous(today)
+        since = history.score_since(
+            today, {school.school.id: school.completeness for school in result.schools}
+        )
         for school in result.schools:
             school.previous = previous.get(school.school.id)
+            school.score_since = since.get(school.school.id)
 
         if write_back:
             total = len(result.schools)
@@ -117,9 +121,23 @@ def _sync(
         tick("rollup")
 
     history.record(result)  # a night is recorded after everything it found, write-back included
+    tick("history")
+    if write_back:
+        # One cron line does the whole night: the HTML pages follow the sync's findings.
+        past = history.snapshots(before=today, benchmarks=False)
+        try:
+            written = write_report_files(result, past)
+        except OSError as error:
+            result.notes.append(
+                f"The HTML report could not be written into {district.reports_dir} "
+                f"({error.strerror or error}); the workbooks and the rollup are done."
+            )
+        else:
+            result.reports = written.district
+            result.notes += written.notes
+        tick("reports")
     history.close()
     result.notes += history.notes
-    tick("history")
     return result
 
 
@@ -386,7 +404,8 @@ def write_summary(
     """Write the coach summary into the school's PM Tool unless it would show nothing new or
     could harm the file. Returns how many summary tabs were written (0 or 1)."""
     written = 0
-    fingerprint = content_hash([sheet])
+    # Leaving out the line that says when the tab last changed, which is the day it is written.
+    fingerprint = content_hash([summary_content(sheet)])
     for workbook in school.workbooks:
         template, tables = workbook.template, workbook.tables
         if not template.summary_tab or tables is None:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from .config import District, School
 from .errors import StoreError
+from .grid import parse_a1
 from .store import WorkbookRef
 from .tables import WorkbookTables
 from .templates import OPEN_DECISIONS, OVERDUE_STEPS, Template
@@ -57,6 +59,25 @@ class Issue:
         data = asdict(self)
         data.pop("school")
         return data
+
+
+def spoken_place(sheet: str | None, cell: str | None, headers: dict[int, str]) -> str:
+    """A place in a tab as a person says it: 'Action Steps, Owner, row 7' for a cell (its
+    column named by the header found there), 'Strategies, row 3' for a row, the tab alone when
+    no single place holds the problem. `headers` maps column numbers to header text."""
+    if not sheet:
+        return "whole file"
+    if not cell:
+        return sheet
+    first = cell.split(":")[0]
+    if first.isdigit():
+        return f"{sheet}, row {first}"
+    try:
+        row, column = parse_a1(first)
+    except ValueError:
+        return f"{sheet}, {cell}"
+    header = headers.get(column)
+    return f"{sheet}, {header}, row {row}" if header else f"{sheet}, cell {first}"
 
 
 def flatten(issues: Iterable[Issue], fields: Sequence[str]) -> list[tuple]:
@@ -154,6 +175,15 @@ class SchoolSnapshot:
 
 
 @dataclass(frozen=True)
+class ScoreSince:
+    """Since which night a school's completeness has stood where it is now, and what it was
+    before then (None when every recorded night had the same score)."""
+
+    day: dt.date
+    before: int | None = None
+
+
+@dataclass(frozen=True)
 class Note:
     """One coach note in a school's Coach Notes tab, as the sync understood it tonight.
 
@@ -238,6 +268,8 @@ class SchoolResult:
     metrics: dict[str, int | None] = field(default_factory=dict)
     # This school on the last night before this run (history.py), for "last run vs now".
     previous: SchoolSnapshot | None = None
+    # Since when completeness has stood where it is (history.py), for the summary tab.
+    score_since: ScoreSince | None = None
     # The coach's notes in its Coach Notes tab, in row order.
     notes: list[Note] = field(default_factory=list)
 
@@ -272,6 +304,31 @@ class SchoolResult:
         saved = [wb.tables.modified for wb in self.workbooks if wb.tables and wb.tables.modified]
         return max(saved, default=None)
 
+    def run_problems(self) -> str:
+        """What kept the run from doing its work for this school, in a few words (a workbook it
+        could not read, a summary it could not write), or ''."""
+        unread = [wb.template.title for wb in self.workbooks if wb.tables is None]
+        unwritten = any(issue.rule == "summary-not-written" for issue in self.issues)
+        parts = [f"not read: {', '.join(unread)}"] if unread else []
+        if unwritten:
+            parts.append("summary not written")
+        return "; ".join(parts)
+
+    def place(self, issue: Issue) -> str:
+        """Where an issue is, as a person says it ('Action Steps, Owner, row 7'); the A1
+        reference stays in the issue itself (and the JSON)."""
+        headers: dict[int, str] = {}
+        for workbook in self.workbooks:
+            if workbook.template.title != issue.workbook or workbook.tables is None:
+                continue
+            for table in workbook.tables.tables.values():
+                if table.sheet_name == issue.sheet:
+                    headers = {
+                        number: table.tab.column(key).header
+                        for key, number in table.columns.items()
+                    }
+        return spoken_place(issue.sheet, issue.cell, headers)
+
     def workbook(self, template_id: str) -> WorkbookResult:
         return next(wb for wb in self.workbooks if wb.template.id == template_id)
 
@@ -285,6 +342,8 @@ class SyncResult:
     today: dt.date
     schools: list[SchoolResult]
     rollup: str | None = None
+    # The district's HTML report, when the run wrote it.
+    reports: Path | None = None
     # Seconds per phase: read, check, write_back, rollup, history.
     timings: dict[str, float] = field(default_factory=dict)
     # What the run did: workbooks parsed, workbooks unchanged since the last run (taken from the

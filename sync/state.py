@@ -22,8 +22,9 @@ from .packing import unpack_sheets
 from .store import RawWorkbook, WorkbookRef
 
 STATE_NAME = ".plansync-state.sqlite"
-# 2: cells left out of a sheet; 3: a hash of the school's tabs; 4: per-row hashes (notes)
-SCHEMA_VERSION = "4"
+# 2: cells left out of a sheet; 3: a hash of the school's tabs; 4: per-row hashes (notes);
+# 5: the 1904 date system
+SCHEMA_VERSION = "5"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,7 +36,8 @@ CREATE TABLE workbooks (
     modified TEXT,
     sheets BLOB NOT NULL,
     summary_hash TEXT,
-    summary_version TEXT
+    summary_version TEXT,
+    date1904 INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE outputs (name TEXT PRIMARY KEY, hash TEXT NOT NULL);
 CREATE TABLE rows (
@@ -123,18 +125,21 @@ class StateStore:
     def load(self, ref: WorkbookRef) -> RawWorkbook | None:
         """The workbook as last read, or None when the stored copy cannot be used."""
         row = self.db.execute(
-            "SELECT version, digest, content, modified, sheets FROM workbooks WHERE location = ?",
+            "SELECT version, digest, content, modified, sheets, date1904 FROM workbooks "
+            "WHERE location = ?",
             (ref.location,),
         ).fetchone()
         if row is None:
             return None
-        version, digest, content, modified, blob = row
+        version, digest, content, modified, blob, date1904 = row
         try:
             sheets = unpack_sheets(blob)
         except ValueError:
             return None
         stamp = dt.datetime.fromisoformat(modified) if modified else None
-        return RawWorkbook(ref, sheets, stamp, version, digest, content, blob)
+        return RawWorkbook(
+            ref, sheets, stamp, version, digest, content, blob, date1904=bool(date1904)
+        )
 
     def save(self, raw: RawWorkbook) -> None:
         """Remember a workbook just read, as its backend packed it (its summary hash is
@@ -143,8 +148,16 @@ class StateStore:
             raise ValueError(f"{raw.ref.label} was not packed where it was read")
         modified = raw.modified.isoformat() if raw.modified else None
         self.db.execute(
-            "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
-            (raw.ref.location, raw.version, raw.digest, raw.content, modified, raw.packed),
+            "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+            (
+                raw.ref.location,
+                raw.version,
+                raw.digest,
+                raw.content,
+                modified,
+                raw.packed,
+                int(raw.date1904),
+            ),
         )
 
     def touched(self, location: str, version: str) -> None:

@@ -67,6 +67,9 @@ class RawWorkbook:
     # gives `content` too) where it reads the workbook, so that packing is spread over the cores
     # when reading is.
     packed: bytes | None = None
+    # The workbook counts dates from 1904 (Excel for Mac files may): a bare number in a date
+    # column is then a day count from 1904-01-01, not from 1899-12-30.
+    date1904: bool = False
 
     @property
     def sheet_names(self) -> list[str]:

@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from ..changes import NewColumn, NewHeader, NewValidation, WorkbookChanges, body_rows
@@ -55,13 +56,17 @@ _WORKSHEET_ORDER = [
 
 
 def migrate_package(
-    path: Path, changes: WorkbookChanges, before_replace: Callable[[], None] | None = None
+    path: Path,
+    changes: WorkbookChanges,
+    before_replace: Callable[[], None] | None = None,
+    stamp_beside: Sequence[Sequence[Any]] = (),
 ) -> None:
-    """Apply the changes to the .xlsx at `path` and replace it atomically."""
+    """Apply the changes to the .xlsx at `path` and replace it atomically. `stamp_beside` are
+    the stamp tab's cells right of the stamp (the dropdowns' choices), kept in a new stamp."""
     try:
         with zipfile.ZipFile(path) as package:
             edit = _Edit(package)
-            edit.apply(changes)
+            edit.apply(changes, stamp_beside)
             _write_package(path, package, edit.parts, before_replace)
     except (
         zipfile.BadZipFile,
@@ -92,7 +97,7 @@ class _Edit:
 
     # -- the whole migration ----------------------------------------------------------------
 
-    def apply(self, changes: WorkbookChanges) -> None:
+    def apply(self, changes: WorkbookChanges, stamp_beside: Sequence[Sequence[Any]] = ()) -> None:
         for table in changes.new_tabs:
             self._new_tab(table)
         by_sheet: dict[str, list[NewColumn | NewHeader | NewValidation]] = {}
@@ -109,8 +114,10 @@ class _Edit:
             self._put_sheet(changes.instructions.name, sheet_xml(changes.instructions, False))
         if changes.stamp is not None:
             stamp = OutSheet(STAMP_TAB)
-            for key, value in changes.stamp.items():
-                stamp.add(key, value)
+            pairs = list(changes.stamp.items())
+            for index in range(max(len(pairs), len(stamp_beside))):
+                key, value = pairs[index] if index < len(pairs) else (None, None)
+                stamp.add(key, value, *(stamp_beside[index] if index < len(stamp_beside) else ()))
             self._put_sheet(STAMP_TAB, sheet_xml(stamp, False), hidden=True)
 
     # -- sheets -------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ..grid import OutCell, OutSheet, Style, a1
+from ..grid import OutCell, OutSheet, Style, a1, cell_text
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_REL = REL_NS + "/worksheet"
@@ -61,7 +61,7 @@ def _local(tag: str) -> str:
 
 
 def _escape(text: str) -> str:
-    text = _ILLEGAL_XML.sub(" ", text)
+    text = cell_text(_ILLEGAL_XML.sub(" ", text), len(text) * 2)
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )
@@ -120,9 +120,7 @@ def _cell_xml(ref: str, cell: OutCell) -> str:
     value = cell.value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and cell.style == "text":
         return f'<c r="{ref}"><v>{value}</v></c>'
-    text = str(value)
-    if len(text) > MAX_CELL_TEXT:
-        text = text[: MAX_CELL_TEXT - 1] + "…"
+    text = cell_text(str(value), MAX_CELL_TEXT)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     props = _RUN_PROPS[cell.style]
     if cell.link:

@@ -46,7 +46,7 @@ from .file_kinds import saved_as_other, why_unreadable
 from .migration import migrate_package
 from .package import TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
 from .render import plan_workbook, rollup_workbook
-from .scan import SheetScan, scan_workbook, without_cells_left_out
+from .scan import SheetScan, scan_workbook, uses_1904_dates, without_cells_left_out
 
 ROLLUP_NAME = "District Rollup.xlsx"
 # Reading in a process pool pays for itself from this many workbooks on.
@@ -148,8 +148,10 @@ class ExcelStore:
                 )
 
         still_as_read()
+        # The dropdowns' choices sit beside the stamp (layout.LISTS_COLUMN); a new stamp keeps them.
+        beside = _lists_beside_the_stamp(path, ref) if changes.stamp is not None else []
         try:
-            migrate_package(path, changes, before_replace=still_as_read)
+            migrate_package(path, changes, before_replace=still_as_read, stamp_beside=beside)
         except PackageError as error:
             raise WorkbookBusy(f"The workbook could not be migrated: {error}.") from None
         except OSError as error:
@@ -180,8 +182,10 @@ class ExcelStore:
         path = Path(ref.location)
         self._writable(path, "re-stamped")
         sheet = OutSheet(STAMP_TAB, widths=[16, 40])
-        for key, value in stamp.items():
-            sheet.add(key, value)
+        beside = _lists_beside_the_stamp(path, ref)
+        for index in range(max(len(stamp), len(beside))):
+            key, value = list(stamp.items())[index] if index < len(stamp) else (None, None)
+            sheet.add(key, value, *(beside[index] if index < len(beside) else []))
         try:
             put_sheet(path, STAMP_TAB, sheet_xml(sheet, protect=False))
         except (PackageError, OSError) as error:
@@ -283,6 +287,19 @@ def read_file(path: Path) -> RawWorkbook:
     return read_xlsx(path, WorkbookRef("", "", str(path), str(path)))
 
 
+def _lists_beside_the_stamp(path: Path, ref: WorkbookRef) -> list[list[Any]]:
+    """The stamp tab's cells from its third column on (the dropdowns' choices, layout.LISTS_COLUMN),
+    row by row, so that a new stamp keeps them."""
+    try:
+        raw = read_xlsx(path, ref)
+    except StoreError:
+        return []
+    sheet = next((s for s in raw.sheets if s.name.casefold() == STAMP_TAB), None)
+    if sheet is None:
+        return []
+    return [[None if v == "" else v for v in row[2:]] for row in sheet.rows]
+
+
 def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
     """Every worksheet's values (except `skip`), with merges, visibility and the last save time,
     and packed as the state store keeps them.
@@ -302,6 +319,7 @@ def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWo
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             scans = scan_workbook(package, skip)
             modified = _core_modified(package)
+            date1904 = uses_1904_dates(package)
             source = without_cells_left_out(package, scans) if _trimmed(scans) else io.BytesIO(data)
     except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook, not a crash
         raise why_unreadable(path) from None
@@ -325,6 +343,7 @@ def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWo
         _digest(data),
         content=packed.content,
         packed=packed.sheets,
+        date1904=date1904,
     )
 
 

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..changes import WorkbookChanges, body_rows
-from ..grid import OutCell, OutSheet, Style
+from ..grid import OutCell, OutSheet, Style, cell_text
 from ..layout import (
     DATE_FORMAT,
+    LISTS_COLUMN,
     SIDE_COLORS,
     SIDE_LABELS,
     STAMP_TAB,
@@ -79,6 +80,10 @@ def area(sheet_id: int, rows: tuple[int, int], columns: tuple[int, int]) -> dict
 # -- cells -----------------------------------------------------------------------------------------
 
 
+# Google Sheets holds at most 50,000 characters in a cell.
+MAX_CELL_TEXT = 50_000
+
+
 def typed_value(value: Any) -> tuple[dict[str, Any], str | None]:
     """A Python value as an ExtendedValue, and the number format a date needs."""
     if isinstance(value, bool):
@@ -90,7 +95,7 @@ def typed_value(value: Any) -> tuple[dict[str, Any], str | None]:
         return {"numberValue": round(days, 6)}, DATE_TIME_FORMAT
     if isinstance(value, dt.date):
         return {"numberValue": (value - _EPOCH.date()).days}, DATE_FORMAT
-    return {"stringValue": str(value)}, None
+    return {"stringValue": cell_text(str(value), MAX_CELL_TEXT)}, None
 
 
 def cell_data(
@@ -296,7 +301,7 @@ def new_workbook(plan: WorkbookPlan, first_sheet_id: int) -> list[Request]:
     for table in plan.tables:
         requests += _table(table, gids[table.title])
         requests += side_protections(table, gids[table.title], plan.editors)
-    requests += _stamp(plan.stamp, gids[STAMP_TAB])
+    requests += _stamp(plan.stamp, plan.lists, gids[STAMP_TAB])
     return requests
 
 
@@ -401,17 +406,35 @@ def _rule(validation: Validation) -> dict[str, Any]:
 
 
 def restamp_requests(stamp: dict[str, str], sheet_id: int) -> list[Request]:
-    """Requests that make an existing stamp tab hold exactly `stamp` (and stay hidden)."""
+    """Requests that make an existing stamp tab hold exactly `stamp` in its first two columns
+    (the dropdowns' choices beside it stay as they are)."""
     rows = [{"values": [cell_data(key), cell_data(value)]} for key, value in stamp.items()]
+    stamp_columns = {"sheetId": sheet_id, "startColumnIndex": 0, "endColumnIndex": 2}
     return [
-        {"updateCells": {"range": whole_sheet(sheet_id), "rows": rows, "fields": CELL_FIELDS}},
+        {"updateCells": {"range": stamp_columns, "rows": rows, "fields": CELL_FIELDS}},
     ]
 
 
-def _stamp(stamp: dict[str, str], sheet_id: int) -> list[Request]:
+def _stamp(
+    stamp: dict[str, str], lists: dict[str, tuple[str, ...]], sheet_id: int
+) -> list[Request]:
     rows = [{"values": [cell_data(key), cell_data(value)]} for key, value in stamp.items()]
+    # The dropdowns' choices, one column each from LISTS_COLUMN on (see layout.WorkbookPlan).
+    columns = [[title, *choices] for title, choices in lists.items()]
+    height = max((len(column) for column in columns), default=0)
+    choice_rows = [
+        {"values": [cell_data(column[row] if row < len(column) else None) for column in columns]}
+        for row in range(height)
+    ]
+    start = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": LISTS_COLUMN - 1}
+    listed = (
+        [{"updateCells": {"start": start, "rows": choice_rows, "fields": CELL_FIELDS}}]
+        if columns
+        else []
+    )
     return [
         {"updateCells": {"start": {"sheetId": sheet_id}, "rows": rows, "fields": CELL_FIELDS}},
+        *listed,
         {
             "updateSheetProperties": {
                 "properties": {"sheetId": sheet_id, "hidden": True},
@@ -511,10 +534,8 @@ def migration_requests(
         else:
             sheet_id = next_id
             requests.append(add_sheet(sheet_id, STAMP_TAB, len(tabs) + len(changes.new_tabs)))
-        stamp = [{"values": [cell_data(k), cell_data(v)]} for k, v in changes.stamp.items()]
-        requests.append(
-            {"updateCells": {"range": whole_sheet(sheet_id), "rows": stamp, "fields": CELL_FIELDS}}
-        )
+        # Only the stamp's own two columns: the dropdowns' choices sit beside it.
+        requests += restamp_requests(changes.stamp, sheet_id)
         requests.append(
             {
                 "updateSheetProperties": {
