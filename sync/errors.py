@@ -51,6 +51,19 @@ class WorkbookPassword(StoreError):
     rule = "workbook-password"
 
 
+class WorkbookNotAFile(StoreError):
+    """Something other than a workbook file is at its path: a folder, a pipe, a device, a socket,
+    or a link to one of these or out of the district."""
+
+    rule = "workbook-not-a-file"
+
+
+class WorkbookTooLarge(StoreError):
+    """The workbook would expand past what one workbook may take to read (size, parts, time)."""
+
+    rule = "workbook-too-large"
+
+
 class WorkbookOfAnotherSchool(StoreError):
     """The file's stamp names another school: it is a copy, and none of it may be shown here."""
 
@@ -65,6 +78,11 @@ class WorkbookBusy(StoreError):
 
 class SyncLocked(PlansyncError):
     """Another sync of the same district is running."""
+
+
+class RunStateError(PlansyncError):
+    """A file the run keeps (the state, the history) is held by another process past the wait,
+    cannot be used, or its folder is full; the message is one line naming the file or folder."""
 
 
 class RollupNotWritten(PlansyncError):

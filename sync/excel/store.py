@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import io
 import multiprocessing
 import os
 import re
 import sys
-import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import python_calamine
@@ -34,13 +36,15 @@ from ..errors import (
     WorkbookMissing,
     WorkbookUnreadable,
 )
+from ..files import TEMPORARY_PREFIX, temporary_beside, write_replacing
 from ..grid import OutSheet, a1
 from ..layout import WorkbookPlan
 from ..packing import pack_sheets
 from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
 from ..templates import Template
 from .file_kinds import saved_as_other, why_unreadable
-from .package import TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
+from .guard import BUDGET, Budget, check_expansion, read_capped, regular_file, too_large, too_slow
+from .package import PackageError, put_sheet, sheet_xml
 from .render import plan_workbook, rollup_workbook
 from .scan import SheetScan, scan_workbook, without_cells_left_out
 
@@ -58,9 +62,10 @@ _CORE_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>
 class ExcelStore:
     """Workbooks at `<workbooks>/<school id>/<template title>.xlsx`, rollup in `<rollup>/`."""
 
-    def __init__(self, district: District):
+    def __init__(self, district: District, budget: Budget = BUDGET):
         self.district = district
         self.root = district.workbooks_dir
+        self.budget = budget
 
     @classmethod
     def check_folders(cls, district: District, *, for_sync: bool) -> None:
@@ -81,32 +86,48 @@ class ExcelStore:
         return WorkbookRef(school.id, template.id, str(path), _label(path, self.district.base_dir))
 
     def exists(self, ref: WorkbookRef) -> bool:
-        return Path(ref.location).is_file()
+        """Anything at the path counts (provisioning never replaces a folder, pipe or link
+        someone put there: the sync reports it instead)."""
+        return os.path.lexists(ref.location)
 
     # -- reading -------------------------------------------------------------------------------
 
     def version(self, ref: WorkbookRef) -> str:
-        return _version(Path(ref.location), ref)
+        return _version(self._file(ref), ref)
 
     def digest(self, ref: WorkbookRef) -> str | None:
         try:
-            return _digest(Path(ref.location).read_bytes())
-        except OSError:
+            return _digest(read_capped(self._file(ref), ref.label, self.budget))
+        except (OSError, StoreError):
             return None
 
     def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
-        return read_xlsx(Path(ref.location), ref, skip)
+        return read_xlsx(Path(ref.location), ref, skip, self.root, self.budget)
 
     def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
         """Parse (and pack) on every core when there are enough workbooks to pay for starting
-        processes."""
+        processes; there, a workbook that takes longer than its budget is given up (its worker
+        is ended and replaced) and reported."""
+        read = functools.partial(_read_request, root=self.root, budget=self.budget)
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         if workers < 2 or len(requests) < PARALLEL_FROM:
-            yield from map(_read_request, requests)
+            yield from map(read, requests)
             return
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            yield from pool.map(_read_request, requests, chunksize=8)
+        yield from read_in_pool(read, requests, workers, self.budget)
+
+    def _file(self, ref: WorkbookRef) -> Path:
+        """The regular file to read for `ref` (see guard.regular_file)."""
+        path = Path(ref.location)
+        try:
+            return regular_file(path, self.root, ref.label)
+        except FileNotFoundError:
+            raise saved_as_other(path) or WorkbookMissing(
+                f"The file {ref.label} is not there: it may have been moved, renamed or deleted."
+            ) from None
+        except OSError as error:
+            raise WorkbookUnreadable(
+                f"The file {ref.label} cannot be reached ({error.strerror})."
+            ) from None
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -123,8 +144,9 @@ class ExcelStore:
         return []
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
-        path = Path(ref.location)
-        lock = open_elsewhere(path)
+        # Through a link inside the district: its target is written and the link stays a link.
+        path = self._file(ref)
+        lock = open_elsewhere(Path(ref.location)) or open_elsewhere(path)
         if lock:
             raise WorkbookBusy(
                 f"The workbook is open in a spreadsheet program ({lock} is beside it), so the "
@@ -158,8 +180,8 @@ class ExcelStore:
             ) from None
         except OSError as error:  # a full disk, a network folder gone: this file only
             raise WorkbookBusy(
-                f"The summary tab could not be written ({error.strerror or error}); the workbook "
-                "is unchanged."
+                f"The summary tab could not be written in {path.parent} "
+                f"({error.strerror or error}); the workbook is unchanged."
             ) from None
 
     def rollup_location(self) -> str:
@@ -199,21 +221,38 @@ def read_file(path: Path) -> RawWorkbook:
     return read_xlsx(path, WorkbookRef("", "", str(path), str(path)))
 
 
-def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
+def read_xlsx(
+    path: Path,
+    ref: WorkbookRef,
+    skip: tuple[str, ...] = (),
+    root: Path | None = None,
+    budget: Budget = BUDGET,
+) -> RawWorkbook:
     """Every worksheet's values (except `skip`), with merges, visibility and the last save time,
     and packed as the state store keeps them.
 
     The file is read once: the same bytes are hashed, scanned and parsed. Error cells and formulas
     without a saved result, which calamine reads as empty, come from the sheet XML (scan); so do
     cells too far out to read, which are left out and reported.
+
+    Only a regular file is read (a link to one inside `root`, by default the file's own folder),
+    and only within `budget`.
     """
+    with contextlib.suppress(FileNotFoundError):  # _version says what is missing
+        path = regular_file(path, root or path.resolve().parent, ref.label)
     version = _version(path, ref)
     try:
-        data = path.read_bytes()
+        data = read_capped(path, ref.label, budget)
     except OSError as error:
         raise WorkbookUnreadable(
             f"The file {ref.label} cannot be read ({error.strerror})."
         ) from None
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+    except Exception:  # noqa: BLE001 - not a zip at all: say what it is
+        raise why_unreadable(path) from None
+    with package:
+        check_expansion(package, ref.label, budget)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             scans = scan_workbook(package, skip)
@@ -252,12 +291,96 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _read_request(request: ReadRequest) -> RawWorkbook | StoreError:
+def _read_request(
+    request: ReadRequest, root: Path | None = None, budget: Budget = BUDGET
+) -> RawWorkbook | StoreError:
     """One read, as a top-level function so that a process pool can run it."""
     try:
-        return read_xlsx(Path(request.ref.location), request.ref, request.skip)
+        return read_xlsx(Path(request.ref.location), request.ref, request.skip, root, budget)
     except StoreError as error:
         return error
+    except MemoryError:
+        return too_large_in_memory(request.ref.label)
+
+
+def too_large_in_memory(label: str) -> StoreError:
+    return too_large(label, "it needs more memory than the sync may use")
+
+
+def read_in_pool(
+    read: functools.partial[RawWorkbook | StoreError],
+    requests: list[ReadRequest],
+    workers: int,
+    budget: Budget,
+) -> Iterator[RawWorkbook | StoreError]:
+    """`read` every request in worker processes, in order, each within `budget.seconds`.
+
+    At most one workbook per worker is handed out at a time, so a workbook's clock starts when
+    its read does. One that runs out of time cannot be stopped inside a worker (the parser is
+    native code), so the pool is ended (its processes killed) and a new one reads what was in
+    flight, with fresh clocks; the late workbook becomes its school's issue. A worker that dies
+    (the system ended it for its memory) breaks the pool without saying which workbook did it:
+    those in flight are read again one at a time, and the one that breaks a pool alone is given up.
+    """
+    results: dict[int, RawWorkbook | StoreError] = {}
+    queue = list(range(len(requests) - 1, -1, -1))  # popped from the end: in order
+    suspects: set[int] = set()
+    emitted = 0
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+    while emitted < len(requests):
+        pool = ProcessPoolExecutor(workers, mp_context=context)
+        running: dict[Future, tuple[int, float]] = {}
+        broken = False
+        try:
+            while (queue or running) and not broken:
+                while queue and len(running) < workers:
+                    alone = queue[-1] in suspects or any(i in suspects for i, _ in running.values())
+                    if alone and running:
+                        break
+                    index = queue.pop()
+                    running[pool.submit(read, requests[index])] = (index, time.monotonic())
+                deadline = min(start for _index, start in running.values()) + budget.seconds
+                done, _pending = wait(
+                    running,
+                    timeout=max(deadline - time.monotonic(), 0),
+                    return_when=FIRST_COMPLETED,
+                )
+                for future in done:
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    results[running.pop(future)[0]] = outcome
+                if broken:
+                    in_flight = [index for index, _start in running.values()]
+                    if len(in_flight) == 1 and in_flight[0] in suspects:
+                        results[in_flight[0]] = too_large_in_memory(
+                            requests[in_flight[0]].ref.label
+                        )
+                        running.clear()
+                    suspects.update(in_flight)
+                now = time.monotonic()
+                for future, (index, start) in list(running.items()):
+                    if not future.done() and now - start >= budget.seconds:
+                        del running[future]
+                        results[index] = too_slow(requests[index].ref.label, budget)
+                        broken = True
+                while emitted in results:
+                    yield results.pop(emitted)
+                    emitted += 1
+        finally:
+            if broken or running:
+                queue.extend(sorted((index for index, _start in running.values()), reverse=True))
+                _kill(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """End a pool's worker processes now (the executor has no public way to)."""
+    for process in list((pool._processes or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
 
 
 def _label(path: Path, base: Path) -> str:
@@ -369,16 +492,9 @@ def open_elsewhere(path: Path) -> str | None:
 # -- saving ---------------------------------------------------------------------------------------
 
 
-def _temporary_beside(path: Path) -> Path:
-    handle, name = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    return Path(name)
-
-
 def _save_new(book: Workbook, path: Path) -> None:
-    """Save, but never over a file that appeared meanwhile (provisioning never overwrites)."""
-    temporary = _temporary_beside(path)
-    try:
+    """Save, but never over anything that appeared meanwhile (provisioning never overwrites)."""
+    with temporary_beside(path) as temporary:
         # ExcelWriter directly: Workbook.save() would overwrite the recorded save time.
         ExcelWriter(book, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED)).save()
         try:
@@ -386,20 +502,12 @@ def _save_new(book: Workbook, path: Path) -> None:
         except FileExistsError:
             raise
         except OSError:  # file systems without hard links
-            if path.exists():
+            if os.path.lexists(path):
                 raise FileExistsError(path) from None
             os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
 
 
 def _save_replacing(book: Workbook, path: Path) -> None:
-    """Save to a temporary file and move it over `path` in one step."""
-    temporary = _temporary_beside(path)
-    try:
-        book.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    """Save to a temporary file and move it over `path` in one step, keeping the replaced
+    file's owner and permissions."""
+    write_replacing(path, book.save)
