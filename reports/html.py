@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from .. import __version__
 from ..catalog import standard_templates
+from ..errors import ReportNotWritten
 from ..files import write_replacing
 from ..history import (
     NO_STATUS,
@@ -447,5 +448,11 @@ def _short(day: dt.date) -> str:
 def _write_atomically(path: Path, text: str) -> None:
     """Write beside the target and move it over in one step: a reader never sees half a page.
     A new page gets the mode the umask gives; a page written again keeps its owner and mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_replacing(path, lambda temporary: temporary.write_text(text, "utf-8"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_replacing(path, lambda temporary: temporary.write_text(text, "utf-8"))
+    except OSError as error:  # a full disk, a read-only folder: the page as it was
+        raise ReportNotWritten(
+            f"The report page {path} could not be written in {path.parent} "
+            f"({error.strerror or error}); the previous page, if any, is unchanged."
+        ) from None

@@ -18,6 +18,8 @@ from .errors import ConfigError, one_line_validation_error, read_text_file
 from .google.settings import GoogleSettings
 
 SCHOOL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Names of the district's own folders, which a school's folder must never be mistaken for.
+RESERVED_IDS = ("rollup", "reports")
 # The District fields that hold a backend's own section, each named as its backend.
 BACKEND_SECTIONS = ("google",)
 
@@ -105,7 +107,34 @@ class District(Model):
         names = [cycle.name for cycle in self.cycles]
         if len(set(names)) != len(names):
             raise ValueError("cycles: two cycles share a name")
+        self._folders_do_not_meet()
         return self
+
+    def _folders_do_not_meet(self) -> None:
+        """The district's own folders (the rollup, which holds the state and the history, and
+        the reports) never inside the workbooks folder, where every school has its folder, nor
+        around it; and no school's folder named like one of them."""
+        # With a backend of its own, the workbooks are not in a folder.
+        on_disk = self.backend not in BACKEND_SECTIONS
+        workbooks = self.workbooks_dir.resolve()
+        for key in ("rollup", "reports") if on_disk else ():
+            folder = self.path(getattr(self, key)).resolve()
+            if folder == workbooks or folder.is_relative_to(workbooks):
+                raise ValueError(
+                    f"{key}: {getattr(self, key)} is inside the workbooks folder, where each "
+                    "school has its own folder; put it beside the workbooks folder"
+                )
+            if workbooks.is_relative_to(folder):
+                raise ValueError(
+                    f"{key}: {getattr(self, key)} holds the workbooks folder; give it a folder "
+                    "of its own beside the workbooks folder"
+                )
+        for index, school in enumerate(self.schools):
+            if school.id.casefold() in RESERVED_IDS:
+                raise ValueError(
+                    f"schools[{index}].id: {school.id!r} is the name of the district's own "
+                    "rollup or reports folder; give the school another id"
+                )
 
     def path(self, value: Path) -> Path:
         return value if value.is_absolute() else self.base_dir / value
