@@ -33,6 +33,13 @@ def new_file_mode() -> int:
     return 0o666 & ~umask()
 
 
+def create_with_umask(path: Path) -> None:
+    """Create `path` empty, with the mode the umask gives, unless something is there (SQLite
+    would create it 0644 whatever the umask; an empty file is an empty database to it)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+
+
 def real_target(path: Path) -> Path:
     """Where writing `path` must land: the file a symbolic link points to, else `path` itself."""
     if path.is_symlink():
@@ -72,7 +79,7 @@ def replace_keeping_owner(
     os.replace(temporary, target)
 
 
-def write_replacing(path: Path, write: Callable[[Path], None], suffix: str | None = None) -> None:
+def write_replacing(path: Path, write: Callable[[Path], object], suffix: str | None = None) -> None:
     """Write a file by calling `write(temporary)` and move it over `path` in one step."""
     with temporary_beside(real_target(path), suffix) as temporary:
         write(temporary)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .catalog import standard_templates
 from .errors import RunStateError, unusable_file
+from .files import create_with_umask
 from .results import BenchmarkRecord, SchoolResult, SchoolSnapshot, SyncResult
 from .templates import BENCHMARK_TAB, metric_labels
 from .values import as_text
@@ -395,7 +396,10 @@ def open_history(
         _check_schema(connection)
     except sqlite3.OperationalError as error:  # busy or locked: leave it as it is
         connection.close()
-        history.notes.append(f"The history file {path} could not be opened ({error}).")
+        if writable and getattr(error, "sqlite_errorname", "") in _IN_USE_OR_FULL:
+            history.failed = unusable_file(path, "history", error, BUSY_SECONDS)
+        else:
+            history.notes.append(f"The history file {path} could not be opened ({error}).")
         return history
     except (sqlite3.DatabaseError, HistoryUnreadable) as error:
         connection.close()
@@ -416,6 +420,7 @@ def open_history(
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    create_with_umask(path)
     connection = sqlite3.connect(path, timeout=BUSY_SECONDS)
     connection.execute("PRAGMA foreign_keys = OFF")
     return connection

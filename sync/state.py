@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RunStateError, unusable_file
+from .files import create_with_umask
 from .grid import OutSheet
 from .packing import unpack_sheets
 from .store import RawWorkbook, WorkbookRef
@@ -93,6 +94,7 @@ class StateStore:
         for suffix in ("", "-journal", "-wal"):
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{self.path}{suffix}").unlink()
+        create_with_umask(self.path)
         db = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
         with db:
             db.executescript(_SCHEMA)

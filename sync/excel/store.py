@@ -384,10 +384,13 @@ def _kill(pool: ProcessPoolExecutor) -> None:
 
 
 def _label(path: Path, base: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)
+    """The workbook's path as a person finds it: from the district folder, links not followed
+    (the label names where the workbook should be, whatever is there)."""
+    with contextlib.suppress(ValueError):
+        return str(Path(os.path.normpath(path)).relative_to(os.path.normpath(base)))
+    with contextlib.suppress(ValueError, OSError, RuntimeError):
+        return str(path.parent.resolve().relative_to(base.resolve()) / path.name)
+    return str(path)
 
 
 def _version(path: Path, ref: WorkbookRef) -> str:
