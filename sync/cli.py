@@ -98,7 +98,9 @@ def provision(config: Path, dry_run: bool) -> None:
     with _one_line_errors():
         done = provision_district(district, dry_run=dry_run, progress=_progress())
     for item in done:
-        if item.outcome != "exists":
+        if item.outcome == "refused":
+            click.echo(f"{item.outcome:>12}  {item.reason}", err=True)
+        elif item.outcome != "exists":
             click.echo(f"{item.outcome:>12}  {item.ref.label}")
         if item.shared:
             people = ", ".join(f"{email} ({role})" for email, role in item.shared)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .catalog import standard_templates
 from .config import District, School
+from .errors import WorkbookNotAFile
 from .layout import WorkbookPlan, plan_workbook
 from .store import Store, WorkbookRef, check_folders, open_store
 from .templates import Template
@@ -25,10 +26,12 @@ class Provisioned:
     school: School
     template: Template
     ref: WorkbookRef
-    # "created", "exists" (left as it was), "would create" (dry run) or "skipped" (by `fill`).
+    # "created", "exists" (left as it was), "would create" (dry run), "skipped" (by `fill`) or
+    # "refused" (its folder leads out of the district: `reason` says so).
     outcome: str
     # (email, role) access given now, or that would be given on a dry run.
     shared: tuple[tuple[str, str], ...] = ()
+    reason: str = ""
 
 
 def provision_district(
@@ -54,7 +57,7 @@ def provision_district(
 
 def _provision_one(store, district, school, template, dry_run, fill, now) -> Provisioned:
     done = _create_one(store, district, school, template, dry_run, fill, now)
-    if done.outcome == "skipped":
+    if done.outcome in ("skipped", "refused"):
         return done
     shared = tuple(store.share(done.ref, school, dry_run=dry_run))
     return Provisioned(school, template, done.ref, done.outcome, shared)
@@ -75,4 +78,6 @@ def _create_one(store, district, school, template, dry_run, fill, now) -> Provis
         ref = store.create(ref, plan)
     except FileExistsError:  # appeared while we were building it: leave it alone
         return Provisioned(school, template, ref, "exists")
+    except WorkbookNotAFile as error:  # its folder leads out of the district
+        return Provisioned(school, template, ref, "refused", reason=error.reason)
     return Provisioned(school, template, ref, "created")

@@ -51,9 +51,9 @@ def schools_row(result, name: str) -> list:
     return next(row for row in rows[1:] if row[0] == name)
 
 
-def north_issue(result, rule: str):
+def north_issue(result, rule: str, workbook: str = "PM Tool"):
     north = next(school for school in result.schools if school.school.id == "north")
-    found = [issue for issue in north.issues if issue.rule == rule]
+    found = [issue for issue in north.issues if (issue.rule, issue.workbook) == (rule, workbook)]
     assert len(found) == 1, north.issues
     return found[0]
 
@@ -539,8 +539,8 @@ def test_a_full_workbooks_folder_leaves_every_school_file_as_it_was(make_distric
 def test_a_full_rollup_folder_is_one_line_naming_it(make_district, monkeypatch):
     district = make_district()
     before = snapshot_files(district.workbooks_dir)
-    with monkeypatch.context() as patched:
-        patched.setattr(excel_store, "write_replacing", _full)
+    with monkeypatch.context() as patched:  # the rollup is saved whole; moving it in fails
+        patched.setattr(files, "replace_keeping_owner", _full)
         with pytest.raises(RollupNotWritten, match="No space left on device") as raised:
             run_sync(district)
     assert str(district.rollup_dir) in str(raised.value)
@@ -566,3 +566,28 @@ def test_excel_package_module_is_what_the_store_uses():
     # the monkeypatched names above are the ones the store really calls
     assert excel.store.write_replacing is files.write_replacing
     assert package.replace_keeping_owner is files.replace_keeping_owner
+
+
+def test_a_school_folder_that_leads_out_of_the_district_is_neither_read_nor_written(
+    make_district, tmp_path
+):
+    district = make_district()
+    baseline = run_sync(district)
+    outside = tmp_path / "someone-elses"
+    shutil.move(district.workbooks_dir / "north", outside)
+    (district.workbooks_dir / "north").symlink_to(outside)
+    before = snapshot_files(outside)
+
+    result = run_sync(district, full=True)
+
+    for title in ("PM Tool", "Roles and Responsibilities", "Decision Log"):
+        issue = north_issue(result, "workbook-not-a-file", title)
+        assert f"workbooks/north/{title}.xlsx leads through a link to" in issue.message
+        assert "outside the district" in issue.message
+    assert_south_unchanged(result, baseline)
+    assert_nothing_lost(before, outside)
+    (outside / "PM Tool.xlsx").unlink()
+    done = {(p.school.id, p.template.id): p for p in provision_district(district)}
+    assert done[("north", "pm_tool")].outcome == "refused"
+    assert "outside the district's workbooks folder" in done[("north", "pm_tool")].reason
+    assert not (outside / "PM Tool.xlsx").exists()

@@ -44,36 +44,47 @@ BUDGET = Budget()
 
 
 def regular_file(path: Path, root: Path, label: str) -> Path:
-    """The file to read or write for the workbook at `path`: `path` itself, or the file a link
-    there points to when it stays inside `root` (the district's workbooks folder). Raises
-    WorkbookNotAFile for anything else; FileNotFoundError when nothing is there."""
+    """The file to read or write for the workbook at `path`: `path` itself, or the file it
+    leads to through links (the workbook's own, or its school folder's) when that stays inside
+    `root` (the district's workbooks folder). Raises WorkbookNotAFile for anything else;
+    FileNotFoundError when nothing is there."""
     info = os.lstat(path)
-    real = path
-    if stat.S_ISLNK(info.st_mode):
-        try:
-            real = path.resolve(strict=True)
-        except FileNotFoundError:
-            raise WorkbookNotAFile(
-                f"{label} is a link to {os.readlink(path)}, which does not exist. Put the "
-                "workbook itself here."
-            ) from None
-        except (OSError, RuntimeError):  # a loop of links
-            raise WorkbookNotAFile(
-                f"{label} is a link that leads back to itself. Put the workbook itself here."
-            ) from None
-        if not real.is_relative_to(root.resolve()):
-            raise WorkbookNotAFile(
-                f"{label} is a link to {real}, outside the district's workbooks folder, so the "
-                "sync did not read it or write into it. Put the workbook itself here."
-            )
-        info = os.stat(real)
+    try:
+        real = path.resolve(strict=True)
+    except FileNotFoundError:
+        if not stat.S_ISLNK(info.st_mode):
+            raise
+        raise WorkbookNotAFile(
+            f"{label} is a link to {os.readlink(path)}, which does not exist. Put the workbook "
+            "itself here."
+        ) from None
+    except (OSError, RuntimeError):  # a loop of links
+        raise WorkbookNotAFile(
+            f"{label} is a link that leads back to itself. Put the workbook itself here."
+        ) from None
+    if not real.is_relative_to(root.resolve()):
+        raise WorkbookNotAFile(
+            f"{label} leads through a link to {real}, outside the district's workbooks folder, "
+            "so the sync did not read it or write into it. Put the workbook itself here."
+        )
+    info = os.stat(real)
     if not stat.S_ISREG(info.st_mode):
-        linked = f" (through a link, {real})" if real != path else ""
+        linked = f" (through a link, {real})" if stat.S_ISLNK(os.lstat(path).st_mode) else ""
         raise WorkbookNotAFile(
             f"{label} is {_kind(info.st_mode)}{linked}, not a workbook file, so the sync did not "
             "read it. Put the workbook itself here."
         )
     return real
+
+
+def inside(folder: Path, root: Path, label: str) -> None:
+    """Refuse to create a workbook in `folder` when links lead it out of `root`."""
+    real = folder.resolve()
+    if not real.is_relative_to(root.resolve()):
+        raise WorkbookNotAFile(
+            f"{label}: its folder leads to {real}, outside the district's workbooks folder, so "
+            "no workbook was created there."
+        )
 
 
 def read_capped(path: Path, label: str, budget: Budget = BUDGET) -> bytes:

@@ -43,7 +43,16 @@ from ..packing import pack_sheets
 from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
 from ..templates import Template
 from .file_kinds import saved_as_other, why_unreadable
-from .guard import BUDGET, Budget, check_expansion, read_capped, regular_file, too_large, too_slow
+from .guard import (
+    BUDGET,
+    Budget,
+    check_expansion,
+    inside,
+    read_capped,
+    regular_file,
+    too_large,
+    too_slow,
+)
 from .package import PackageError, put_sheet, sheet_xml
 from .render import plan_workbook, rollup_workbook
 from .scan import SheetScan, scan_workbook, without_cells_left_out
@@ -134,6 +143,7 @@ class ExcelStore:
     def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> WorkbookRef:
         path = Path(ref.location)
         path.parent.mkdir(parents=True, exist_ok=True)
+        inside(path.parent, self.root, ref.label)
         _save_new(plan_workbook(plan), path)
         return ref
 
