@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import errno
 import functools
+import gc
 import os
 import shutil
 import socket
 import sqlite3
 import stat
 import struct
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -545,6 +547,22 @@ def test_a_full_rollup_folder_is_one_line_naming_it(make_district, monkeypatch):
             run_sync(district)
     assert str(district.rollup_dir) in str(raised.value)
     assert_nothing_lost(before, district.workbooks_dir)
+    assert not [p for p in district.rollup_dir.iterdir() if p.name.startswith(".~")]
+    assert run_sync(district).rollup_written  # the next night works
+
+
+def test_a_disk_that_fills_while_the_rollup_is_saved_is_one_line_and_no_noise(
+    make_district, monkeypatch
+):
+    district = make_district()
+    ignored: list = []  # what Python would print as "Exception ignored in ..."
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    with monkeypatch.context() as patched:  # the disk fills halfway through the rollup
+        patched.setattr(zipfile.ZipFile, "writestr", _full)
+        with pytest.raises(RollupNotWritten, match="No space left on device"):
+            run_sync(district)
+    gc.collect()
+    assert ignored == []
     assert not [p for p in district.rollup_dir.iterdir() if p.name.startswith(".~")]
     assert run_sync(district).rollup_written  # the next night works
 

@@ -216,6 +216,7 @@ class ExcelStore:
             remove_leftovers(path.parent)
             _save_replacing(book, path)
         except OSError as error:
+            _discard(book)
             raise RollupNotWritten(
                 f"The rollup could not be written to {path} ({error.strerror or error}). The "
                 "previous rollup, if any, is unchanged."
@@ -518,6 +519,17 @@ def _save_new(book: Workbook, path: Path) -> None:
             if os.path.lexists(path):
                 raise FileExistsError(path) from None
             os.replace(temporary, path)
+
+
+def _discard(book: Workbook) -> None:
+    """After a failed save (a full disk), close the write-only sheets' writers now and quietly:
+    left to the garbage collector, each would print a complaint about its closed file."""
+    for sheet in book.worksheets:
+        writer = getattr(sheet, "_writer", None)
+        for generator in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+            if generator is not None:
+                with contextlib.suppress(Exception):
+                    generator.close()
 
 
 def _save_replacing(book: Workbook, path: Path) -> None:
