@@ -609,3 +609,34 @@ def test_a_school_folder_that_leads_out_of_the_district_is_neither_read_nor_writ
     assert done[("north", "pm_tool")].outcome == "refused"
     assert "outside the district's workbooks folder" in done[("north", "pm_tool")].reason
     assert not (outside / "PM Tool.xlsx").exists()
+
+
+def test_a_district_read_in_the_pool_reports_a_bomb_and_a_pipe_and_rolls_up_the_rest(
+    make_district,
+):
+    schools = [
+        {"id": f"school-{n}", "name": f"School {n}", "coach": "Maria Lopez"} for n in range(9)
+    ]
+    district = make_district(schools=schools)
+    assert len(schools) * 3 >= excel_store.PARALLEL_FROM  # read in worker processes
+    baseline = run_sync(district)
+    bomb, pipe = path_of(district, "school-2"), path_of(district, "school-6", "Decision Log")
+    zip_bomb(bomb)
+    pipe.unlink()
+    os.mkfifo(pipe)
+
+    result = run_sync(district, full=True)
+
+    found = {
+        (school.school.id, issue.workbook, issue.rule)
+        for school in result.schools
+        for issue in school.issues
+        if issue.rule.startswith("workbook-")
+    }
+    assert found == {
+        ("school-2", "PM Tool", "workbook-too-large"),
+        ("school-6", "Decision Log", "workbook-not-a-file"),
+    }
+    for school in schools:
+        if school["id"] not in ("school-2", "school-6"):
+            assert schools_row(result, school["name"]) == schools_row(baseline, school["name"])
