@@ -34,7 +34,7 @@ from plansync.cli import main
 from plansync.config import load_config
 from plansync.demo.district import MARKER_NAME, DemoFolderRefused, claim_folder
 from plansync.errors import ConfigError, RollupNotWritten, RunStateError
-from plansync.excel import package
+from plansync.excel import package, pool
 from plansync.excel import store as excel_store
 from plansync.excel.guard import Budget
 from plansync.provision import provision_district
@@ -260,7 +260,7 @@ def test_the_pool_gives_up_a_workbook_past_its_time_and_one_that_kills_its_worke
     requests = [_ref(name) for name in names]
 
     outcomes = list(
-        excel_store.read_in_pool(
+        pool.read_in_pool(
             functools.partial(hostile_read), requests, workers=2, budget=Budget(seconds=2)
         )
     )

@@ -137,6 +137,10 @@ def check_expansion(package: zipfile.ZipFile, label: str, budget: Budget = BUDGE
             )
 
 
+def too_much_memory(label: str) -> WorkbookTooLarge:
+    return too_large(label, "it needs more memory than the sync may use")
+
+
 def too_slow(label: str, budget: Budget = BUDGET) -> WorkbookTooLarge:
     return too_large(label, f"reading it took longer than {budget.seconds:g} seconds")
 
