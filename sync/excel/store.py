@@ -259,13 +259,12 @@ def read_xlsx(
         raise why_unreadable(path) from None
     with package:
         check_expansion(package, ref.label, budget)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
+        try:
             scans = scan_workbook(package, skip)
             modified = _core_modified(package)
             source = without_cells_left_out(package, scans) if _trimmed(scans) else io.BytesIO(data)
-    except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook, not a crash
-        raise why_unreadable(path) from None
+        except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook
+            raise why_unreadable(path) from None
     skipped = {name.casefold() for name in skip}
     try:
         with python_calamine.CalamineWorkbook.from_filelike(source) as book:
