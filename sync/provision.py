@@ -14,6 +14,7 @@ from .catalog import standard_templates
 from .config import District, School
 from .errors import WorkbookNotAFile
 from .layout import WorkbookPlan, plan_workbook
+from .renames import Moved, follow_renames
 from .store import Store, WorkbookRef, check_folders, open_store
 from .templates import Template
 
@@ -26,11 +27,13 @@ class Provisioned:
     school: School
     template: Template
     ref: WorkbookRef
-    # "created", "exists" (left as it was), "would create" (dry run), "skipped" (by `fill`) or
-    # "refused" (its folder leads out of the district: `reason` says so).
+    # "created", "exists" (left as it was), "would create" (dry run), "skipped" (by `fill`),
+    # "moved" (from a previous school id), "not moved" (see `move.problem`) or "refused" (its
+    # folder leads out of the district: `reason` says so).
     outcome: str
     # (email, role) access given now, or that would be given on a dry run.
     shared: tuple[tuple[str, str], ...] = ()
+    move: Moved | None = None
     reason: str = ""
 
 
@@ -47,11 +50,16 @@ def provision_district(
     check_folders(district, for_sync=False)
     store = store or open_store(district)
     done: list[Provisioned] = []
-    for index, school in enumerate(district.schools, start=1):
+    if not dry_run:
+        for move in follow_renames(district, store):
+            outcome = "moved" if move.problem is None else "not moved"
+            done.append(Provisioned(move.school, move.template, move.ref, outcome, (), move))
+    schools = district.active_schools  # a school that left keeps its files; nothing is added
+    for index, school in enumerate(schools, start=1):
         for template in standard_templates():
             done.append(_provision_one(store, district, school, template, dry_run, fill, now))
         if progress:
-            progress("Provisioning", index, len(district.schools))
+            progress("Provisioning", index, len(schools))
     return done
 
 
