@@ -10,7 +10,10 @@ Builds a demo district in a temporary folder, then times, in one run on the same
   * the naive job: `pandas.read_excel(path, sheet_name=None)` (openpyxl engine) on every
     workbook, plus loading and saving every PM Tool with openpyxl to add a summary tab;
   * plansync: a full sync, a second sync with nothing changed, and one after 1% of the
-    workbooks were edited; each in its own process, so that its peak memory is its own.
+    workbooks were edited; each in its own process, so that its peak memory is its own;
+  * a full sync with hostile files in the district (a zip bomb saved as one school's PM Tool,
+    expanding to 4 GiB, and a named pipe where another school's Decision Log should be): the
+    peak memory of every process of the run added up (sampled), and what the schools were told.
 It prints the figures and the ratios. It is a script, not a test: machines are shared and noisy,
 so read the ratios, and run it twice before trusting a number.
 """
@@ -97,6 +100,8 @@ def run(folder: Path, scratch: Path, schools: int, seed: int, with_naive: bool) 
     edited = _edit_some(files, share=0.01, seed=seed)
     one_percent = _sync(config, "incremental")
     naive = _naive_job(files, scratch / "naive") if with_naive else None
+    hostile = _plant_hostile_files(files)
+    attacked = _sync(config, "full")
 
     print()
     print("  what                                      seconds   ms/workbook")
@@ -114,6 +119,12 @@ def run(folder: Path, scratch: Path, schools: int, seed: int, with_naive: bool) 
             f"{run_['summaries']}, rollup {'written' if run_['rollup'] else 'unchanged'}, "
             f"peak memory {run_['peak_mb']:.0f} MB (+ {run_['workers_mb']:.0f} MB per reader)"
         )
+    _line("plansync full sync, hostile files in the district", attacked["total"], len(files))
+    print(
+        f"        {hostile}; issues: {', '.join(attacked['hostile']) or 'none'}; "
+        f"peak memory of every process added up {attacked['tree_mb']:.0f} MB (sampled; "
+        f"sync {attacked['peak_mb']:.0f} MB + each reader at most {attacked['workers_mb']:.0f} MB)"
+    )
     if naive is not None:
         _line("naive: pandas.read_excel every workbook", naive["read"], len(files))
         _line("naive: openpyxl load+save every PM Tool", naive["rewrite"], len(files))
@@ -137,6 +148,34 @@ def run(folder: Path, scratch: Path, schools: int, seed: int, with_naive: bool) 
         print(f"  {name:<32} {ratio:7.2f}x  {verdict}")
     peak = max(run_["peak_mb"] for run_ in (full, unchanged, one_percent))
     print(f"  {'peak memory of a sync':<32} {peak:7.0f} MB  (target for 2,000 schools: <= 1024 MB)")
+    tree = attacked["tree_mb"]
+    verdict = "met" if tree <= 1024 else "NOT met"
+    print(
+        f"  {'peak, hostile files, all procs':<32} {tree:7.0f} MB  (target <= 1024 MB: {verdict})"
+    )
+
+
+def _plant_hostile_files(files: list[Path]) -> str:
+    """A zip bomb in place of one school's PM Tool (a real workbook plus one part of zeros that
+    expands to 4 GiB from a few MB), and a named pipe in place of another school's Decision Log."""
+    import os
+    import zipfile
+
+    bomb = next(path for path in files if path.name == "PM Tool.xlsx")
+    zeros = bytes(64 * 1024 * 1024)
+    with (
+        zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as package,
+        package.open("xl/media/image1.bin", "w", force_zip64=True) as part,
+    ):
+        for _ in range(64):
+            part.write(zeros)
+    pipe = next(path for path in reversed(files) if path.name == "Decision Log.xlsx")
+    pipe.unlink()
+    os.mkfifo(pipe)
+    return (
+        f"zip bomb {bomb.parent.name}/{bomb.name} ({bomb.stat().st_size / 1e6:.1f} MB on disk, "
+        f"4096 MB expanded), named pipe {pipe.parent.name}/{pipe.name}"
+    )
 
 
 def run_rollover(folder: Path, new_dir: Path, schools: int, seed: int) -> None:
@@ -210,14 +249,41 @@ def _line(label: str, seconds: float, workbooks: int) -> None:
 
 
 def _sync(config: Path, mode: str) -> dict:
-    """Run one sync in a fresh process and collect its figures."""
-    output = subprocess.run(
+    """Run one sync in a fresh process and collect its figures, with the peak of the memory of
+    every process of the run added up (the sync and its readers, sampled every 20 ms)."""
+    with subprocess.Popen(
         [sys.executable, __file__, "--child-sync", str(config), mode],
-        check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    ) as child:
+        peak = 0
+        while child.poll() is None:
+            peak = max(peak, _tree_rss(child.pid))
+            time.sleep(0.02)
+        output = child.stdout.read() if child.stdout else ""
+    if child.returncode:
+        raise SystemExit(f"the sync failed (exit {child.returncode})")
+    figures = json.loads(output.strip().splitlines()[-1])
+    figures["tree_mb"] = peak / 1024
+    return figures
+
+
+def _tree_rss(pid: int) -> int:
+    """The resident memory (KiB) of a process and all its descendants, from /proc (0 elsewhere)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+            )
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
 
 
 def _child_sync(config: Path, mode: str) -> None:
@@ -239,6 +305,12 @@ def _child_sync(config: Path, mode: str) -> None:
                 "rollup": result.rollup_written,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                "hostile": sorted(
+                    f"{school.school.id}: {issue.rule}"
+                    for school in result.schools
+                    for issue in school.issues
+                    if issue.rule in ("workbook-too-large", "workbook-not-a-file")
+                ),
             }
         )
     )

@@ -16,11 +16,8 @@ school typed is shown as text and can never become markup.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import re
-import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -31,6 +28,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from .. import __version__
 from ..catalog import standard_templates
+from ..errors import ReportNotWritten
+from ..files import write_replacing
 from ..history import (
     NO_STATUS,
     benchmark_records,
@@ -601,14 +600,13 @@ def _short(day: dt.date) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the target and move it over in one step: a reader never sees half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".~plansync-", suffix=".html", dir=path.parent)
+    """Write beside the target and move it over in one step: a reader never sees half a page.
+    A new page gets the mode the umask gives; a page written again keeps its owner and mode."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.chmod(name, 0o644)  # readable like any page, not private like a temporary file
-        os.replace(name, path)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_replacing(path, lambda temporary: temporary.write_text(text, "utf-8"))
+    except OSError as error:  # a full disk, a read-only folder: the page as it was
+        raise ReportNotWritten(
+            f"The report page {path} could not be written in {path.parent} "
+            f"({error.strerror or error}); the previous page, if any, is unchanged."
+        ) from None

@@ -148,7 +148,9 @@ def provision(config: Path, dry_run: bool) -> None:
     with _one_line_errors():
         done = provision_district(district, dry_run=dry_run, progress=_progress())
     for item in done:
-        if item.move is not None:
+        if item.outcome == "refused":
+            click.echo(f"{item.outcome:>12}  {item.reason}", err=True)
+        elif item.move is not None:
             why = f": {item.move.problem}" if item.move.problem else ""
             click.echo(f"{item.outcome:>12}  {item.ref.label} (was {item.move.old_id}){why}")
         elif item.outcome != "exists":
@@ -414,14 +416,9 @@ def report(config: Path, today: dt.datetime | None) -> None:
 @click.option("--today", type=DATE, help="Pretend it is this day (default: today).")
 def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) -> None:
     """Write a demo district into DIRECTORY, sync it over a few nights and write its report."""
-    from .demo import CONFIG_NAME, past_note_spans, past_snapshots, run_demo
+    from .demo import past_note_spans, past_snapshots, run_demo
     from .reports.html import write_report_files
 
-    if (directory / CONFIG_NAME).exists():
-        raise click.ClickException(
-            f"{directory / CONFIG_NAME} exists already; choose an empty "
-            "folder (or run `plansync sync` on it)."
-        )
     day = _day(today)
     with _one_line_errors():
         run = run_demo(directory, schools=schools, seed=seed, today=day, progress=_progress())

@@ -30,6 +30,8 @@ from .google.settings import GoogleSettings
 from .yaml_text import Lines, YamlProblem, read_yaml
 
 SCHOOL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Names of the district's own folders, which a school's folder must never be mistaken for.
+RESERVED_IDS = ("rollup", "reports")
 # The District fields that hold a backend's own section, each named as its backend.
 BACKEND_SECTIONS = ("google",)
 # Monitoring cycles of a school year: a date outside these years is a typing mistake.
@@ -236,6 +238,44 @@ class District(Model):
                     (("cycles", index, "name"), f"{cycle.name!r} names another cycle too")
                 )
             seen_cycles.add(cycle.name.casefold())
+        problems += self._folder_problems()
+        return problems
+
+    def _folder_problems(self) -> list[tuple[tuple, str]]:
+        """The district's own folders (the rollup, which holds the state and the history, and
+        the reports) never inside the workbooks folder, where every school has its folder, nor
+        around it; and no school's folder named like one of them."""
+        problems: list[tuple[tuple, str]] = []
+        # With a backend of its own, the workbooks are not in a folder.
+        on_disk = self.backend not in BACKEND_SECTIONS
+        workbooks = self.workbooks_dir.resolve()
+        for key in ("rollup", "reports") if on_disk else ():
+            folder = self.path(getattr(self, key)).resolve()
+            if folder == workbooks or folder.is_relative_to(workbooks):
+                problems.append(
+                    (
+                        (key,),
+                        f"{getattr(self, key)} is inside the workbooks folder, where each school "
+                        "has its own folder; put it beside the workbooks folder",
+                    )
+                )
+            elif workbooks.is_relative_to(folder):
+                problems.append(
+                    (
+                        (key,),
+                        f"{getattr(self, key)} holds the workbooks folder; give it a folder of "
+                        "its own beside the workbooks folder",
+                    )
+                )
+        for index, school in enumerate(self.schools):
+            if school.id.casefold() in RESERVED_IDS:
+                problems.append(
+                    (
+                        ("schools", index, "id"),
+                        f"{school.id!r} is the name of the district's own rollup or reports "
+                        "folder; give the school another id",
+                    )
+                )
         return problems
 
     def path(self, value: Path) -> Path:

@@ -6,6 +6,7 @@ are for what stops a command (a bad config) or one workbook (a file that cannot 
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,19 @@ class WorkbookPassword(StoreError):
     rule = "workbook-password"
 
 
+class WorkbookNotAFile(StoreError):
+    """Something other than a workbook file is at its path: a folder, a pipe, a device, a socket,
+    or a link to one of these or out of the district."""
+
+    rule = "workbook-not-a-file"
+
+
+class WorkbookTooLarge(StoreError):
+    """The workbook would expand past what one workbook may take to read (size, parts, time)."""
+
+    rule = "workbook-too-large"
+
+
 class WorkbookOfAnotherSchool(StoreError):
     """The file's stamp names another school: it is a copy, and none of it may be shown here."""
 
@@ -68,8 +82,35 @@ class SyncLocked(PlansyncError):
     """Another sync of the same district is running."""
 
 
+class ReportNotWritten(PlansyncError):
+    """A page of the HTML report could not be written (a full disk, a read-only folder)."""
+
+
+class RunStateError(PlansyncError):
+    """A file the run keeps (the state, the history) is held by another process past the wait,
+    cannot be used, or its folder is full; the message is one line naming the file or folder."""
+
+
 class RollupNotWritten(PlansyncError):
     """The district rollup could not be written (a read-only folder, a full disk, ...)."""
+
+
+def unusable_file(path: Path, what: str, error: Exception, waited: float) -> RunStateError:
+    """One line saying why the run's own SQLite file (`what`: state, history) cannot be used,
+    after waiting `waited` seconds for another program to let go of it."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+        why = (
+            f"is in use by another program (waited {waited:g} seconds); nothing was "
+            "changed in it. Run the sync again once that program lets go of it"
+        )
+    elif name == "SQLITE_FULL" or getattr(error, "errno", None) == errno.ENOSPC:
+        why = f"cannot be written: the folder {path.parent} is full. Free some space there"
+    elif name in ("SQLITE_READONLY", "SQLITE_PERM") or isinstance(error, PermissionError):
+        why = "cannot be written (permission denied). Let the sync's account write it"
+    else:
+        why = f"cannot be used ({error}). Move it away; the sync starts a new one"
+    return RunStateError(f"The sync's {what} file {path} {why}.")
 
 
 def one_line_validation_error(error: ValidationError) -> str:

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from .catalog import standard_templates
 from .config import District, load_config
-from .errors import PlansyncError
+from .errors import PlansyncError, RunStateError, unusable_file
+from .files import create_with_umask
 from .results import (
     BenchmarkRecord,
     Note,
@@ -38,6 +39,9 @@ from .templates import BENCHMARK_TAB, metric_labels
 from .values import as_text
 
 HISTORY_NAME = "history.sqlite"
+# How long to wait for another program (a backup, a reader) to let go of the file.
+BUSY_SECONDS = 30.0
+_IN_USE_OR_FULL = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL")
 # Marks the file as plansync's history (PRAGMA application_id), so another SQLite file that lands
 # at this path is never mistaken for it or written into.
 APPLICATION_ID = 0x706C6E68
@@ -204,6 +208,9 @@ class History:
         self.notes: list[str] = []
         # Why the file turned out to be damaged while reading it, if it did.
         self.damage: str | None = None
+        # Why tonight could not be recorded in a sound file (in use past the wait, a full
+        # folder): the run ends with this one line and a non-zero exit.
+        self.failed: RunStateError | None = None
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -236,6 +243,9 @@ class History:
             self._not_recorded(error)
 
     def _not_recorded(self, error: Exception) -> None:
+        if getattr(error, "sqlite_errorname", "") in _IN_USE_OR_FULL:
+            self.failed = unusable_file(self.path, "history", error, BUSY_SECONDS)
+            return
         self.notes.append(
             f"Tonight's figures were not added to the history {self.path} ({error}); the rollup "
             "and the summaries were written as usual."
@@ -506,7 +516,10 @@ def open_history(
             _migrate(connection)
     except sqlite3.OperationalError as error:  # busy or locked: leave it as it is
         connection.close()
-        history.notes.append(f"The history file {path} could not be opened ({error}).")
+        if writable and getattr(error, "sqlite_errorname", "") in _IN_USE_OR_FULL:
+            history.failed = unusable_file(path, "history", error, BUSY_SECONDS)
+        else:
+            history.notes.append(f"The history file {path} could not be opened ({error}).")
         return history
     except (sqlite3.DatabaseError, HistoryUnreadable) as error:
         connection.close()
@@ -527,7 +540,8 @@ def open_history(
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=30)
+    create_with_umask(path)
+    connection = sqlite3.connect(path, timeout=BUSY_SECONDS)
     connection.execute("PRAGMA foreign_keys = OFF")
     return connection
 

@@ -68,7 +68,8 @@ def sync_district(
     `full` reads and writes everything.
 
     Raises ConfigError for a folder that cannot be used, SyncLocked when another sync of the
-    district is running, RollupNotWritten when the rollup cannot be written.
+    district is running, RollupNotWritten when the rollup cannot be written, RunStateError when
+    the state or history file is held by another program past the wait or its folder is full.
     """
     check_folders(district, for_sync=True)
     with district_lock(district.rollup_dir):
@@ -137,6 +138,8 @@ def _sync(
             result.notes += written.notes
         tick("reports")
     history.close()
+    if history.failed:  # the history is sound but could not take tonight: one line, exit 1
+        raise history.failed
     result.notes += history.notes
     return result
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .catalog import district_templates, record_template_versions
 from .config import District, School
+from .errors import WorkbookNotAFile
 from .layout import WorkbookPlan, plan_workbook
 from .renames import Moved, follow_renames
 from .store import Store, WorkbookRef, check_folders, open_store
@@ -27,11 +28,13 @@ class Provisioned:
     template: Template
     ref: WorkbookRef
     # "created", "exists" (left as it was), "would create" (dry run), "skipped" (by `fill`),
-    # "moved" (from a previous school id) or "not moved" (see `move.problem`).
+    # "moved" (from a previous school id), "not moved" (see `move.problem`) or "refused" (its
+    # folder leads out of the district: `reason` says so).
     outcome: str
     # (email, role) access given now, or that would be given on a dry run.
     shared: tuple[tuple[str, str], ...] = ()
     move: Moved | None = None
+    reason: str = ""
 
 
 def provision_district(
@@ -65,7 +68,7 @@ def provision_district(
 
 def _provision_one(store, district, school, template, dry_run, fill, now) -> Provisioned:
     done = _create_one(store, district, school, template, dry_run, fill, now)
-    if done.outcome == "skipped":
+    if done.outcome in ("skipped", "refused"):
         return done
     shared = tuple(store.share(done.ref, school, dry_run=dry_run))
     return Provisioned(school, template, done.ref, done.outcome, shared)
@@ -86,4 +89,6 @@ def _create_one(store, district, school, template, dry_run, fill, now) -> Provis
         ref = store.create(ref, plan)
     except FileExistsError:  # appeared while we were building it: leave it alone
         return Provisioned(school, template, ref, "exists")
+    except WorkbookNotAFile as error:  # its folder leads out of the district
+        return Provisioned(school, template, ref, "refused", reason=error.reason)
     return Provisioned(school, template, ref, "created")

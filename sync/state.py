@@ -12,16 +12,21 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import RunStateError, unusable_file
+from .files import create_with_umask
 from .grid import OutSheet
 from .packing import unpack_sheets
 from .store import RawWorkbook, WorkbookRef
 
 STATE_NAME = ".plansync-state.sqlite"
+# How long to wait for another program (a backup, a reader) to let go of the file.
+BUSY_SECONDS = 30.0
 # 2: cells left out of a sheet; 3: a hash of the school's tabs; 4: per-row hashes (notes);
 # 5: the 1904 date system
 SCHEMA_VERSION = "5"
@@ -83,34 +88,60 @@ class StateStore:
         self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
+        if os.path.lexists(self.path) and not self.path.is_file():
+            raise RunStateError(
+                f"{self.path} is not a file (the sync keeps its state there); move it away and "
+                "run the sync again."
+            )
+        db = None
         try:
-            db = sqlite3.connect(self.path)
+            db = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
             version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if version and version[0] == SCHEMA_VERSION:
                 return db
+        except sqlite3.Error as error:
+            if db is not None:
+                db.close()
+            # Missing tables, not a database, a damaged file all mean start afresh; a file in
+            # use or out of reach is left as it is.
+            if not _damaged(error):
+                raise self._unusable(error) from None
+        else:
             db.close()
-        except sqlite3.DatabaseError:
-            pass  # missing tables, not a database, a damaged file: all mean start afresh
-        return self._fresh()
+        try:
+            return self._fresh()
+        except (sqlite3.Error, OSError) as error:
+            raise self._unusable(error) from None
 
     def _fresh(self) -> sqlite3.Connection:
         self.rebuilt = True
         for suffix in ("", "-journal", "-wal"):
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{self.path}{suffix}").unlink()
-        db = sqlite3.connect(self.path)
-        db.executescript(_SCHEMA)
-        db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        db.commit()
+        create_with_umask(self.path)
+        db = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
+        with db:
+            db.executescript(_SCHEMA)
+            db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         return db
+
+    def _unusable(self, error: Exception) -> RunStateError:
+        return unusable_file(self.path, "state", error, BUSY_SECONDS)
 
     def __enter__(self) -> StateStore:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if exc[0] is None:
-            self.db.commit()
-        self.db.close()
+        if exc[0] is not None and issubclass(exc[0], sqlite3.Error):
+            self.db.close()  # rolled back: the file is as it was
+            raise self._unusable(exc[1]) from None
+        try:
+            if exc[0] is None:
+                self.db.commit()
+        except sqlite3.Error as error:  # nothing of tonight's is kept: the file is as it was
+            raise self._unusable(error) from None
+        finally:
+            self.db.close()
 
     # -- workbooks --------------------------------------------------------------------------------
 
@@ -221,6 +252,15 @@ class StateStore:
 
     def output_written(self, name: str, content_hash: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
+
+
+def _damaged(error: sqlite3.Error) -> bool:
+    """A file SQLite cannot use as a database (or an older schema), rather than one it cannot
+    get at just now."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_ERROR"):
+        return True
+    return not name and not isinstance(error, sqlite3.OperationalError)
 
 
 def content_hash(sheets: list[OutSheet]) -> str:

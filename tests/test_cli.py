@@ -38,8 +38,11 @@ def test_demo_writes_a_district_syncs_it_and_says_where_to_look(tmp_path):
     assert report.is_file()
     history = invoke("history", tmp_path / "demo" / "district.yaml").output.splitlines()
     assert history[0].endswith("4 nights, Oct 16, 2026 to Nov 27, 2026")
+    # Once the folder is no longer marked as the demo's (a district made from it), it is refused.
+    (tmp_path / "demo" / ".plansync-demo").unlink()
     again = CliRunner().invoke(main, ["demo", str(tmp_path / "demo")])
-    assert again.exit_code == 1 and "exists already" in again.output
+    assert again.exit_code == 1 and "was not made by `plansync demo`" in again.output
+    assert (tmp_path / "demo" / "rollup" / "District Rollup.xlsx").is_file()
 
 
 def test_the_demo_has_plans_of_varied_completeness(tmp_path):

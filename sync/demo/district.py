@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import random
+import shutil
 from pathlib import Path
 from typing import Any
 
 from ..config import Coach, Cycle, District, School, dump_config, load_config
+from ..errors import PlansyncError
 from ..layout import WorkbookPlan
 from ..provision import provision_district
 from ..templates import Template
@@ -22,6 +25,15 @@ from .texts import Level, coach_notes, people
 
 DISTRICT_NAME = "Riverside Unified School District"
 CONFIG_NAME = "district.yaml"
+# Left in a folder the demo writes into: the demo may write there again, and only there.
+MARKER_NAME = ".plansync-demo"
+# What the demo writes into its folder (beside the marker): all of it is replaced on a new run.
+DEMO_ENTRIES = (CONFIG_NAME, "workbooks", "rollup", "reports")
+
+
+class DemoFolderRefused(PlansyncError):
+    """The demo was pointed at a folder it did not make (perhaps a real district's)."""
+
 
 # How the demo's schools differ; the first few appear in every demo district, in this order.
 PROFILES = [
@@ -91,7 +103,7 @@ def write_demo(
     """Write the demo config and every school's filled-in workbooks into `folder`, as they stand
     `today` or as they stood on an earlier `night` (nights.py plays the nights in between)."""
     today = today or dt.date.today()
-    folder.mkdir(parents=True, exist_ok=True)
+    claim_folder(folder)
     config_path = folder / CONFIG_NAME
     config_path.write_text(
         _config_header() + dump_config(demo_district(schools, seed, today)), "utf-8"
@@ -100,6 +112,39 @@ def write_demo(
     filler = DemoFiller(district, seed, today, night)
     provision_district(district, fill=filler)
     return district, config_path
+
+
+def claim_folder(folder: Path) -> None:
+    """Make `folder` the demo's: a missing or empty folder, or one an earlier demo made (what
+    that demo wrote is removed, nothing else). Anything else is refused with DemoFolderRefused,
+    before anything is written: it may be a real district."""
+    marker = folder / MARKER_NAME
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise DemoFolderRefused(f"{folder} is not a folder; the demo needs a new or empty folder.")
+    if folder.is_dir():
+        try:
+            entries = list(folder.iterdir())
+        except OSError as error:
+            raise DemoFolderRefused(f"{folder} cannot be read ({error.strerror}).") from None
+        if entries and not (marker.is_file() and not marker.is_symlink()):
+            raise DemoFolderRefused(
+                f"{folder} is not empty and was not made by `plansync demo`, so the demo writes "
+                "nothing there; choose a new or empty folder."
+            )
+        for name in DEMO_ENTRIES:
+            _remove(folder / name)
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text(
+        "Made by `plansync demo`: the demo may replace what it wrote in this folder.\n", "utf-8"
+    )
+
+
+def _remove(path: Path) -> None:
+    """Remove what an earlier demo wrote; a link is removed, never followed."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
 
 
 def _config_header() -> str:

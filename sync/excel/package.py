@@ -14,12 +14,8 @@ parts either.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import posixpath
 import re
-import shutil
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -27,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ..files import real_target, replace_keeping_owner, temporary_beside
 from ..grid import OutCell, OutSheet, Style, a1, cell_text
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -34,8 +31,6 @@ WORKSHEET_REL = REL_NS + "/worksheet"
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 OFFICE_DOCUMENT_REL = REL_NS + "/officeDocument"
 MAX_CELL_TEXT = 32767
-# Temporary files are written beside their target under this prefix (hidden on macOS and Linux).
-TEMPORARY_PREFIX = ".~plansync-"
 
 # Rich-text run properties per style (only run formatting: styles.xml stays untouched).
 _RUN_PROPS: dict[Style, str] = {
@@ -322,9 +317,7 @@ def _write_package(
     before_replace: Callable[[], None] | None,
 ) -> None:
     """Copy every part into a temporary file beside `path`, swapping in the replacements."""
-    handle, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
+    with temporary_beside(real_target(path)) as temporary:
         pending = dict(replacements)
         with zipfile.ZipFile(temporary, "w") as target:
             for info in package.infolist():
@@ -334,13 +327,5 @@ def _write_package(
                 target.writestr(info, data, compress_type=info.compress_type)
             for name, data in pending.items():
                 target.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-        shutil.copymode(path, temporary)
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())
-        if before_replace:
-            before_replace()
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+        # The school's file keeps its owner, group, mode, ACLs and extended attributes.
+        replace_keeping_owner(temporary, path, before_replace)

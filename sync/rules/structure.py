@@ -25,6 +25,8 @@ WORKBOOK_MISSING = IssueKind("workbook-missing", "Workbook not found", "error")
 WORKBOOK_UNREADABLE = IssueKind("workbook-unreadable", "Workbook cannot be opened", "error")
 WORKBOOK_FORMAT = IssueKind("workbook-format", "Saved in another format", "error")
 WORKBOOK_PASSWORD = IssueKind("workbook-password", "Workbook has a password", "error")
+WORKBOOK_NOT_A_FILE = IssueKind("workbook-not-a-file", "Not a workbook file", "error")
+WORKBOOK_TOO_LARGE = IssueKind("workbook-too-large", "Workbook too large to read", "error")
 STAMP_SCHOOL = IssueKind("stamp-school", "Workbook made for another school", "error")
 SUMMARY_NOT_WRITTEN = IssueKind("summary-not-written", "Summary tab not updated", "warning")
 
@@ -61,6 +63,8 @@ WORKBOOK_ISSUES = (
     WORKBOOK_UNREADABLE,
     WORKBOOK_FORMAT,
     WORKBOOK_PASSWORD,
+    WORKBOOK_NOT_A_FILE,
+    WORKBOOK_TOO_LARGE,
     STAMP_SCHOOL,
     SUMMARY_NOT_WRITTEN,
 )
