@@ -11,12 +11,15 @@ Builds a demo district in a temporary folder, then times, in one run on the same
     workbook, plus loading and saving every PM Tool with openpyxl to add a summary tab;
   * plansync: a full sync (`--full`), a second sync the same day with nothing changed, one after
     1% of the workbooks were edited, and the next day's night with no edits; each in its own
-    process, so that its peak memory is its own.
-After each night a separate process checks that the rollup and every summary tab hold what a
-`--full` run would write (the content hashes recorded when they were written, against a full read
-and check of every workbook). It prints the figures, the ratios and each target, met or not met.
-It is a script, not a test: machines are shared and noisy, so read the ratios (each taken within
-one run), and run it twice before trusting a number.
+    process, so that its peak memory is its own;
+  * a full sync with hostile files in the district (a zip bomb saved as one school's PM Tool,
+    expanding to 4 GiB, and a named pipe where another school's Decision Log should be): the
+    peak memory of every process of the run added up (sampled), and what the schools were told.
+After each night but the hostile one, a separate process checks that the rollup and every summary
+tab hold what a `--full` run would write (the content hashes recorded when they were written,
+against a full read and check of every workbook). It prints the figures, the ratios and each
+target, met or not met. It is a script, not a test: machines are shared and noisy, so read the
+ratios (each taken within one run), and run it twice before trusting a number.
 """
 
 from __future__ import annotations
@@ -116,6 +119,8 @@ def run(folder: Path, scratch: Path, schools: int, seed: int, with_naive: bool) 
         (f"sync, {edited} workbooks edited (1%)", one_percent),
         ("sync, next day, no edits", quiet_next_day),
     )
+    hostile = _plant_hostile_files(files)
+    attacked = _sync(config, "full", next_day, verify=False)
 
     print()
     print("  what                                      seconds   ms/workbook")
@@ -163,7 +168,7 @@ def run(folder: Path, scratch: Path, schools: int, seed: int, with_naive: bool) 
             else:
                 verdict = f"(target at the other scale {sign} {goal:g}x)"
         print(f"  {name:<46} {ratio:7.2f}x  {verdict}")
-    peak = max(run_["all_mb"] for _name, run_ in nights)
+    peak = max(max(run_["all_mb"], run_["tree_mb"]) for _name, run_ in nights)
     met = "met" if peak <= MEMORY_TARGET_MB else "NOT met"
     print(
         f"  {'peak memory of a night, all processes':<46} {peak:7.0f} MB  "
@@ -172,6 +177,39 @@ def run(folder: Path, scratch: Path, schools: int, seed: int, with_naive: bool) 
     same = all(run_["identical"] == "yes" for _name, run_ in nights)
     label = "every night's output equals a --full run's"
     print(f"  {label:<46} {'yes' if same else 'NO'}")
+    tree = attacked["tree_mb"]
+    verdict = "met" if tree <= 1024 else "NOT met"
+    label = "peak, hostile files, all processes"
+    print(f"  {label:<46} {tree:7.0f} MB  (target <= 1024 MB: {verdict})")
+    _line("plansync full sync, hostile files in the district", attacked["total"], len(files))
+    print(
+        f"        {hostile}; issues: {', '.join(attacked['hostile']) or 'none'}; "
+        f"peak memory of every process added up {attacked['tree_mb']:.0f} MB (sampled; "
+        f"sync {attacked['peak_mb']:.0f} MB + each reader at most {attacked['workers_mb']:.0f} MB)"
+    )
+
+
+def _plant_hostile_files(files: list[Path]) -> str:
+    """A zip bomb in place of one school's PM Tool (a real workbook plus one part of zeros that
+    expands to 4 GiB from a few MB), and a named pipe in place of another school's Decision Log."""
+    import os
+    import zipfile
+
+    bomb = next(path for path in files if path.name == "PM Tool.xlsx")
+    zeros = bytes(64 * 1024 * 1024)
+    with (
+        zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as package,
+        package.open("xl/media/image1.bin", "w", force_zip64=True) as part,
+    ):
+        for _ in range(64):
+            part.write(zeros)
+    pipe = next(path for path in reversed(files) if path.name == "Decision Log.xlsx")
+    pipe.unlink()
+    os.mkfifo(pipe)
+    return (
+        f"zip bomb {bomb.parent.name}/{bomb.name} ({bomb.stat().st_size / 1e6:.1f} MB on disk, "
+        f"4096 MB expanded), named pipe {pipe.parent.name}/{pipe.name}"
+    )
 
 
 def run_rollover(folder: Path, new_dir: Path, schools: int, seed: int) -> None:
@@ -244,22 +282,50 @@ def _line(label: str, seconds: float, workbooks: int) -> None:
     print(f"  {label:<40} {seconds:8.2f}   {1000 * seconds / workbooks:9.2f}")
 
 
-def _sync(config: Path, mode: str, today: dt.date) -> dict:
-    """Run one sync in a fresh process and collect its figures; then, in another process, check
-    that what it left equals what a full run would write."""
+def _sync(config: Path, mode: str, today: dt.date, *, verify: bool = True) -> dict:
+    """Run one sync in a fresh process and collect its figures, with the peak of the memory of
+    every process of the run added up (the sync and its readers, sampled every 20 ms); then, in
+    another process, check that what it left equals what a full run would write."""
     figures = _child(config, mode, today)
-    figures["identical"] = _child(config, "verify", today)["identical"]
+    if verify:
+        figures["identical"] = _child(config, "verify", today)["identical"]
     return figures
 
 
 def _child(config: Path, mode: str, today: dt.date) -> dict:
-    output = subprocess.run(
+    with subprocess.Popen(
         [sys.executable, __file__, "--child-sync", str(config), f"{mode}@{today.isoformat()}"],
-        check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    ) as child:
+        peak = 0
+        while child.poll() is None:
+            peak = max(peak, _tree_rss(child.pid))
+            time.sleep(0.02)
+        output = child.stdout.read() if child.stdout else ""
+    if child.returncode:
+        raise SystemExit(f"the sync failed (exit {child.returncode})")
+    figures = json.loads(output.strip().splitlines()[-1])
+    figures["tree_mb"] = peak / 1024
+    return figures
+
+
+def _tree_rss(pid: int) -> int:
+    """The resident memory (KiB) of a process and all its descendants, from /proc (0 elsewhere)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+            )
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
 
 
 def _child_sync(config: Path, mode_day: str) -> None:
@@ -294,6 +360,12 @@ def _child_sync(config: Path, mode_day: str) -> None:
                 "workers": workers,
                 # Readers run at the same time as the main process: add them all up.
                 "all_mb": main_mb + workers * worker_mb,
+                "hostile": sorted(
+                    f"{school.school.id}: {issue.rule}"
+                    for school in result.schools
+                    for issue in school.issues
+                    if issue.rule in ("workbook-too-large", "workbook-not-a-file")
+                ),
             }
         )
     )
@@ -302,33 +374,40 @@ def _child_sync(config: Path, mode_day: str) -> None:
 def _same_as_full_run(district, today: dt.date) -> str:
     """Whether the rollup and every summary tab hold what a --full run would write tonight.
 
-    Every workbook is read and checked again from its file (as --full does, into a scratch state
-    file, so that the real one is left as the sync left it); the rollup and summaries such a run
+    Every workbook is read and checked again from its file (as --full does, into a copy of the
+    state file, so that the real one is left as the sync left it and the coach notes' marks are
+    the ones the sync kept); the rollup and summaries such a run
     would write are built and their content hashes compared with those the state file recorded
     when the rollup and each summary tab were last written; each PM Tool must still be the version
     written then."""
     import tempfile
 
     from plansync import nightly
+    from plansync.catalog import district_templates
     from plansync.history import HISTORY_NAME, open_history
     from plansync.reports.rollup import build_rollup
-    from plansync.reports.summary import build_summary
+    from plansync.reports.summary import build_summary, summary_content
     from plansync.results import SyncResult
     from plansync.state import STATE_NAME, StateStore, content_hash
     from plansync.store import open_store
 
     store = open_store(district)
-    result = SyncResult(district, today, [])
-    with (
-        tempfile.TemporaryDirectory() as scratch,
-        StateStore(Path(scratch) / STATE_NAME) as fresh,
-    ):
-        nightly.read_and_check_into(result, store, fresh, full=True)
+    result = SyncResult(district, today, [], templates=district_templates(district))
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / STATE_NAME
+        shutil.copyfile(district.rollup_dir / STATE_NAME, copy)
+        with StateStore(copy) as fresh:
+            nightly.read_and_check_into(result, store, fresh, full=True)
+    # The history as the night's sync saw it, before it recorded tonight.
     history = open_history(district.rollup_dir / HISTORY_NAME, writable=False)
     previous = history.previous(today)
+    since = history.score_since(
+        today, {school.school.id: school.completeness for school in result.schools}
+    )
     history.close()
     for school in result.schools:
         school.previous = previous.get(school.school.id)
+        school.score_since = since.get(school.school.id)
     differences = []
     with StateStore(district.rollup_dir / STATE_NAME) as state:
         if state.output_hash("rollup") != content_hash(build_rollup(result)):
@@ -337,7 +416,7 @@ def _same_as_full_run(district, today: dt.date) -> str:
             pm_tool = school.workbook("pm_tool")
             if pm_tool.tables is None:
                 continue  # no PM Tool to hold a summary
-            summary = content_hash([build_summary(school, district, today)])
+            summary = content_hash([summary_content(build_summary(school, district, today))])
             remembered = state.remembered(pm_tool.ref.location)
             if (
                 remembered is None

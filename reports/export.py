@@ -11,6 +11,7 @@ def as_json(result: SyncResult) -> dict:
         "district": result.district.district,
         "today": result.today.isoformat(),
         "rollup": result.rollup,
+        "need_migrate": result.need_migrate,
         "schools": [
             {
                 "id": school.school.id,
@@ -22,6 +23,7 @@ def as_json(result: SyncResult) -> dict:
                 "metrics": school.labelled_metrics,
                 "last_edit": school.last_edit.isoformat() if school.last_edit else None,
                 "issues": [issue.as_json() for issue in school.issues],
+                "notes": [note.as_json(result.today) for note in school.notes],
             }
             for school in result.schools
         ],

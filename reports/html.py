@@ -16,11 +16,8 @@ school typed is shown as text and can never become markup.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import re
-import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -31,6 +28,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from .. import __version__
 from ..catalog import standard_templates
+from ..errors import ReportNotWritten
+from ..files import write_replacing
 from ..history import (
     NO_STATUS,
     benchmark_records,
@@ -39,7 +38,7 @@ from ..history import (
     month_ago,
     status_counts,
 )
-from ..results import Issue, SchoolResult, SchoolSnapshot, SyncResult
+from ..results import Issue, Note, NoteSpan, SchoolResult, SchoolSnapshot, SyncResult
 from ..rules import RULES
 from ..rules.helpers import format_date
 from ..tables import Row
@@ -50,6 +49,8 @@ from .palette import STATUS_COLORS, score_color
 
 REPORT_NAME = "District Report.html"
 COACH_FOLDER = "coaches"
+# Every page's head carries this (base.html.j2), so the sync knows which pages it wrote itself.
+GENERATOR_MARK = b'<meta name="generator" content="plansync '
 # Enough for a coach to act on; the school's Coach Summary tab and the rollup list them all.
 MAX_LISTED = 60
 
@@ -63,24 +64,50 @@ class Written:
     district: Path
     coaches: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Pages of coaches no longer in the config, removed.
+    removed: list[Path] = field(default_factory=list)
 
 
 def write_report_files(
     result: SyncResult,
     past: Sequence[SchoolSnapshot],
     last_year: dict[str, SchoolSnapshot] | None = None,
+    spans: Sequence[NoteSpan] = (),
 ) -> Written:
     """Write the report and the coach pages for a sync's results and the nights before it
-    (`last_year`: each school's snapshot from the same point of last school year)."""
+    (`last_year`: each school's snapshot from the same point of last school year; `spans`: the
+    coach notes the history has seen, for how long notes stay open)."""
     folder = result.district.reports_dir
-    pages = build_pages(result, past, last_year)
+    pages = build_pages(result, past, last_year, spans)
     written = Written(folder / REPORT_NAME)
     _write_atomically(written.district, pages.district)
     for coach, (name, html) in pages.coaches.items():
         path = folder / COACH_FOLDER / name
         _write_atomically(path, html)
         written.coaches[coach] = path
+    written.removed = _remove_old_pages(folder / COACH_FOLDER, set(written.coaches.values()))
     return written
+
+
+def _remove_old_pages(folder: Path, current: set[Path]) -> list[Path]:
+    """Remove the pages of coaches no longer in the config. Only pages plansync wrote (they say
+    so in their head) are removed; anything else a person put in the folder stays."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for path in sorted(folder.glob("*.html")):
+        if path in current or not path.is_file() or path.is_symlink():
+            continue
+        try:
+            with path.open("rb") as file:
+                head = file.read(2048)
+            if GENERATOR_MARK not in head:
+                continue
+            path.unlink()
+        except OSError:
+            continue  # removed on a later night; a page too many is no harm
+        removed.append(path)
+    return removed
 
 
 # -- what the pages show ---------------------------------------------------------------------------
@@ -92,6 +119,23 @@ class IssueView:
     kind: str
     message: str
     severity: str
+
+
+@dataclass
+class NoteView:
+    """A coach note on its coach's page (never on the district page, which only counts them)."""
+
+    school: str
+    school_anchor: str
+    written: str
+    waiting: str
+    author: str
+    about: str
+    where: str
+    text: str
+    response: str
+    status: str
+    changed_since: str
 
 
 @dataclass
@@ -135,9 +179,20 @@ class SchoolView:
     unread: list[str]
     late: list[IssueView]
     missing: list[IssueView]
+    # The coach's notes not yet resolved (open or answered), the longest waiting first.
+    notes: list[NoteView] = field(default_factory=list)
     coach_page: str | None = None
     # Completeness at the same point of last school year (see `previous_year` in the config).
     last_year: int | None = None
+
+    @property
+    def open_notes(self) -> int:
+        """Notes that wait on the school (Open); answered ones wait on the coach."""
+        return sum(1 for note in self.notes if note.status == "Open")
+
+    @property
+    def answered_notes(self) -> int:
+        return sum(1 for note in self.notes if note.status == "Answered")
 
     @property
     def anchor(self) -> str:
@@ -156,7 +211,7 @@ class SchoolView:
         """Who needs the coach first: the most to chase (overdue items and things to fix), then
         the lowest completeness, then the steepest fall. A school with nothing overdue but half
         its plan missing comes before a complete plan with one late step."""
-        to_chase = self.overdue + self.errors + (1 if self.unread else 0)
+        to_chase = self.overdue + self.errors + len(self.notes) + (1 if self.unread else 0)
         return (-to_chase, self.completeness, self.change or 0, self.name.casefold())
 
     def reasons(self) -> list[str]:
@@ -166,6 +221,12 @@ class SchoolView:
             reasons.append(f"{self.overdue} overdue")
         if self.errors:
             reasons.append(f"{self.errors} to fix")
+        if self.answered_notes:
+            reasons.append(
+                f"{self.answered_notes} note{'s' if self.answered_notes > 1 else ''} answered"
+            )
+        if self.open_notes:
+            reasons.append(f"{self.open_notes} note{'s' if self.open_notes > 1 else ''} open")
         reasons.append(f"{self.completeness}% complete")
         if self.change and self.since:
             word = "down" if self.change < 0 else "up"
@@ -182,10 +243,49 @@ class Pages:
     coaches: dict[str, tuple[str, str]]
 
 
+@dataclass
+class NoteTimes:
+    """How long one school's or one coach's notes stay open (figures only, never text)."""
+
+    name: str
+    written: int
+    resolved: int
+    # Days from writing to the first night seen Resolved: the middle value, and the longest.
+    median_days: int | None
+    open_now: int
+    oldest_open: str
+
+
+def note_times(spans: Sequence[NoteSpan], names: dict[str, str], by: str) -> list[NoteTimes]:
+    """Notes grouped per school (`by="school"`) or per coach, with how long they stayed open."""
+    groups: dict[str, list[NoteSpan]] = {}
+    for span in spans:
+        key = span.school_id if by == "school" else (span.coach or "no coach")
+        groups.setdefault(key, []).append(span)
+    latest = max((span.last_seen for span in spans if span.last_seen), default=None)
+    rows = []
+    for key, group in sorted(groups.items(), key=lambda item: names.get(item[0], item[0])):
+        days = sorted((s.resolved - s.written).days for s in group if s.resolved)
+        # Still open: not resolved and still there on the last night (a deleted note is not).
+        still = [s.written for s in group if s.resolved is None and s.last_seen == latest]
+        rows.append(
+            NoteTimes(
+                name=names.get(key, key),
+                written=len(group),
+                resolved=len(days),
+                median_days=days[len(days) // 2] if days else None,
+                open_now=len(still),
+                oldest_open=f"since {format_date(min(still))}" if still else "",
+            )
+        )
+    return rows
+
+
 def build_pages(
     result: SyncResult,
     past: Sequence[SchoolSnapshot],
     last_year: dict[str, SchoolSnapshot] | None = None,
+    spans: Sequence[NoteSpan] = (),
 ) -> Pages:
     """Every page's HTML, from a sync's results and the snapshots of earlier nights."""
     earlier = [snapshot for snapshot in past if snapshot.day < result.today]
@@ -213,14 +313,22 @@ def build_pages(
         headline=_headline(schools, result),
         charts=_charts(schools, earlier, result),
         coaches=[(coach, f"{COACH_FOLDER}/{name}") for coach, name in files.items()],
+        notes_by_school=note_times(
+            spans, {s.school.id: s.school.name for s in result.schools}, "school"
+        ),
+        notes_by_coach=note_times(spans, {}, "coach"),
     )
     coach_pages = {}
     for coach, name in files.items():
         mine = sorted((s for s in schools if s.coach == coach), key=lambda s: s.attention)
+        notes = sorted(
+            (note for school in mine for note in school.notes),
+            key=lambda note: (note.written, note.school),
+        )
         coach_pages[coach] = (
             name,
             env.get_template("coach.html.j2").render(
-                **context, coach=coach, schools=mine, max_listed=MAX_LISTED
+                **context, coach=coach, schools=mine, notes=notes, max_listed=MAX_LISTED
             ),
         )
     return Pages(district_html, coach_pages)
@@ -272,13 +380,41 @@ def _school_view(
         loose_goals=loose,
         benchmarks=_benchmark_line(school),
         unread=[wb.template.title for wb in school.workbooks if not wb.was_read],
-        late=[_issue_view(issue) for issue in late],
-        missing=[_issue_view(issue) for issue in missing],
+        late=[_issue_view(school, issue) for issue in late],
+        missing=[_issue_view(school, issue) for issue in missing],
+        notes=[_note_view(school, note, today) for note in school.open_notes],
     )
 
 
-def _issue_view(issue: Issue) -> IssueView:
-    return IssueView(issue.where, RULES.get(issue.rule, issue.rule), issue.message, issue.severity)
+def _note_view(school: SchoolResult, note: Note, today: dt.date) -> NoteView:
+    days = note.days_open(today)
+    return NoteView(
+        school=school.school.name,
+        school_anchor="school-" + _slug(school.school.id),
+        written=note.written.isoformat() if note.written else "",
+        waiting=(
+            f"since {format_date(note.written)} ({days} day{'s' if days != 1 else ''})"
+            if note.written and days is not None
+            else "no date"
+        ),
+        author=note.author,
+        about=note.about,
+        where=(
+            f"{note.workbook} › {note.target_sheet}!{note.target_cell}"
+            if note.target_cell
+            else f"{note.workbook} › {note.sheet}!A{note.row}"
+        ),
+        text=note.text,
+        response=note.response,
+        status=note.status,
+        changed_since=format_date(note.changed_since) if note.changed_since else "",
+    )
+
+
+def _issue_view(school: SchoolResult, issue: Issue) -> IssueView:
+    """An issue with its place as a person says it: 'PM Tool › Action Steps, Owner, row 7'."""
+    where = f"{issue.workbook} › {school.place(issue)}" if issue.sheet else issue.workbook
+    return IssueView(where, RULES.get(issue.rule, issue.rule), issue.message, issue.severity)
 
 
 def _strategies(school: SchoolResult) -> tuple[list[StrategyView], list[GoalView]]:
@@ -410,7 +546,8 @@ def _charts(
 
 
 def _benchmark_chart(result: SyncResult) -> str:
-    tab = next(t.tab("benchmarks") for t in standard_templates() if t.id == "pm_tool")
+    templates = result.templates or standard_templates()
+    tab = next(t.tab("benchmarks") for t in templates if t.id == "pm_tool")
     statuses = [*tab.column("status").choices, NO_STATUS]
     focuses = list(tab.column("focus").choices)
     records = [record for school in result.schools for record in benchmark_records(school)]
@@ -463,14 +600,13 @@ def _short(day: dt.date) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the target and move it over in one step: a reader never sees half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".~plansync-", suffix=".html", dir=path.parent)
+    """Write beside the target and move it over in one step: a reader never sees half a page.
+    A new page gets the mode the umask gives; a page written again keeps its owner and mode."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.chmod(name, 0o644)  # readable like any page, not private like a temporary file
-        os.replace(name, path)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_replacing(path, lambda temporary: temporary.write_text(text, "utf-8"))
+    except OSError as error:  # a full disk, a read-only folder: the page as it was
+        raise ReportNotWritten(
+            f"The report page {path} could not be written in {path.parent} "
+            f"({error.strerror or error}); the previous page, if any, is unchanged."
+        ) from None

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import fields
 
 from ..catalog import standard_templates
 from ..config import District
 from ..grid import OutCell, OutSheet, Style, quote_sheet
-from ..history import status_change, status_counts
-from ..results import BenchmarkRecord, Issue, SchoolResult, SchoolSnapshot
+from ..results import Issue, SchoolResult, ScoreSince
 from ..rules import RULES
 from ..rules.helpers import format_date, row_label
-from ..rules.overdue import OverdueRule, overdue_rows, upcoming_rows
+from ..rules.overdue import OverdueRule, overdue_rows, pending_rows
 from ..tables import Table, WorkbookTables
-from ..templates import BENCHMARK_TAB, SummaryBreakdown, SummaryList, Template
+from ..templates import SummaryBreakdown, SummaryList, Template
 from ..values import as_text, normalize_words
 
 # Enough to act on; the district rollup's Issues tab has the full list.
@@ -39,38 +37,49 @@ def score_style(score: int) -> Style:
     return "good" if score >= 85 else "warn" if score >= 60 else "bad"
 
 
-def build_summary(school: SchoolResult, district: District, today: dt.date) -> OutSheet:
-    """The summary tab for one school."""
-    home = next(t for t in standard_templates() if t.summary_tab)
-    sheet = OutSheet(summary_tab_name(), widths=list(WIDTHS), tab_color="1F6FB2")
+# The row (0-based) saying when the tab last changed: the one line left out of the tab's
+# fingerprint, so that a night on which nothing else changed writes nothing.
+CHANGED_ROW = 2
+# How many of the steps not yet due are listed: the next ones, whatever their date, so the list
+# moves only when a step falls due or the plan changes, not with every passing day.
+NEXT_LISTED = 10
+
+
+def build_summary(
+    school: SchoolResult, district: District, today: dt.date, changed_on: dt.date | None = None
+) -> OutSheet:
+    """The summary tab for one school, as it stands on `today`.
+
+    Nothing in it moves by itself from one day to the next (it shows dates, never "3 days ago"),
+    so its content changes only when the plan does, a step falls overdue or a cycle begins.
+    `changed_on` is the day it is written (default `today`); `summary_content()` leaves it out.
+    """
+    # The templates in use are the school's workbooks' (the district's own, or the shipped ones).
+    home = next(
+        (wb.template for wb in school.workbooks if wb.template.summary_tab),
+        next(t for t in standard_templates() if t.summary_tab),
+    )
+    sheet = OutSheet(
+        home.summary_tab or summary_tab_name(), widths=list(WIDTHS), tab_color="1F6FB2"
+    )
     info = school.school
     sheet.add(f"Coach summary · {info.name}", style="title")
     coach = f" · coach: {info.coach}" if info.coach else ""
+    sheet.add(f"{district.district}{coach}", style="subtitle")
+    sheet.add(_changed_line(changed_on or today), style="muted")
     sheet.add(
-        f"{district.district} · updated by the nightly sync on {today:%A}, "
-        f"{format_date(today)}{coach}",
-        style="subtitle",
-    )
-    sheet.add(
-        "This tab is rewritten every night from the plan's other tabs and the school's other "
-        "workbooks. Make changes there; anything typed here is replaced.",
+        "The district's sync checks this plan every night and rewrites this tab when what it "
+        "shows has changed. Make changes on the plan's other tabs; anything typed here is "
+        "replaced.",
         style="muted",
     )
+    _open_notes(sheet, school)
     _at_a_glance(sheet, school)
     _needs_fixing(sheet, school, home)
     _due_lists(sheet, school, today, home)
     for workbook in school.workbooks:
         for section in workbook.template.summary:
-            _section(
-                sheet,
-                section,
-                workbook.tables,
-                workbook.template,
-                district,
-                today,
-                home,
-                school.previous,
-            )
+            _section(sheet, section, workbook.tables, workbook.template, district, today, home)
     sheet.blank()
     sheet.add(
         "Completeness is the share of required cells filled in, counting the rows a plan still "
@@ -79,6 +88,49 @@ def build_summary(school: SchoolResult, district: District, today: dt.date) -> O
         style="muted",
     )
     return sheet
+
+
+def _changed_line(day: dt.date) -> str:
+    return f"This tab last changed on {day:%A}, {format_date(day)}."
+
+
+def summary_content(sheet: OutSheet) -> OutSheet:
+    """The summary without the line saying when it last changed: what its fingerprint covers."""
+    rows = [row if index != CHANGED_ROW else [] for index, row in enumerate(sheet.rows)]
+    return OutSheet(sheet.name, rows, sheet.widths, sheet.freeze_rows, tab_color=sheet.tab_color)
+
+
+def _open_notes(sheet: OutSheet, school: SchoolResult) -> None:
+    """The coach's notes still open, longest waiting first: the conversation comes before the
+    figures. Dates, not day counts, so that a quiet night leaves the tab as it was."""
+    waiting = school.open_notes
+    if not waiting and not school.notes:
+        return
+    sheet.blank()
+    sheet.add(f"Coach notes waiting ({len(waiting)})", style="heading")
+    if not waiting:
+        sheet.add(OutCell("Every note is resolved.", "good"))
+        return
+    sheet.add("About", "Status", "Waiting since", "Changed since", "From", "Note", style="header")
+    for note in waiting[:MAX_LISTED]:
+        if note.target_sheet and note.target_cell:
+            about = OutCell(note.about, link=f"{quote_sheet(note.target_sheet)}!{note.target_cell}")
+        else:
+            about = OutCell(note.about or "(not said)", "warn")
+        changed = (
+            OutCell(f"edited {format_date(note.changed_since)}", "good")
+            if note.changed_since
+            else OutCell("no edit yet", "muted")
+        )
+        answer = f" · Response: {note.response}" if note.response else ""
+        sheet.add(
+            about,
+            OutCell(note.status, "warn" if note.status == "Open" else "text"),
+            format_date(note.written) if note.written else "no date",
+            changed,
+            note.author,
+            OutCell(f"{note.text}{answer}", link=f"{quote_sheet(note.sheet)}!A{note.row}"),
+        )
 
 
 def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:
@@ -92,7 +144,7 @@ def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:
             score_style(score),
         ),
     )
-    sheet.add(OutCell("Last run", "header"), _last_run(school.previous, score))
+    sheet.add(OutCell("Since", "header"), _score_since(school.score_since, score))
     # Figures as text, so they line up on the left with the score above them.
     sheet.add(OutCell("Errors to fix", "header"), OutCell(str(school.errors)))
     sheet.add(OutCell("Warnings", "header"), OutCell(str(school.warnings)))
@@ -106,29 +158,37 @@ def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:
         )
 
 
-def _last_run(previous: SchoolSnapshot | None, score: int) -> OutCell:
-    """'82% on Nov 13, 2026 · now 85% (+3)': how completeness moved since the last run."""
-    if previous is None:
-        return OutCell("No earlier run recorded yet.", "muted")
-    change = score - previous.completeness
+def _score_since(since: ScoreSince | None, score: int) -> OutCell:
+    """'85% since Nov 12, 2026 (82% before, +3)': when completeness last moved, as a date."""
+    if since is None or since.before is None:
+        day = f" since {format_date(since.day)}" if since else ""
+        return OutCell(f"{score}%{day}, the first night the sync recorded.", "muted")
+    change = score - since.before
     style: Style = "good" if change > 0 else "bad" if change < 0 else "text"
     return OutCell(
-        f"{previous.completeness}% on {format_date(previous.day)} · now {score}% ({change:+d})",
-        style,
+        f"{score}% since {format_date(since.day)} ({since.before}% before, {change:+d})", style
     )
 
 
-def _where(issue_sheet: str | None, cell: str | None, workbook: str, home: Template) -> OutCell:
-    """'Action Steps!F7', linked to the cell when it is in this same workbook."""
-    if not issue_sheet:
+def _where(
+    place: str, sheet: str | None, cell: str | None, workbook: str, home: Template
+) -> OutCell:
+    """'Action Steps, Owner, row 7', linked to the cell when it is in this same workbook."""
+    if not sheet:
         return OutCell(f"{workbook} (whole file)")
-    text = f"{issue_sheet}!{cell}" if cell else issue_sheet
     if workbook != home.title:
-        return OutCell(f"{workbook} › {text}")
+        return OutCell(f"{workbook} › {place}")
     target = cell.split(":")[0] if cell else "A1"
     if target.isdigit():
         target = f"A{target}"
-    return OutCell(text, link=f"{quote_sheet(issue_sheet)}!{target}")
+    return OutCell(place, link=f"{quote_sheet(sheet)}!{target}")
+
+
+def _table_place(table: Table, key: str, row_number: int) -> tuple[str, str | None]:
+    """A row's cell in a column as (spoken place, A1 reference)."""
+    address = table.address(key, row_number)
+    place = f"{table.display_name}, {table.tab.column(key).header}, row {row_number}"
+    return place, address
 
 
 def _needs_fixing(sheet: OutSheet, school: SchoolResult, home: Template) -> None:
@@ -142,7 +202,7 @@ def _needs_fixing(sheet: OutSheet, school: SchoolResult, home: Template) -> None
     sheet.add("Where", "Kind", "What to fix", style="header")
     for issue in listed[:MAX_LISTED]:
         sheet.add(
-            _where(issue.sheet, issue.cell, issue.workbook, home),
+            _where(school.place(issue), issue.sheet, issue.cell, issue.workbook, home),
             OutCell(_kind(issue), "bad" if issue.severity == "error" else "warn"),
             issue.message,
         )
@@ -158,32 +218,30 @@ def _kind(issue: Issue) -> str:
 
 
 def _due_lists(sheet: OutSheet, school: SchoolResult, today: dt.date, home: Template) -> None:
-    rules = [
-        rule
-        for wb in school.workbooks
-        for rule in wb.template.rules
-        if isinstance(rule, OverdueRule)
-    ]
-    horizon = max((rule.upcoming_days for rule in rules), default=14)
     late = _due_items(school, today, overdue_rows)
-    soon = _due_items(school, today, upcoming_rows)
+    # The next steps whatever their date, not "the next 14 days": a window that moves every day
+    # would change the tab every day.
+    coming = _due_items(school, today, pending_rows)
     _due_section(
         sheet,
         f"Overdue ({len(late)})",
         late,
         home,
-        today,
         True,
         OutCell("Nothing is overdue.", "good"),
     )
     _due_section(
         sheet,
-        f"Due in the next {horizon} days ({len(soon)})",
-        soon,
+        "Due next"
+        + (
+            f" (the first {NEXT_LISTED} of {len(coming)})"
+            if len(coming) > NEXT_LISTED
+            else f" ({len(coming)})"
+        ),
+        coming[:NEXT_LISTED],
         home,
-        today,
         False,
-        OutCell(f"Nothing falls due in the next {horizon} days.", "muted"),
+        OutCell("Nothing left to do has a due date.", "muted"),
     )
 
 
@@ -203,16 +261,11 @@ def _due_items(school: SchoolResult, today: dt.date, pick) -> list[tuple]:
     return sorted(items, key=lambda item: item[4])
 
 
-def _days(count: int) -> str:
-    return "1 day" if count == 1 else f"{count} days"
-
-
 def _due_section(
     sheet: OutSheet,
     title: str,
     items: list[tuple],
     home: Template,
-    today: dt.date,
     late: bool,
     empty: OutCell,
 ) -> None:
@@ -221,15 +274,21 @@ def _due_section(
     if not items:
         sheet.add(empty)
         return
-    days_late = ["Days late"] if late else []
-    sheet.add("Where", "Owner", "Was due" if late else "Due", *days_late, "Item", style="header")
+    when = "Overdue since" if late else "Due"
+    sheet.add("Where", "Owner", when, "Item", style="header")
     for template, table, rule, row, due in items[:MAX_LISTED]:
-        days = [_days((today - due).days)] if late else []
+        # Overdue the day after the due date: a date, so the line reads the same every night.
+        shown = due + dt.timedelta(days=1) if late else due
         sheet.add(
-            _where(table.display_name, row.cells[rule.due].address, template.title, home),
+            _where(
+                _table_place(table, rule.due, row.number)[0],
+                table.display_name,
+                row.cells[rule.due].address,
+                template.title,
+                home,
+            ),
             row.text(rule.owner) if rule.owner else "",
-            format_date(due),
-            *days,
+            format_date(shown),
             f"{table.tab.noun.capitalize()} {row_label(table.tab, row, 90)}",
         )
 
@@ -242,7 +301,6 @@ def _section(
     district: District,
     today: dt.date,
     home: Template,
-    previous: SchoolSnapshot | None = None,
 ) -> None:
     sheet.blank()
     if tables is None:
@@ -253,8 +311,7 @@ def _section(
     if isinstance(section, SummaryList):
         _list_section(sheet, section, table, template, home)
     elif isinstance(section, SummaryBreakdown):
-        earlier = _earlier(section, table, previous)
-        _breakdown_section(sheet, section, table, district, today, earlier)
+        _breakdown_section(sheet, section, table, district, today)
 
 
 def _list_section(
@@ -277,7 +334,13 @@ def _list_section(
     for row in rows[:MAX_LISTED]:
         values = [_shown(row.value(key), row.text(key)) for key in keys]
         sheet.add(
-            _where(table.display_name, table.address(first, row.number), template.title, home),
+            _where(
+                _table_place(table, first, row.number)[0],
+                table.display_name,
+                table.address(first, row.number),
+                template.title,
+                home,
+            ),
             *values,
         )
 
@@ -288,26 +351,15 @@ def _shown(value, text: str) -> str:
     return as_text(value) if value is not None else text
 
 
-def _earlier(
-    section: SummaryBreakdown, table: Table, previous: SchoolSnapshot | None
-) -> dict[tuple[str, ...], Counter] | None:
-    """The breakdown's counts on the last run, when the history keeps that tab's rows."""
-    recorded = {field.name for field in fields(BenchmarkRecord)}
-    keys = [*section.rows, section.count_by]
-    if previous is None or section.tab != BENCHMARK_TAB or not set(keys) <= recorded:
-        return None
-    statuses = table.tab.column(section.count_by).choices
-    return status_counts(previous.benchmarks, section.rows, statuses)
-
-
 def _breakdown_section(
     sheet,
     section: SummaryBreakdown,
     table: Table,
     district: District,
     today: dt.date,
-    earlier: dict[tuple[str, ...], Counter] | None = None,
 ) -> None:
+    # No "since last run" column: it would change the night after every change by itself. The
+    # rollup's Benchmark Status tab shows how benchmarks moved from one night to the next.
     sheet.add(section.title, style="heading")
     statuses = [*table.tab.column(section.count_by).choices, "No status"]
     counts: dict[tuple[str, ...], Counter] = {}
@@ -322,22 +374,9 @@ def _breakdown_section(
             if cycle.name not in present:
                 counts[(cycle.name, *rest)] = Counter()
     order = {cycle.name: index for index, cycle in enumerate(district.cycles)}
-    since = ["Since last run"] if earlier is not None else []
     sheet.add(
-        *[table.tab.column(k).header for k in section.rows],
-        "Total",
-        *statuses,
-        *since,
-        style="header",
+        *[table.tab.column(k).header for k in section.rows], "Total", *statuses, style="header"
     )
     for key in sorted(counts, key=lambda k: (order.get(k[0], len(order)), k)):
         tally = counts[key]
-        change = []
-        if earlier is not None:
-            change = [status_change(earlier.get(key, Counter()), tally, statuses)]
-        sheet.add(
-            *key,
-            str(sum(tally.values())),
-            *[str(tally[status]) for status in statuses],
-            *change,
-        )
+        sheet.add(*key, str(sum(tally.values())), *[str(tally[status]) for status in statuses])

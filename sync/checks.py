@@ -16,7 +16,13 @@ from .errors import StoreError
 from .rules.base import CheckContext, Rule, WorkbookCheck
 from .rules.helpers import rows_where
 from .rules.overdue import OverdueRule, overdue_rows
-from .rules.structure import check_cells, check_stamp, check_structure, workbook_issue
+from .rules.structure import (
+    check_cells,
+    check_stamp,
+    check_structure,
+    made_from_older_version,
+    workbook_issue,
+)
 from .tables import WorkbookTables
 from .templates import Metric, RuleSpec, Template
 
@@ -38,10 +44,13 @@ def check_workbook(tables: WorkbookTables, ctx: CheckContext) -> WorkbookCheck:
     """Every check of one template on one school's workbook."""
     result = WorkbookCheck(tables.template.title, ctx.school_id)
     check_stamp(tables, ctx, result)
+    # Made from an older version of the template: what that version lacked (a new column or tab)
+    # is not the school's to fix; `plansync migrate` adds it, and the sync tells district staff.
+    behind = made_from_older_version(tables)
     for tab in tables.template.tabs:
         table = tables.tables[tab.key]
-        check_structure(table, result)
-        check_cells(table, tables, result)
+        check_structure(table, result, behind)
+        check_cells(table, tables, result, behind)
     for rule in tables.template.rules:
         _registered(rule).check(tables, ctx, result)
     return result

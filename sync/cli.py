@@ -6,8 +6,10 @@ the config or the arguments is one line on stderr and a non-zero exit, never a t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,7 @@ import click
 from . import __version__
 from .config import District, load_config
 from .errors import PlansyncError
+from .runlog import RunLog, quiet_unraisable, record_crash
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns
@@ -33,12 +36,14 @@ def _district(config: Path) -> District:
 
 
 @contextmanager
-def _one_line_errors():
+def _one_line_errors(log: RunLog | None = None):
     """What stops a command (a bad Google key, an unusable folder, another sync running) is one
-    line, not a traceback."""
+    line, not a traceback (into the run's log too, when it has one)."""
     try:
         yield
     except PlansyncError as error:
+        if log is not None:
+            log.record(f"Error: {error}")  # click prints it on stderr
         raise click.ClickException(str(error)) from None
 
 
@@ -78,10 +83,55 @@ def _progress() -> _ProgressBars:
     return _ProgressBars(sys.stderr.isatty())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Where a command's output and any crash's traceback go (`sync --log FILE`), set by the command.
+LOG_FILE = "plansync.log_file"
+
+
+class _NoTracebacks(click.Group):
+    """Exit codes: 0 the command did its work (whatever the schools' issues), 1 it could not,
+    2 a usage mistake (click's own). An exception nobody expected is one line naming the log
+    file that holds its traceback, never the traceback itself."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except BrokenPipeError:
+            # Output piped into `head` and the reader went away: nothing is wrong with the run.
+            _silence_stdout()
+            ctx.exit(0)
+        except Exception as error:
+            path = record_crash(error, ctx.meta.get(LOG_FILE))
+            where = f"the details are in {path}" if path else "no log file could be written"
+            raise click.ClickException(
+                f"plansync stopped on an unexpected error ({type(error).__name__}); {where}. "
+                "Nothing a school typed was changed."
+            ) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+@click.group(cls=_NoTracebacks, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="plansync")
 def main() -> None:
-    """Provision, check and roll up school improvement plans kept in spreadsheets."""
+    """Provision, check and roll up school improvement plans kept in spreadsheets.
+
+    Exit codes: 0 the command completed (whatever the schools' issues; `check` exits 1 when
+    the workbook has issues), 1 it could not, 2 a mistake in the command line.
+    """
+
+
+def run() -> None:
+    """The installed `plansync` command: `main`, with Python's reports of errors in finalizers
+    ("Exception ignored in ...") kept out of the terminal."""
+    quiet_unraisable()
+    main()
 
 
 @main.command()
@@ -98,7 +148,9 @@ def provision(config: Path, dry_run: bool) -> None:
     with _one_line_errors():
         done = provision_district(district, dry_run=dry_run, progress=_progress())
     for item in done:
-        if item.move is not None:
+        if item.outcome == "refused":
+            click.echo(f"{item.outcome:>12}  {item.reason}", err=True)
+        elif item.move is not None:
             why = f": {item.move.problem}" if item.move.problem else ""
             click.echo(f"{item.outcome:>12}  {item.ref.label} (was {item.move.old_id}){why}")
         elif item.outcome != "exists":
@@ -128,28 +180,127 @@ def provision(config: Path, dry_run: bool) -> None:
     help="Read and write everything, ignoring what the last run "
     "saw (by default, workbooks nobody changed are not read again).",
 )
-def sync(config: Path, as_json: bool, today: dt.datetime | None, full: bool) -> None:
-    """Read every school's workbooks, check them, write the summary tabs and the rollup."""
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems and the one-line summary.")
+@click.option(
+    "--log",
+    "log_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Append every line to FILE (problems still go to stderr too).",
+)
+def sync(
+    config: Path,
+    as_json: bool,
+    today: dt.datetime | None,
+    full: bool,
+    quiet: bool,
+    log_file: Path | None,
+) -> None:
+    """Read every school's workbooks, check them, write the summary tabs, the rollup and the
+    HTML report: the whole night in one command."""
     from .nightly import sync_district
     from .reports.export import as_json as result_json
 
-    district = _district(config)
-    with _one_line_errors():
-        result = sync_district(district, today=_day(today), full=full, progress=_progress())
+    ctx = click.get_current_context()
+    ctx.meta[LOG_FILE] = log_file
+    try:
+        log = RunLog(log_file, quiet=quiet)
+    except OSError as error:
+        raise click.ClickException(f"{log_file}: cannot be written ({error.strerror})") from None
+    ctx.call_on_close(log.close)
+    try:
+        district = _district(config)
+    except click.ClickException as error:
+        log.record(f"Error: {error.message}")  # click prints it on stderr
+        raise
+    with _one_line_errors(log):
+        result = sync_district(
+            district, today=_day(today), full=full, progress=_progress() if not quiet else None
+        )
     for note in result.notes:
-        click.echo(note, err=True)
+        log.problem(note)
     if as_json:
         click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
         return
     width = max(len(school.school.name) for school in result.schools)
-    click.echo(f"{'School':<{width}}  Complete  Errors  Warnings")
+    log.info(f"{'School':<{width}}  Complete  Errors  Warnings")
     for school in result.schools:
-        click.echo(
+        line = (
             f"{school.school.name:<{width}}  {school.completeness:>7}%  "
             f"{school.errors:>6}  {school.warnings:>8}"
         )
-    click.echo(f"\n{result.one_line()}")
-    click.echo(f"Rollup: {result.rollup}")
+        trouble = school.run_problems()
+        if trouble and quiet:
+            log.summary(f"{line}  ({trouble})")
+        else:
+            log.info(line + (f"  ({trouble})" if trouble else ""))
+    log.summary(result.one_line())
+    log.info(f"Rollup: {result.rollup}")
+    if result.reports:
+        log.info(f"Report: {result.reports}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def templates(directory: Path) -> None:
+    """Write the shipped templates into DIRECTORY as YAML for the district to edit.
+
+    Point the config's `templates:` key at DIRECTORY to use them; a file already there is kept.
+    """
+    from .catalog import LOCK_NAME, write_templates
+
+    with _one_line_errors():
+        try:
+            written = write_templates(directory)
+        except OSError as error:
+            raise click.ClickException(
+                f"{directory}: cannot write there ({error.strerror or error})"
+            ) from None
+    for path in written:
+        click.echo(f"     wrote  {path}")
+    kept = 3 - len(written)
+    click.echo(
+        f"Wrote {len(written)} template{'s' if len(written) != 1 else ''} into {directory}"
+        + (f"; {kept} already there {'was' if kept == 1 else 'were'} kept" if kept else "")
+        + f". Versions are recorded in {LOCK_NAME}: raise a template's `version` when you change"
+        f" it, then add `templates: {directory}` to the config and run `plansync migrate`."
+    )
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="List what would change in each workbook.")
+def migrate(config: Path, dry_run: bool) -> None:
+    """Bring every school's workbooks up to the templates and config in use.
+
+    Adds new tabs and columns with their dropdowns, renames renamed columns, updates dropdowns
+    (new cycles, changed choices), the Instructions tab and the stamp. Never changes a cell a
+    school typed; a tab or column the template dropped stays and is listed.
+    """
+    from .migrate import migrate_district
+
+    district = _district(config)
+    with _one_line_errors():
+        done = migrate_district(district, dry_run=dry_run, progress=_progress())
+    for item in done:
+        if item.outcome == "up to date" and not item.changes.kept:
+            continue
+        reason = f": {item.reason}" if item.reason else ""
+        click.echo(f"{item.outcome:>13}  {item.ref.label}{reason}")
+        if item.outcome != "skipped":
+            for line in item.changes.lines():
+                click.echo(f"{'':>13}    {line}")
+    counts = {outcome: sum(1 for i in done if i.outcome == outcome) for outcome in OUTCOMES}
+    verb = "would migrate" if dry_run else "migrated"
+    moved = counts["would migrate"] if dry_run else counts["migrated"]
+    click.echo(
+        f"{len(done)} workbooks: {moved} {verb}, {counts['up to date']} up to date"
+        + (f", {counts['skipped']} skipped (run migrate again later)" if counts["skipped"] else "")
+        + (f", {counts['missing']} missing (run provision)" if counts["missing"] else "")
+        + "."
+    )
+
+
+OUTCOMES = ("migrated", "would migrate", "up to date", "skipped", "missing")
 
 
 @main.command()
@@ -265,19 +416,14 @@ def report(config: Path, today: dt.datetime | None) -> None:
 @click.option("--today", type=DATE, help="Pretend it is this day (default: today).")
 def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) -> None:
     """Write a demo district into DIRECTORY, sync it over a few nights and write its report."""
-    from .demo import CONFIG_NAME, past_snapshots, run_demo
+    from .demo import past_note_spans, past_snapshots, run_demo
     from .reports.html import write_report_files
 
-    if (directory / CONFIG_NAME).exists():
-        raise click.ClickException(
-            f"{directory / CONFIG_NAME} exists already; choose an empty "
-            "folder (or run `plansync sync` on it)."
-        )
     day = _day(today)
     with _one_line_errors():
         run = run_demo(directory, schools=schools, seed=seed, today=day, progress=_progress())
         result = run.result
-        written = write_report_files(result, past_snapshots(run))
+        written = write_report_files(result, past_snapshots(run), spans=past_note_spans(run))
     first = result.schools[0]
     pm_tool = first.workbook("pm_tool").ref.label
     nights = f"{len(run.nights)} nights, {run.nights[0]:%b %d} to {run.nights[-1]:%b %d, %Y}"

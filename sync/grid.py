@@ -53,6 +53,33 @@ def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def cell_text(text: str, limit: int) -> str:
+    """Text a spreadsheet cell (and the XML it sits in) can hold: control characters become
+    spaces, unpaired surrogates the replacement character, and text longer than `limit` is cut
+    with an ellipsis. Spreadsheet programs count length in UTF-16 units (an emoji takes two), so
+    the cut counts them too and never splits a character."""
+    text = _NOT_IN_XML.sub(" ", text)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        text = _SURROGATE.sub("\ufffd", text)
+    if len(text) <= limit // 2:
+        return text
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            kept, used = text[:index], units - (2 if ord(char) > 0xFFFF else 1)
+            while used > limit - 1:  # room for the ellipsis
+                used -= 2 if ord(kept[-1]) > 0xFFFF else 1
+                kept = kept[:-1]
+            return kept + "…"
+    return text
+
+
 Style = Literal["title", "subtitle", "heading", "header", "text", "muted", "good", "warn", "bad"]
 
 

@@ -14,6 +14,7 @@ started, with a note saying so. Commands that only read (`history`, `report`) ne
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -22,16 +23,30 @@ from pathlib import Path
 
 from .catalog import standard_templates
 from .config import District, load_config
-from .errors import PlansyncError
-from .results import BenchmarkRecord, SchoolResult, SchoolSnapshot, SyncResult
+from .errors import PlansyncError, RunStateError, unusable_file
+from .files import create_with_umask
+from .results import (
+    BenchmarkRecord,
+    Note,
+    NoteRecord,
+    NoteSpan,
+    SchoolResult,
+    SchoolSnapshot,
+    ScoreSince,
+    SyncResult,
+)
 from .templates import BENCHMARK_TAB, metric_labels
 from .values import as_text
 
 HISTORY_NAME = "history.sqlite"
+# How long to wait for another program (a backup, a reader) to let go of the file.
+BUSY_SECONDS = 30.0
+_IN_USE_OR_FULL = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL")
 # Marks the file as plansync's history (PRAGMA application_id), so another SQLite file that lands
 # at this path is never mistaken for it or written into.
 APPLICATION_ID = 0x706C6E68
-SCHEMA_VERSION = 1
+# 2: coach notes (a history of version 1 gains the table the first time a sync opens it)
+SCHEMA_VERSION = 2
 
 # The template tab whose rows are recorded one by one.
 NO_STATUS = "No status"
@@ -82,7 +97,22 @@ CREATE TABLE IF NOT EXISTS benchmarks (
     PRIMARY KEY (day, school_id, row)
 );
 """
-_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks")
+# Each coach note's status on each night: no text, only a hash that follows the note from night
+# to night, who wrote it and when, so the history can say how long notes stay open.
+_NOTES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS notes (
+    day TEXT NOT NULL,
+    school_id TEXT NOT NULL,
+    note TEXT NOT NULL,
+    written TEXT,
+    author TEXT NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (day, school_id, note)
+);
+"""
+_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks", "notes")
+# Tables every version of the history has; the others are added by `_migrate`.
+_FIRST_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks")
 
 
 # -- snapshots of a sync's results -----------------------------------------------------------------
@@ -103,7 +133,15 @@ def school_snapshot(school: SchoolResult, day: dt.date) -> SchoolSnapshot:
         issues_by_rule=dict(Counter(issue.rule for issue in school.issues)),
         metrics=dict(school.metrics),
         benchmarks=benchmark_records(school),
+        notes=tuple(
+            NoteRecord(_note_id(note), note.written, note.author, note.status)
+            for note in school.notes
+        ),
     )
+
+
+def _note_id(note: Note) -> str:
+    return hashlib.blake2b(note.key.encode(), digest_size=10).hexdigest()
 
 
 def benchmark_records(school: SchoolResult) -> tuple[BenchmarkRecord, ...]:
@@ -172,6 +210,9 @@ class History:
         self.notes: list[str] = []
         # Why the file turned out to be damaged while reading it, if it did.
         self.damage: str | None = None
+        # Why tonight could not be recorded in a sound file (in use past the wait, a full
+        # folder): the run ends with this one line and a non-zero exit.
+        self.failed: RunStateError | None = None
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -204,6 +245,9 @@ class History:
             self._not_recorded(error)
 
     def _not_recorded(self, error: Exception) -> None:
+        if getattr(error, "sqlite_errorname", "") in _IN_USE_OR_FULL:
+            self.failed = unusable_file(self.path, "history", error, BUSY_SECONDS)
+            return
         self.notes.append(
             f"Tonight's figures were not added to the history {self.path} ({error}); the rollup "
             "and the summaries were written as usual."
@@ -252,6 +296,15 @@ class History:
                     for b in s.benchmarks
                 ],
             )
+            connection.executemany(
+                "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (key, s.school_id, n.id, n.written and n.written.isoformat(), n.author)
+                    + (n.status,)
+                    for s in snapshots
+                    for n in s.notes
+                ],
+            )
 
     def _start_over(self, reason: str) -> None:
         if self.connection is not None:
@@ -282,6 +335,28 @@ class History:
         if last is None:
             return {}
         return {snapshot.school_id: snapshot for snapshot in self.snapshots(on=last)}
+
+    def score_since(self, today: dt.date, scores: dict[str, int]) -> dict[str, ScoreSince]:
+        """For each school (id -> its completeness now), since which night its completeness has
+        been what it is, counting `today`, and what it was before. Dates, so the coach summary
+        reads the same every night until the score moves."""
+        rows = self._query(
+            "SELECT school_id, day, completeness FROM schools WHERE day < ? ORDER BY day",
+            (today.isoformat(),),
+        )
+        nights: dict[str, list[tuple[str, int]]] = {}
+        for school_id, day, score in rows:
+            nights.setdefault(school_id, []).append((day, score))
+        found = {}
+        for school_id, score in scores.items():
+            since, before = today, None
+            for day, recorded in reversed(nights.get(school_id, [])):
+                if recorded != score:
+                    before = recorded
+                    break
+                since = dt.date.fromisoformat(day)
+            found[school_id] = ScoreSince(since, before)
+        return found
 
     def snapshots(
         self,
@@ -349,6 +424,30 @@ class History:
                 unique[key] = snapshot
         return sorted(unique.values(), key=lambda s: (s.day, s.school_id))
 
+    def note_spans(self) -> list[NoteSpan]:
+        """Every coach note the history has seen: when it was written, the school's coach, and
+        the first night it was seen Resolved (None while it is still open)."""
+        if not self._has_notes():
+            return []
+        rows = self._query(
+            "SELECT n.school_id, s.coach, n.note, n.written, n.day, n.status FROM notes n "
+            "JOIN schools s ON s.day = n.day AND s.school_id = n.school_id ORDER BY n.day"
+        )
+        spans: dict[tuple[str, str], NoteSpan] = {}
+        for school, coach, note, written, day, status in rows:
+            seen = dt.date.fromisoformat(day)
+            span = spans.get((school, note))
+            if span is None:
+                start = dt.date.fromisoformat(written) if written else seen
+                span = NoteSpan(school, coach, start, None)
+            resolved = span.resolved or seen if status == "Resolved" else None
+            spans[(school, note)] = NoteSpan(school, coach, span.written, resolved, seen)
+        return list(spans.values())
+
+    def _has_notes(self) -> bool:
+        rows = self._query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'notes'")
+        return bool(rows)
+
     def _grouped(
         self, table: str, columns: str, condition: str, params: list
     ) -> dict[tuple[str, str], list[tuple]]:
@@ -415,9 +514,14 @@ def open_history(
         return history
     try:
         _check_schema(connection)
+        if writable:
+            _migrate(connection)
     except sqlite3.OperationalError as error:  # busy or locked: leave it as it is
         connection.close()
-        history.notes.append(f"The history file {path} could not be opened ({error}).")
+        if writable and getattr(error, "sqlite_errorname", "") in _IN_USE_OR_FULL:
+            history.failed = unusable_file(path, "history", error, BUSY_SECONDS)
+        else:
+            history.notes.append(f"The history file {path} could not be opened ({error}).")
         return history
     except (sqlite3.DatabaseError, HistoryUnreadable) as error:
         connection.close()
@@ -438,7 +542,8 @@ def open_history(
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=30)
+    create_with_umask(path)
+    connection = sqlite3.connect(path, timeout=BUSY_SECONDS)
     connection.execute("PRAGMA foreign_keys = OFF")
     return connection
 
@@ -454,13 +559,24 @@ def _check_schema(connection: sqlite3.Connection) -> None:
         raise HistoryUnreadable("it is not a plansync history")
     if version > SCHEMA_VERSION:
         raise HistoryUnreadable(f"it was written by a newer plansync (history version {version})")
-    if not set(_TABLES) <= tables:
+    if not set(_FIRST_TABLES) <= tables:
         raise HistoryUnreadable("some of its tables are missing")
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Bring a history written by an older plansync up to this version (adding tables only:
+    nothing recorded is changed)."""
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if version >= SCHEMA_VERSION:
+        return
+    with connection:
+        connection.executescript(_NOTES_SCHEMA)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _create_schema(connection: sqlite3.Connection) -> None:
     with connection:
-        connection.executescript(_SCHEMA)
+        connection.executescript(_SCHEMA + _NOTES_SCHEMA)
         connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

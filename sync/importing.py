@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import standard_templates
+from .catalog import district_templates, standard_templates
 from .config import District, School
 from .errors import ConfigError, StoreError
 from .grid import a1, quote_sheet
@@ -69,7 +69,7 @@ def import_plan(
     cycles = tuple(cycle.name for cycle in district.cycles)
     claimed: set[str] = set()
     plans: list[tuple[Template, list[Table]]] = []
-    for template in standard_templates():
+    for template in district_templates(district):
         tables = read_tables(source, template, cycles)
         found = [
             table

@@ -12,13 +12,13 @@ import datetime as dt
 import functools
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import astuple
 from pathlib import Path
 
 from . import __version__
 from . import reports as reports_package
-from .catalog import standard_templates
+from .catalog import district_templates, standard_templates
 from .checks import (
     CheckContext,
     WorkbookCheck,
@@ -32,14 +32,16 @@ from .config import District, School
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
 from .history import HISTORY_NAME, benchmark_records, last_year, open_history
-from .layout import INSTRUCTIONS_TAB, STAMP_TAB
+from .layout import INSTRUCTIONS_TAB, STAMP_TAB, needs_migrate
+from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
 from .reports.html import Written, write_report_files
 from .reports.rollup import build_rollup, school_rollup_rows
-from .reports.summary import build_summary
+from .reports.summary import build_summary, summary_content
 from .results import (
     BenchmarkRecord,
     Issue,
+    Note,
     SchoolFacts,
     SchoolResult,
     SyncResult,
@@ -78,7 +80,8 @@ def sync_district(
     `full` reads and writes everything.
 
     Raises ConfigError for a folder that cannot be used, SyncLocked when another sync of the
-    district is running, RollupNotWritten when the rollup cannot be written.
+    district is running, RollupNotWritten when the rollup cannot be written, RunStateError when
+    the state or history file is held by another program past the wait or its folder is full.
     """
     check_folders(district, for_sync=True)
     with district_lock(district.rollup_dir):
@@ -93,8 +96,8 @@ def _sync(
     full: bool,
     progress: Progress | None,
 ) -> SyncResult:
+    result = SyncResult(district, today, [], templates=district_templates(district))
     store = store or open_store(district)
-    result = SyncResult(district, today, [])
     tick = _Stopwatch(result.timings)
     report = progress or (lambda phase, done, total: None)
     district.rollup_dir.mkdir(parents=True, exist_ok=True)
@@ -111,8 +114,12 @@ def _sync(
             aliases=district.id_aliases(),
         )
         previous = history.previous(today)
+        since = history.score_since(
+            today, {school.school.id: school.completeness for school in result.schools}
+        )
         for school in result.schools:
             school.previous = previous.get(school.school.id)
+            school.score_since = since.get(school.school.id)
 
         if write_back:
             total = len(result.schools)
@@ -126,9 +133,25 @@ def _sync(
         tick("rollup")
 
     history.record(result)  # a night is recorded after everything it found, write-back included
-    history.close()
-    result.notes += history.notes
     tick("history")
+    if write_back:
+        # One cron line does the whole night: the HTML pages follow the sync's findings.
+        past = history.snapshots(before=today, benchmarks=False)
+        try:
+            written = write_report_files(result, past)
+        except OSError as error:
+            result.notes.append(
+                f"The HTML report could not be written into {district.reports_dir} "
+                f"({error.strerror or error}); the workbooks and the rollup are done."
+            )
+        else:
+            result.reports = written.district
+            result.notes += written.notes
+        tick("reports")
+    history.close()
+    if history.failed:  # the history is sound but could not take tonight: one line, exit 1
+        raise history.failed
+    result.notes += history.notes
     return result
 
 
@@ -148,7 +171,7 @@ def read_and_check(
 ) -> SyncResult:
     """The sync's read and check phases alone: every school's findings, nothing written into a
     workbook (the state store still saves the next sync from reading what this read)."""
-    result = SyncResult(district, today, [])
+    result = SyncResult(district, today, [], templates=district_templates(district))
     report = progress or (lambda phase, done, total: None)
     store = store or open_store(district)
     with (
@@ -185,9 +208,10 @@ def report_district(
         district.rollup_dir / HISTORY_NAME, writable=False, aliases=district.id_aliases()
     )
     past = history.snapshots(before=today, benchmarks=False)
+    spans = history.note_spans()
     history.close()
     before = last_year(district, today)
-    written = write_report_files(result, past, before.schools)
+    written = write_report_files(result, past, before.schools, spans)
     written.notes += history.notes + before.notes
     return written
 
@@ -206,16 +230,39 @@ def _read_and_check(
     )
     tick("read")
     cycles = result.district.cycles
-    shared = _shared_fingerprint(result.district)
+    shared = _shared_fingerprint(result.district, result.templates)
     for school in result.schools:
         if school.facts is not None:
             continue  # unchanged since its findings were kept, and none of them falls due yet
         owed = school.school.cycles_expected(cycles, result.today)
         begun = tuple(cycle.name for cycle in owed)
         valid_until = check_school(school, CheckContext(school.school.id, result.today, begun))
-        if reuse_findings:
-            _keep_findings(state, school, shared, begun, valid_until)
+        school.need_migrate = _need_migrate(school, result.district)
+        sides = read_school_notes(school, state, result.today)
+        if reuse_findings and not sides:
+            # A note changed out of turn is reported the night the change is read, and only
+            # then: such a school is checked again the next night.
+            _keep_findings(state, school, shared, begun, valid_until, result.templates)
     tick("check")
+    result.need_migrate = sum(school.need_migrate for school in result.schools)
+    if result.need_migrate:
+        many = result.need_migrate != 1
+        result.notes.append(
+            f"{result.need_migrate} workbook{'s' if many else ''} need{'' if many else 's'} "
+            "`plansync migrate`: made from an older version of "
+            f"{'their templates' if many else 'its template'} or before the cycles changed. "
+            "Migrate adds what they lack without touching what schools typed "
+            "(`plansync migrate CONFIG --dry-run` lists it)."
+        )
+
+
+def _need_migrate(school: SchoolResult, district: District) -> int:
+    """How many of the school's workbooks were made from an older version of their template."""
+    return sum(
+        1
+        for wb in school.workbooks
+        if wb.tables is not None and needs_migrate(wb.tables.stamp, wb.template, district)
+    )
 
 
 def _keep_findings(
@@ -224,21 +271,27 @@ def _keep_findings(
     shared: str,
     begun: tuple[str, ...],
     valid_until: dt.date | None,
+    templates: Sequence[Template],
 ) -> None:
     """Save a school's findings for the nights to come, when each of its workbooks was read or
     is absent (one that could not be read is looked at again every night)."""
-    contents: dict[str, tuple[str | None, str | None]] = {}
+    contents: dict[str, tuple[str | None, str | None, bool]] = {}
     for wb in school.workbooks:
-        if wb.tables is not None:
+        remembered = state.remembered(wb.ref.location) if wb.tables is not None else None
+        if wb.tables is not None and remembered is not None:
             saved = wb.tables.modified
-            contents[wb.template.id] = (wb.tables.content, saved.isoformat() if saved else "")
+            contents[wb.template.id] = (
+                wb.tables.content,
+                saved.isoformat() if saved else "",
+                remembered.date1904,
+            )
         elif wb.absent and wb.error is not None:
             contents[wb.template.id] = _absence(wb.error)
         else:
             state.forget_findings(school.school.id)
             return
     school.fingerprint = _fingerprint((shared, begun), school.school, contents)
-    rows = school_rollup_rows(school)
+    rows = school_rollup_rows(school, templates)
     findings = _pack_findings(school)
     state.save_findings(
         school.school.id, school.fingerprint, valid_until, findings, list(rows.items())
@@ -301,13 +354,14 @@ def read_district(
     A school none of whose workbooks changed, whose findings the state store holds for tonight,
     takes them from there (`reuse_findings`): its tables are not even unpacked unless a later
     step asks for them."""
-    templates = standard_templates()
+    templates = result.templates or district_templates(district)
     cycles = tuple(cycle.name for cycle in district.cycles)
-    shared = _shared_fingerprint(district)
+    shared = _shared_fingerprint(district, templates)
     aliases = district.id_aliases()
     # By (school, template), not by location: a workbook that was never made has no location.
     typed: dict[tuple[str, str], WorkbookTables | StoreError] = {}
     absent: dict[tuple[str, str], StoreError] = {}
+    fresh: set[tuple[str, str]] = set()
     to_read: list[tuple[Template, ReadRequest]] = []
     from_state: list[tuple[Template, WorkbookRef]] = []
     reused: dict[str, SchoolResult] = {}
@@ -337,7 +391,16 @@ def read_district(
             owed = school.cycles_expected(district.cycles, result.today)
             begun = tuple(cycle.name for cycle in owed)
             kept = _reuse(
-                state, store, school, same, missing, (shared, begun), result.today, cycles, aliases
+                state,
+                store,
+                school,
+                same,
+                missing,
+                (shared, begun),
+                result.today,
+                cycles,
+                aliases,
+                templates,
             )
             if kept is not None:
                 reused[school.id] = kept
@@ -364,6 +427,7 @@ def read_district(
         else:
             state.save(outcome)
             typed[_key(request.ref)] = _typed(outcome, template, cycles, aliases)
+            fresh.add(_key(request.ref))
             result.workbooks_read += 1
         report("Reading workbooks", done, len(to_read))
 
@@ -379,17 +443,21 @@ def read_district(
                 missing_now = _key(ref) in absent
                 workbooks.append(WorkbookResult(template, ref, error=found, absent=missing_now))
             else:
-                workbooks.append(WorkbookResult(template, ref, found))
+                read = _key(ref) in fresh
+                workbooks.append(WorkbookResult(template, ref, found, read_tonight=read))
         schools.append(SchoolResult(school, workbooks))
     return schools
 
 
-def _shared_fingerprint(district: District) -> str:
+def _shared_fingerprint(district: District, templates: Sequence[Template]) -> str:
     """What every school's findings depend on besides its own workbooks and the cycles it owes
-    benchmarks for: this version of the code and templates, the district's name and cycles."""
-    templates = (_code_signature(), _templates_signature())
-    cycles = [(cycle.name, cycle.start, cycle.end) for cycle in district.cycles]
-    return _hash((__version__, templates, district.district, cycles))
+    benchmarks for: this version of the code, the templates in use (the district's own, with
+    their choice aliases), the district's settings and cycles, and every school's previous ids
+    (a workbook stamped with one of them is that school's)."""
+    signatures = (_code_signature(), _hash([template.model_dump() for template in templates]))
+    settings = district.model_dump_json(exclude={"schools"})
+    aliases = sorted(district.id_aliases().items())
+    return _hash((__version__, signatures, settings, aliases))
 
 
 @functools.cache
@@ -403,23 +471,20 @@ def _code_signature() -> str:
     return digest.hexdigest()
 
 
-@functools.cache
-def _templates_signature() -> str:
-    return _hash([template.model_dump() for template in standard_templates()])
-
-
-def _absence(error: StoreError) -> tuple[str, str | None]:
-    return (f"{type(error).__name__}: {error.reason}", error.sheet)
+def _absence(error: StoreError) -> tuple[str, str | None, bool]:
+    return (f"{type(error).__name__}: {error.reason}", error.sheet, False)
 
 
 def _fingerprint(
     shared: tuple[str, tuple[str, ...]],
     school: School,
-    contents: dict[str, tuple[str | None, str | None]],
+    contents: dict[str, tuple[str | None, str | None, bool]],
 ) -> str:
     """A school's findings are made from these: what every school's depend on and the cycles this
-    school owes benchmarks for (`shared`), its config and its workbooks' tabs (the hash of what
-    was read of each, and when a person last saved it)."""
+    school owes benchmarks for (`shared`), its config (id, start, active, previous ids...) and its
+    workbooks' tabs (the hash of what was read of each, when a person last saved it, and its date
+    system). A coach note's "changed since" comes from the rows' marks in the state store, which
+    change only when a workbook is read again, that is when its content changed."""
     return _hash((shared, school.model_dump_json(), sorted(contents.items())))
 
 
@@ -437,11 +502,12 @@ def _reuse(
     today: dt.date,
     cycles: tuple[str, ...],
     aliases: dict[str, str],
+    templates: Sequence[Template],
 ) -> SchoolResult | None:
     """The school's findings from the state store, when none of its workbooks changed since they
     were checked and none of them falls due by itself before `today`."""
-    contents: dict[str, tuple[str | None, str | None]] = {
-        template.id: (remembered.content, remembered.modified or "")
+    contents: dict[str, tuple[str | None, str | None, bool]] = {
+        template.id: (remembered.content, remembered.modified or "", remembered.date1904)
         for template, _ref, _version, remembered in same
     }
     contents |= {template.id: _absence(error) for template, _ref, error in missing}
@@ -460,10 +526,11 @@ def _reuse(
     workbooks += [
         WorkbookResult(template, ref, error=error, absent=True) for template, ref, error in missing
     ]
-    order = {template.id: index for index, template in enumerate(standard_templates())}
+    order = {template.id: index for index, template in enumerate(templates)}
     workbooks.sort(key=lambda workbook: order[workbook.template.id])
     result = SchoolResult(school, workbooks, fingerprint=fingerprint)
     result.issues, result.expected, result.met, result.metrics = found[:4]
+    result.notes, result.need_migrate = found[6], found[7]
     result.facts = SchoolFacts(
         last_edit=found[4],
         benchmarks=found[5],
@@ -513,11 +580,13 @@ def _pack_findings(school: SchoolResult) -> list:
         [[key, value] for key, value in school.metrics.items()],
         school.last_edit,
         [list(astuple(record)) for record in benchmark_records(school)],
+        [list(astuple(note)) for note in school.notes],
+        school.need_migrate,
     ]
 
 
 def _unpack_findings(data: list, school_id: str):
-    issues_data, expected, met, metrics, last_edit, benchmarks = data
+    issues_data, expected, met, metrics, last_edit, benchmarks, notes, need_migrate = data
     issues = [
         Issue(rule, severity, school_id, workbook, sheet, cell, message)
         for rule, severity, workbook, sheet, cell, message in issues_data
@@ -529,6 +598,8 @@ def _unpack_findings(data: list, school_id: str):
         {key: value for key, value in metrics},
         last_edit,
         tuple(BenchmarkRecord(*fields) for fields in benchmarks),
+        [Note(*fields) for fields in notes],
+        int(need_migrate),
     )
 
 
@@ -597,6 +668,25 @@ def check_school(school: SchoolResult, ctx: CheckContext) -> dt.date | None:
     return min(changes, default=None)
 
 
+def read_school_notes(school: SchoolResult, state: StateStore, today: dt.date) -> list[Issue]:
+    """The school's coach notes, marked "changed since" from the rows' hashes in the state store,
+    and the changes to a note that break the coach's and the school's turns (returned too: they
+    are seen only on the night the change is read)."""
+    sides: list[Issue] = []
+    for workbook in school.workbooks:
+        tables = workbook.tables
+        if tables is None or notes_rule(tables) is None:
+            continue
+        hashes = row_hashes(tables) if workbook.read_tonight else None
+        # A change is dated by the save that brought it (the run sees it the night after).
+        saved = tables.modified.date() if tables.modified else today
+        marks = state.row_marks(workbook.ref.location, hashes, min(saved, today))
+        school.notes += read_notes(school.school.id, tables, marks)
+        sides += check_sides(school.school.id, tables, marks, min(saved, today))
+    school.issues += sides
+    return sides
+
+
 def _add(school: SchoolResult, outcome: WorkbookCheck) -> None:
     school.issues.extend(outcome.issues)
     school.expected += outcome.expected
@@ -612,10 +702,16 @@ def _write_back(
     full: bool,
 ) -> int:
     """Build and write the school's summary, unless it would show what it showed when last
-    written (same findings, same last run, same day) and nobody saved the workbook since."""
+    written (same findings, same cycles begun, same score since the same day) and nobody saved the
+    workbook since. When it is built, it is written only if what it shows (without the day it
+    was written) changed."""
     key = None
     if school.fingerprint is not None:
-        key = _hash((school.fingerprint, today, school.previous, district.district))
+        # Not the day itself: a kept school's findings hold until the first day a step falls
+        # overdue (then they, and this key, are made again); the tab shows dates, and the cycles
+        # begun and the day the score last moved are in the key.
+        begun = tuple(cycle.name for cycle in district.cycles_begun(today))
+        key = _hash((school.fingerprint, begun, school.score_since, district.district))
     if not full and key is not None and school.summary_key == key:
         return 0
     problems = len(school.issues)
@@ -632,7 +728,8 @@ def write_summary(
     """Write the coach summary into the school's PM Tool unless it would show nothing new or
     could harm the file. Returns how many summary tabs were written (0 or 1)."""
     written = 0
-    fingerprint = content_hash([sheet])
+    # Leaving out the line that says when the tab last changed, which is the day it is written.
+    fingerprint = content_hash([summary_content(sheet)])
     for workbook in school.workbooks:
         template, tables = workbook.template, workbook.tables
         if not template.summary_tab or tables is None:
@@ -694,7 +791,8 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
     """
     raw = read_file(Path(path))
     stamp = read_stamp(raw) or {}
-    template = _template_for(raw.sheet_names, stamp.get("template", ""))
+    templates = district_templates(district) if district is not None else standard_templates()
+    template = _template_for(raw.sheet_names, stamp.get("template", ""), templates)
     school_id = stamp.get("school_id") or "(this workbook)"
     if district is not None:
         cycles = [(cycle.name, cycle.start) for cycle in district.cycles]
@@ -708,9 +806,10 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
     return template, check_workbook(tables, CheckContext(school_id, today, begun))
 
 
-def _template_for(sheet_names: list[str], stamped: str) -> Template:
+def _template_for(
+    sheet_names: list[str], stamped: str, templates: tuple[Template, ...]
+) -> Template:
     """The template a workbook was made from: its stamp, else the one whose tabs it has most of."""
-    templates = standard_templates()
     for template in templates:
         if template.id == stamped:
             return template

@@ -10,8 +10,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .catalog import standard_templates
+from .catalog import district_templates, record_template_versions
 from .config import District, School
+from .errors import WorkbookNotAFile
 from .layout import WorkbookPlan, plan_workbook
 from .renames import Moved, follow_renames
 from .store import Store, WorkbookRef, check_folders, open_store
@@ -27,11 +28,13 @@ class Provisioned:
     template: Template
     ref: WorkbookRef
     # "created", "exists" (left as it was), "would create" (dry run), "skipped" (by `fill`),
-    # "moved" (from a previous school id) or "not moved" (see `move.problem`).
+    # "moved" (from a previous school id), "not moved" (see `move.problem`) or "refused" (its
+    # folder leads out of the district: `reason` says so).
     outcome: str
     # (email, role) access given now, or that would be given on a dry run.
     shared: tuple[tuple[str, str], ...] = ()
     move: Moved | None = None
+    reason: str = ""
 
 
 def provision_district(
@@ -45,7 +48,10 @@ def provision_district(
 ) -> list[Provisioned]:
     """Create every school's missing workbooks; report what was created and what already existed."""
     check_folders(district, for_sync=False)
+    templates = district_templates(district)
     store = store or open_store(district)
+    if not dry_run:
+        record_template_versions(district, templates)
     done: list[Provisioned] = []
     if not dry_run:
         for move in follow_renames(district, store):
@@ -53,7 +59,7 @@ def provision_district(
             done.append(Provisioned(move.school, move.template, move.ref, outcome, (), move))
     schools = district.active_schools  # a school that left keeps its files; nothing is added
     for index, school in enumerate(schools, start=1):
-        for template in standard_templates():
+        for template in templates:
             done.append(_provision_one(store, district, school, template, dry_run, fill, now))
         if progress:
             progress("Provisioning", index, len(schools))
@@ -62,7 +68,7 @@ def provision_district(
 
 def _provision_one(store, district, school, template, dry_run, fill, now) -> Provisioned:
     done = _create_one(store, district, school, template, dry_run, fill, now)
-    if done.outcome == "skipped":
+    if done.outcome in ("skipped", "refused"):
         return done
     shared = tuple(store.share(done.ref, school, dry_run=dry_run))
     return Provisioned(school, template, done.ref, done.outcome, shared)
@@ -83,4 +89,6 @@ def _create_one(store, district, school, template, dry_run, fill, now) -> Provis
         ref = store.create(ref, plan)
     except FileExistsError:  # appeared while we were building it: leave it alone
         return Provisioned(school, template, ref, "exists")
+    except WorkbookNotAFile as error:  # its folder leads out of the district
+        return Provisioned(school, template, ref, "refused", reason=error.reason)
     return Provisioned(school, template, ref, "created")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalog import standard_templates
+from .catalog import district_templates
 from .config import District, School
 from .errors import StoreError
 from .store import Store, WorkbookRef
@@ -35,7 +35,7 @@ def follow_renames(district: District, store: Store) -> list[Moved]:
     for school in district.schools:
         if not school.previous_ids:
             continue
-        for template in standard_templates():
+        for template in district_templates(district):
             done = _follow(store, school, template)
             if done is not None:
                 moved.append(done)

@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from .config import District, School
 from .errors import StoreError
+from .grid import parse_a1
 from .store import WorkbookRef
 from .tables import WorkbookTables
 from .templates import OPEN_DECISIONS, OVERDUE_STEPS, Template
@@ -57,6 +59,25 @@ class Issue:
         data = asdict(self)
         data.pop("school")
         return data
+
+
+def spoken_place(sheet: str | None, cell: str | None, headers: dict[int, str]) -> str:
+    """A place in a tab as a person says it: 'Action Steps, Owner, row 7' for a cell (its
+    column named by the header found there), 'Strategies, row 3' for a row, the tab alone when
+    no single place holds the problem. `headers` maps column numbers to header text."""
+    if not sheet:
+        return "whole file"
+    if not cell:
+        return sheet
+    first = cell.split(":")[0]
+    if first.isdigit():
+        return f"{sheet}, row {first}"
+    try:
+        row, column = parse_a1(first)
+    except ValueError:
+        return f"{sheet}, {cell}"
+    header = headers.get(column)
+    return f"{sheet}, {header}, row {row}" if header else f"{sheet}, cell {first}"
 
 
 def flatten(issues: Iterable[Issue], fields: Sequence[str]) -> list[tuple]:
@@ -103,6 +124,29 @@ class BenchmarkRecord:
 
 
 @dataclass(frozen=True)
+class NoteRecord:
+    """A coach note's status on a night, as the history keeps it: no text, only an id that
+    follows the note from night to night."""
+
+    id: str
+    written: dt.date | None
+    author: str
+    status: str
+
+
+@dataclass(frozen=True)
+class NoteSpan:
+    """One note across the nights: written when, by which school's coach, resolved when."""
+
+    school_id: str
+    coach: str | None
+    written: dt.date
+    resolved: dt.date | None
+    # The last night it was seen at all (a deleted note is no longer open).
+    last_seen: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class SchoolSnapshot:
     """One school on one night."""
 
@@ -119,6 +163,7 @@ class SchoolSnapshot:
     # Rollup figures by metric id; None when the workbook holding it could not be read.
     metrics: dict[str, int | None] = field(default_factory=dict)
     benchmarks: tuple[BenchmarkRecord, ...] = ()
+    notes: tuple[NoteRecord, ...] = ()
 
     @property
     def overdue_steps(self) -> int | None:
@@ -127,6 +172,74 @@ class SchoolSnapshot:
     @property
     def open_decisions(self) -> int | None:
         return self.metrics.get(OPEN_DECISIONS)
+
+
+@dataclass(frozen=True)
+class ScoreSince:
+    """Since which night a school's completeness has stood where it is now, and what it was
+    before then (None when every recorded night had the same score)."""
+
+    day: dt.date
+    before: int | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """One coach note in a school's Coach Notes tab, as the sync understood it tonight.
+
+    Its text is the school's and the coach's own words: shown only to that school and its coach,
+    always written as text, escaped in HTML."""
+
+    school_id: str
+    workbook: str
+    sheet: str
+    row: int
+    # The day it was written; None when the note has no readable date.
+    written: dt.date | None
+    author: str
+    about: str
+    text: str
+    response: str
+    # Open, Answered or Resolved (a blank status reads Open, or Answered once there is a response).
+    status: str
+    # Where About points (tab as named, cell), None when it points nowhere.
+    target_sheet: str | None
+    target_cell: str | None
+    # The first day the rows it is about were seen edited on or after the note's date.
+    changed_since: dt.date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting on someone: not Resolved."""
+        return self.status != "Resolved"
+
+    def days_open(self, today: dt.date) -> int | None:
+        return (today - self.written).days if self.written else None
+
+    @property
+    def key(self) -> str:
+        """What identifies the note from night to night, wherever its row moves."""
+        return "|".join(
+            (
+                self.school_id,
+                self.written.isoformat() if self.written else "",
+                self.author,
+                self.about,
+                self.text,
+            )
+        )
+
+    def as_json(self, today: dt.date) -> dict:
+        return {
+            "row": self.row,
+            "written": self.written.isoformat() if self.written else None,
+            "from": self.author,
+            "about": self.about,
+            "points_to": f"{self.target_sheet}!{self.target_cell}" if self.target_cell else None,
+            "status": self.status,
+            "days_open": self.days_open(today),
+            "changed_since": self.changed_since.isoformat() if self.changed_since else None,
+        }
 
 
 class WorkbookResult:
@@ -145,6 +258,7 @@ class WorkbookResult:
         *,
         load: Callable[[], WorkbookTables | None] | None = None,
         absent: bool = False,
+        read_tonight: bool = False,
     ):
         self.template = template
         self.ref = ref
@@ -152,6 +266,8 @@ class WorkbookResult:
         # The store found no workbook to read (the error says why), as opposed to one it could
         # not read: that finding holds until the place itself changes.
         self.absent = absent
+        # Read from the workbook tonight (not taken from the state store as the last run left it).
+        self.read_tonight = read_tonight
         self._tables = tables
         self._load = load
 
@@ -203,6 +319,18 @@ class SchoolResult:
     # What the school's summary tab showed when last written, as the state store keys it (None
     # when unknown, or when the workbook was saved since): the same key tonight means no rebuild.
     summary_key: str | None = None
+    # How many of its workbooks `plansync migrate` would bring up to their template.
+    need_migrate: int = 0
+    # Since when completeness has stood where it is (history.py), for the summary tab.
+    score_since: ScoreSince | None = None
+    # The coach's notes in its Coach Notes tab, in row order.
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def open_notes(self) -> list[Note]:
+        """Notes not yet resolved, the longest waiting first."""
+        waiting = [note for note in self.notes if note.is_open]
+        return sorted(waiting, key=lambda note: (note.written or dt.date.max, note.row))
 
     @property
     def completeness(self) -> int:
@@ -231,6 +359,31 @@ class SchoolResult:
         saved = [wb.tables.modified for wb in self.workbooks if wb.tables and wb.tables.modified]
         return max(saved, default=None)
 
+    def run_problems(self) -> str:
+        """What kept the run from doing its work for this school, in a few words (a workbook it
+        could not read, a summary it could not write), or ''."""
+        unread = [wb.template.title for wb in self.workbooks if wb.tables is None]
+        unwritten = any(issue.rule == "summary-not-written" for issue in self.issues)
+        parts = [f"not read: {', '.join(unread)}"] if unread else []
+        if unwritten:
+            parts.append("summary not written")
+        return "; ".join(parts)
+
+    def place(self, issue: Issue) -> str:
+        """Where an issue is, as a person says it ('Action Steps, Owner, row 7'); the A1
+        reference stays in the issue itself (and the JSON)."""
+        headers: dict[int, str] = {}
+        for workbook in self.workbooks:
+            if workbook.template.title != issue.workbook or workbook.tables is None:
+                continue
+            for table in workbook.tables.tables.values():
+                if table.sheet_name == issue.sheet:
+                    headers = {
+                        number: table.tab.column(key).header
+                        for key, number in table.columns.items()
+                    }
+        return spoken_place(issue.sheet, issue.cell, headers)
+
     def workbook(self, template_id: str) -> WorkbookResult:
         return next(wb for wb in self.workbooks if wb.template.id == template_id)
 
@@ -244,6 +397,8 @@ class SyncResult:
     today: dt.date
     schools: list[SchoolResult]
     rollup: str | None = None
+    # The district's HTML report, when the run wrote it.
+    reports: Path | None = None
     # Seconds per phase: read, check, write_back, rollup, history.
     timings: dict[str, float] = field(default_factory=dict)
     # What the run did: workbooks parsed, workbooks unchanged since the last run (taken from the
@@ -254,6 +409,10 @@ class SyncResult:
     rollup_written: bool = False
     # What the person running the sync should know beyond the schools' issues.
     notes: list[str] = field(default_factory=list)
+    # The templates in use (the district's own or the shipped ones), in the order schools see them.
+    templates: tuple[Template, ...] = ()
+    # Workbooks made from an older template version or before the cycles changed.
+    need_migrate: int = 0
 
     @property
     def issues(self) -> list[Issue]:

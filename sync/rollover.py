@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import standard_templates
+from .catalog import district_templates, standard_templates
 from .config import Cycle, District, School, dump_config, load_config
 from .errors import ConfigError, StoreError
 from .layout import INSTRUCTIONS_TAB, WorkbookPlan
@@ -133,6 +133,12 @@ def next_year(
             for school in district.active_schools
         ),
         previous_year=link,
+        # The district's own templates carry on into the new year (from the same folder).
+        templates=(
+            Path(os.path.relpath(district.templates_dir.resolve(), new_dir.resolve()))
+            if district.templates_dir is not None
+            else None
+        ),
         base_dir=new_dir,
     )
 
@@ -164,7 +170,9 @@ def _carried_rows(
     district: District, store: Store, carry: set[str], notes: list[str]
 ) -> dict[tuple[str, str], Rows]:
     """Last year's rows of every carried tab, per (school id, template id): read only."""
-    templates = [t for t in standard_templates() if any(tab.carry in carry for tab in t.tabs)]
+    templates = [
+        t for t in district_templates(district) if any(tab.carry in carry for tab in t.tabs)
+    ]
     cycles = tuple(cycle.name for cycle in district.cycles)
     slots = [(school, template) for school in district.active_schools for template in templates]
     present = []

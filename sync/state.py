@@ -3,7 +3,8 @@
 One SQLite file in the rollup folder. Per workbook: its version (size and modification time for a
 file, the Drive version for a spreadsheet), a hash of its content, and its tabs as read; also a hash
 of the summary tab last written into it, and the version right after that write. Per output (the
-rollup): a hash of what was last written. Per school: its findings (issues, completeness tally,
+rollup): a hash of what was last written. Per row of a workbook with coach notes: a hash of it and
+the day it was last seen changed. Per school: its findings (issues, completeness tally,
 figures, benchmarks, rollup rows) with the fingerprint of what they were made from and the first day
 on which they could change by themselves (a step falling overdue), so that an unchanged school is
 neither unpacked nor checked again before then. The state only ever saves work: a file that is
@@ -15,18 +16,24 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import RunStateError, unusable_file
+from .files import create_with_umask
 from .grid import OutSheet
 from .packing import pack_value, unpack_sheets, unpack_value
 from .store import RawWorkbook, WorkbookRef
 
 STATE_NAME = ".plansync-state.sqlite"
-# 2: cells left out of a sheet; 3: a hash of the school's tabs; 4: each school's findings
-SCHEMA_VERSION = "4"
+# How long to wait for another program (a backup, a reader) to let go of the file.
+BUSY_SECONDS = 30.0
+# 2: cells left out of a sheet; 3: a hash of the school's tabs; 4: per-row hashes (notes);
+# 5: the 1904 date system; 6: each school's findings
+SCHEMA_VERSION = "6"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,7 +45,8 @@ CREATE TABLE workbooks (
     modified TEXT,
     sheets BLOB NOT NULL,
     summary_hash TEXT,
-    summary_version TEXT
+    summary_version TEXT,
+    date1904 INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE outputs (name TEXT PRIMARY KEY, hash TEXT NOT NULL);
 CREATE TABLE schools (
@@ -49,7 +57,28 @@ CREATE TABLE schools (
     rollup_rows BLOB NOT NULL,
     summary_key TEXT
 );
+CREATE TABLE rows (
+    location TEXT NOT NULL,
+    tab TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    changed TEXT,
+    PRIMARY KEY (location, tab, row)
+);
 """
+
+# (tab key, row number) -> a hash of what the row holds.
+RowHashes = dict[tuple[str, int], str]
+
+
+@dataclass(frozen=True)
+class RowMark:
+    """A row as the sync last saw it: its hash, the hash before that night's change, and the day
+    it was last seen changed (None while it has only ever been seen as it was first read)."""
+
+    hash: str
+    before: str | None
+    changed: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -63,6 +92,8 @@ class Remembered:
     # A hash of the tabs as read (RawWorkbook.content), and when a person last saved them.
     content: str | None = None
     modified: str | None = None
+    # The workbook counts its dates from 1904 (typed dates depend on it).
+    date1904: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,35 +115,62 @@ class StateStore:
         self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
+        if os.path.lexists(self.path) and not self.path.is_file():
+            raise RunStateError(
+                f"{self.path} is not a file (the sync keeps its state there); move it away and "
+                "run the sync again."
+            )
+        db = None
         try:
-            db = sqlite3.connect(self.path)
+            db = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
             version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if version and version[0] == SCHEMA_VERSION:
                 return db
+        except sqlite3.Error as error:
+            if db is not None:
+                db.close()
+            # Missing tables, not a database, a damaged file all mean start afresh; a file in
+            # use or out of reach is left as it is.
+            if not _damaged(error):
+                raise self._unusable(error) from None
+        else:
             db.close()
-        except sqlite3.DatabaseError:
-            pass  # missing tables, not a database, a damaged file: all mean start afresh
-        return self._fresh()
+        try:
+            return self._fresh()
+        except (sqlite3.Error, OSError) as error:
+            raise self._unusable(error) from None
 
     def _fresh(self) -> sqlite3.Connection:
         self.rebuilt = True
         for suffix in ("", "-journal", "-wal"):
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{self.path}{suffix}").unlink()
-        db = sqlite3.connect(self.path)
-        db.executescript(_SCHEMA)
-        db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        db.commit()
+        create_with_umask(self.path)
+        db = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
+        with db:
+            db.executescript(_SCHEMA)
+            db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         return db
+
+    def _unusable(self, error: Exception) -> RunStateError:
+        return unusable_file(self.path, "state", error, BUSY_SECONDS)
 
     def __enter__(self) -> StateStore:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if exc[0] is None:
-            self.db.commit()
-        self.db.close()
-        self.closed = True
+        if exc[0] is not None and issubclass(exc[0], sqlite3.Error):
+            self.db.close()  # rolled back: the file is as it was
+            self.closed = True
+            raise self._unusable(exc[1]) from None
+        try:
+            if exc[0] is None:
+                self.db.commit()
+        except sqlite3.Error as error:  # nothing of tonight's is kept: the file is as it was
+            raise self._unusable(error) from None
+        finally:
+            self.db.close()
+            self.closed = True
 
     def _reading(self) -> sqlite3.Connection:
         """The open connection; after the run, a new one: the tables of a school whose findings
@@ -121,26 +179,31 @@ class StateStore:
         if not self.closed:
             return self.db
         if self._after is None:
-            self._after = sqlite3.connect(self.path)
+            self._after = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
         return self._after
 
     # -- workbooks --------------------------------------------------------------------------------
 
     def remembered(self, location: str) -> Remembered | None:
         row = self.db.execute(
-            "SELECT version, digest, summary_hash, summary_version, content, modified "
+            "SELECT version, digest, summary_hash, summary_version, content, modified, date1904 "
             "FROM workbooks "
             "WHERE location = ?",
             (location,),
         ).fetchone()
-        return Remembered(*row) if row else None
+        if row is None:
+            return None
+        version, digest, summary_hash, summary_version, content, modified, date1904 = row
+        return Remembered(
+            version, digest, summary_hash, summary_version, content, modified, bool(date1904)
+        )
 
     def load(self, ref: WorkbookRef) -> RawWorkbook | None:
         """The workbook as last read, or None when the stored copy cannot be used."""
         row = (
             self._reading()
             .execute(
-                "SELECT version, digest, content, modified, sheets FROM workbooks "
+                "SELECT version, digest, content, modified, sheets, date1904 FROM workbooks "
                 "WHERE location = ?",
                 (ref.location,),
             )
@@ -148,13 +211,15 @@ class StateStore:
         )
         if row is None:
             return None
-        version, digest, content, modified, blob = row
+        version, digest, content, modified, blob, date1904 = row
         try:
             sheets = unpack_sheets(blob)
         except ValueError:
             return None
         stamp = dt.datetime.fromisoformat(modified) if modified else None
-        return RawWorkbook(ref, sheets, stamp, version, digest, content, blob)
+        return RawWorkbook(
+            ref, sheets, stamp, version, digest, content, blob, date1904=bool(date1904)
+        )
 
     def save(self, raw: RawWorkbook) -> None:
         """Remember a workbook just read, as its backend packed it (its summary hash is
@@ -163,8 +228,16 @@ class StateStore:
             raise ValueError(f"{raw.ref.label} was not packed where it was read")
         modified = raw.modified.isoformat() if raw.modified else None
         self.db.execute(
-            "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
-            (raw.ref.location, raw.version, raw.digest, raw.content, modified, raw.packed),
+            "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+            (
+                raw.ref.location,
+                raw.version,
+                raw.digest,
+                raw.content,
+                modified,
+                raw.packed,
+                int(raw.date1904),
+            ),
         )
 
     def touched(self, location: str, version: str) -> None:
@@ -183,6 +256,42 @@ class StateStore:
 
     def forget(self, location: str) -> None:
         self.db.execute("DELETE FROM workbooks WHERE location = ?", (location,))
+        self.db.execute("DELETE FROM rows WHERE location = ?", (location,))
+
+    # -- rows: when each row of a workbook last changed ------------------------------------------
+
+    def row_marks(
+        self, location: str, hashes: RowHashes | None, day: dt.date
+    ) -> dict[tuple[str, int], RowMark]:
+        """Each row's mark; with `hashes` (the workbook was read again), rows whose hash differs
+        from the last one seen, or that are new in a workbook seen before, are marked changed on
+        `day`. Without, the marks as they were. Only rows of workbooks read again cost anything."""
+        stored = {
+            (tab, row): (hash_, dt.date.fromisoformat(changed) if changed else None)
+            for tab, row, hash_, changed in self.db.execute(
+                "SELECT tab, row, hash, changed FROM rows WHERE location = ?", (location,)
+            )
+        }
+        if hashes is None:
+            return {key: RowMark(h, None, changed) for key, (h, changed) in stored.items()}
+        seen_before = bool(stored)
+        marks: dict[tuple[str, int], RowMark] = {}
+        for key, hash_ in hashes.items():
+            old = stored.get(key)
+            if old is not None and old[0] == hash_:
+                marks[key] = RowMark(hash_, None, old[1])
+            else:
+                changed = day if seen_before else None
+                marks[key] = RowMark(hash_, old[0] if old else None, changed)
+        self.db.execute("DELETE FROM rows WHERE location = ?", (location,))
+        self.db.executemany(
+            "INSERT INTO rows VALUES (?, ?, ?, ?, ?)",
+            [
+                (location, tab, row, mark.hash, mark.changed.isoformat() if mark.changed else None)
+                for (tab, row), mark in marks.items()
+            ],
+        )
+        return marks
 
     # -- schools' findings ------------------------------------------------------------------------
 
@@ -252,6 +361,15 @@ class StateStore:
 
     def output_written(self, name: str, content_hash: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
+
+
+def _damaged(error: sqlite3.Error) -> bool:
+    """A file SQLite cannot use as a database (or an older schema), rather than one it cannot
+    get at just now."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_ERROR"):
+        return True
+    return not name and not isinstance(error, sqlite3.OperationalError)
 
 
 def content_hash(sheets: list[OutSheet]) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .backends import BACKENDS, load
+from .changes import WorkbookChanges
 from .config import District, School
 from .errors import ConfigError, StoreError
 from .grid import OutSheet
@@ -66,6 +67,9 @@ class RawWorkbook:
     # gives `content` too) where it reads the workbook, so that packing is spread over the cores
     # when reading is.
     packed: bytes | None = None
+    # The workbook counts dates from 1904 (Excel for Mac files may): a bare number in a date
+    # column is then a day count from 1904-01-01, not from 1899-12-30.
+    date1904: bool = False
 
     @property
     def sheet_names(self) -> list[str]:
@@ -138,6 +142,12 @@ class Store(Protocol):
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         """Replace (or add) the summary tab and touch nothing else; raise WorkbookBusy if the
         workbook is open or no longer at `version`. Returns the workbook's new version."""
+
+    def migrate(self, ref: WorkbookRef, changes: WorkbookChanges, version: str) -> str | None:
+        """Apply `plansync migrate`'s changes to the workbook (new tabs and columns, headers,
+        dropdowns, the Instructions tab and the stamp) in one step, changing no cell a school
+        typed; raise WorkbookBusy when it is open or no longer at `version`. Returns the
+        workbook's new version."""
 
     def write_rollup(self, sheets: list[OutSheet]) -> str:
         """Write the district rollup and return where it is."""

@@ -120,11 +120,17 @@ class WorkbookTables:
         return cls(template, ref, tables, None, None, "", [])
 
 
-def read_tables(raw: RawWorkbook, template: Template, cycles: Sequence[str]) -> WorkbookTables:
-    """Find every template tab in the workbook and read its rows as typed cells."""
+def read_tables(
+    raw: RawWorkbook, template: Template, cycles: Sequence[str], rows: bool = True
+) -> WorkbookTables:
+    """Find every template tab in the workbook and read its rows as typed cells (`rows=False`:
+    only where the tabs, header rows and columns are, as `plansync migrate` needs)."""
     sheets = [s for s in raw.sheets if not _is_system_sheet(s.name, template)]
     placed = _place_tabs(template, sheets)
-    tables = {tab.key: _read_table(tab, placed.get(tab.key), cycles) for tab in template.tabs}
+    tables = {
+        tab.key: _read_table(tab, placed.get(tab.key), cycles, rows, raw.date1904)
+        for tab in template.tabs
+    }
     return WorkbookTables(
         template=template,
         ref=raw.ref,
@@ -207,7 +213,13 @@ def _header_match(tab: Tab, sheet: RawSheet) -> tuple[int | None, int]:
     return best_row, best_count
 
 
-def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[str]) -> Table:
+def _read_table(
+    tab: Tab,
+    placed: tuple[RawSheet, str] | None,
+    cycles: Sequence[str],
+    rows: bool = True,
+    date1904: bool = False,
+) -> Table:
     if placed is None:
         return Table(tab, missing=list(tab.columns))
     sheet, found_by = placed
@@ -224,9 +236,11 @@ def _read_table(tab: Tab, placed: tuple[RawSheet, str] | None, cycles: Sequence[
         if key and key not in table.columns:
             table.columns[key] = index
     table.missing = [column for column in tab.columns if column.key not in table.columns]
+    if not rows:
+        return table
     grid = _with_merges_filled(sheet, header_row)
     parsers = [
-        _ColumnReader(column, table.columns[column.key], cycles)
+        _ColumnReader(column, table.columns[column.key], cycles, date1904)
         for column in tab.columns
         if column.key in table.columns
     ]
@@ -253,11 +267,15 @@ class _ColumnReader:
     type: str
     choices: tuple[str, ...]
     strict: bool
+    date1904: bool
     aliases: tuple[tuple[str, str], ...]
     # Raw value -> how it reads: a column's values repeat ("On Track", "School", a date).
     seen: dict
 
-    def __init__(self, column: Column, position: int, cycles: Sequence[str]):
+    def __init__(
+        self, column: Column, position: int, cycles: Sequence[str], date1904: bool = False
+    ):
+        self.date1904 = date1904
         self.key = column.key
         self.index = position - 1
         self.letter = column_letter(position)
@@ -272,7 +290,7 @@ class _ColumnReader:
         parsed = self.seen.get(key)
         if parsed is None:
             parsed = self.seen[key] = parse_value(
-                raw, self.type, self.choices, self.strict, self.aliases
+                raw, self.type, self.choices, self.strict, self.aliases, self.date1904
             )
         return parsed
 

@@ -28,6 +28,9 @@ class Column(Spec):
     key: str
     header: str
     aliases: tuple[str, ...] = ()
+    # Headers this column had in earlier template versions: read like aliases, and `plansync
+    # migrate` gives the column its new header.
+    renamed_from: tuple[str, ...] = ()
     type: ColumnType = "text"
     required: bool = False
     choices: tuple[str, ...] = ()
@@ -41,6 +44,9 @@ class Column(Spec):
     help: str
     # The sentence that explains, in a school's words, why a blank required cell matters.
     why: str | None = None
+    # Who types in this column when the two sides share a tab (the Coach Notes): the coach or the
+    # school team. Google protects each side's columns for its own people; Excel marks them.
+    typed_by: Literal["coach", "school"] | None = None
 
     @model_validator(mode="after")
     def _choices_make_sense(self) -> Column:
@@ -60,7 +66,7 @@ class Column(Spec):
 
     @property
     def headers(self) -> tuple[str, ...]:
-        return (self.header, *self.aliases)
+        return (self.header, *self.aliases, *self.renamed_from)
 
 
 class Tab(Spec):

@@ -18,6 +18,9 @@ from typing import Any, NamedTuple
 # format (pasted values, a column formatted as General).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SERIAL_RANGE = (36526, 73051)  # 2000-01-01 .. 2099-12-31
+# A workbook in the 1904 date system (Excel for Mac's old default) counts from 1904-01-01.
+_EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
+_SERIAL_RANGE_1904 = (35064, 71589)  # 2000-01-01 .. 2099-12-31
 
 _MONTHS = {
     name: number
@@ -177,7 +180,7 @@ def _choice_index(
     return index
 
 
-def parse_date(raw: Any) -> Parsed:
+def parse_date(raw: Any, date1904: bool = False) -> Parsed:
     if is_blank(raw):
         return BLANK
     if isinstance(raw, dt.datetime):
@@ -185,8 +188,10 @@ def parse_date(raw: Any) -> Parsed:
     if isinstance(raw, dt.date):
         return Parsed(raw)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        if _SERIAL_RANGE[0] <= raw <= _SERIAL_RANGE[1]:
-            return Parsed(_EXCEL_EPOCH + dt.timedelta(days=int(raw)))
+        low, high = _SERIAL_RANGE_1904 if date1904 else _SERIAL_RANGE
+        if low <= raw <= high:
+            epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH
+            return Parsed(epoch + dt.timedelta(days=int(raw)))
         return Parsed(None, f"{as_text(raw)} is a number, not a date")
     if isinstance(raw, str):
         return _parse_date_text(raw.strip())
@@ -297,6 +302,7 @@ def parse_value(
     choices: Sequence[str] = (),
     strict: bool = True,
     aliases: tuple[tuple[str, str], ...] = (),
+    date1904: bool = False,
 ) -> Parsed:
     """Read one raw cell as its column's type."""
     unreadable = _unreadable(raw)
@@ -305,7 +311,7 @@ def parse_value(
     if column_type == "text":
         return parse_text(raw)
     if column_type == "date":
-        return parse_date(raw)
+        return parse_date(raw, date1904)
     if column_type == "choice":
         return parse_choice(raw, choices, strict, aliases)
     if column_type == "number":

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -34,8 +38,11 @@ def test_demo_writes_a_district_syncs_it_and_says_where_to_look(tmp_path):
     assert report.is_file()
     history = invoke("history", tmp_path / "demo" / "district.yaml").output.splitlines()
     assert history[0].endswith("4 nights, Oct 16, 2026 to Nov 27, 2026")
+    # Once the folder is no longer marked as the demo's (a district made from it), it is refused.
+    (tmp_path / "demo" / ".plansync-demo").unlink()
     again = CliRunner().invoke(main, ["demo", str(tmp_path / "demo")])
-    assert again.exit_code == 1 and "exists already" in again.output
+    assert again.exit_code == 1 and "was not made by `plansync demo`" in again.output
+    assert (tmp_path / "demo" / "rollup" / "District Rollup.xlsx").is_file()
 
 
 def test_the_demo_has_plans_of_varied_completeness(tmp_path):
@@ -56,6 +63,13 @@ def test_the_demo_has_plans_of_varied_completeness(tmp_path):
         "not-measurable",
         "invalid-choice",
     } <= rules
+    # The coaches' notes loop: some notes open, some answered, some resolved, and some acted on.
+    notes = [note for school in schools for note in school["notes"]]
+    assert {note["status"] for note in notes} == {"Open", "Answered", "Resolved"}
+    assert any(note["changed_since"] for note in notes)
+    assert not rules & {"note-about-unknown", "note-about-missing", "note-date-missing"}
+    report = (tmp_path / "reports" / "District Report.html").read_text("utf-8")
+    assert "how long they stay open" in report
 
 
 def test_sync_json_is_the_stable_interface_for_scripts(make_district, edits):
@@ -66,6 +80,7 @@ def test_sync_json_is_the_stable_interface_for_scripts(make_district, edits):
     assert result.exit_code == 0
     report = json.loads(result.output)
     assert report["rollup"] == edits.rollup_location(district)
+    assert report["need_migrate"] == 0
     north = report["schools"][0]
     assert (north["id"], north["name"], north["completeness"]) == ("north", "North Elementary", 99)
     assert north["issues"] == [
@@ -81,22 +96,110 @@ def test_sync_json_is_the_stable_interface_for_scripts(make_district, edits):
     ]
 
 
-def test_sync_prints_a_table_and_the_rollup(make_district, edits):
+STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
+
+
+def _unstamped(output: str) -> list[str]:
+    """The lines without their timestamps, each of which must have one."""
+    lines = [line for line in output.splitlines() if line]
+    assert all(STAMP.match(line) for line in lines), output
+    return [STAMP.sub("", line) for line in lines]
+
+
+def test_sync_prints_a_table_the_rollup_and_the_report_with_timestamps(make_district, edits):
     district = make_district()
     result = invoke("sync", district.base_dir / "district.yaml", "--today", "2026-11-27")
-    lines = result.output.splitlines()
+    lines = _unstamped(result.output)
     assert lines[0].split() == ["School", "Complete", "Errors", "Warnings"]
     assert lines[1].split() == ["North", "Elementary", "100%", "0", "0"]
-    assert lines[-1] == f"Rollup: {edits.rollup_location(district)}"
+    assert lines[-2] == f"Rollup: {edits.rollup_location(district)}"
+    assert lines[-1] == f"Report: {district.reports_dir / 'District Report.html'}"
 
 
-def test_a_bad_config_is_one_line_and_a_non_zero_exit(tmp_path):
+@pytest.mark.backends("excel")  # a file removed from its folder
+def test_sync_quiet_prints_the_summary_and_the_schools_it_could_not_serve(make_district):
+    district = make_district()
+    workbook_path(district, "south", "Decision Log").unlink()
+    result = CliRunner().invoke(main, ["sync", str(district.base_dir / "district.yaml"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    lines = _unstamped(result.stdout)
+    assert len(lines) == 2
+    assert lines[0].startswith("South Middle School") and "(not read: Decision Log)" in lines[0]
+    assert lines[1].startswith("2 schools: ")
+
+
+def test_sync_log_appends_every_line_to_the_file(make_district, tmp_path):
+    district = make_district()
+    log = tmp_path / "night.log"
+    log.write_text("an earlier night\n", "utf-8")
+    args = ["sync", str(district.base_dir / "district.yaml"), "--log", str(log)]
+    first = CliRunner().invoke(main, args)
+    second = CliRunner().invoke(main, args)
+    assert first.exit_code == second.exit_code == 0
+    assert first.stdout == second.stdout == ""
+    lines = log.read_text("utf-8").splitlines()
+    assert lines[0] == "an earlier night"
+    assert sum(1 for line in lines if " 2 schools: " in line) == 2
+    assert all(STAMP.match(line) for line in lines[1:] if line)
+
+
+def test_a_mistake_on_the_command_line_exits_2():
+    result = CliRunner().invoke(main, ["sync"])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(main, ["sync", "x.yaml", "--today", "tomorrow"])
+    assert result.exit_code == 2
+
+
+CRASH = """
+import sys
+import plansync.nightly
+from plansync import cli
+
+class Finalizer:
+    def __del__(self):
+        raise RuntimeError("noise from a finalizer")
+
+def broken(*args, **kwargs):
+    keep.append(Finalizer())
+    raise KeyError("a bug nobody expected")
+
+keep = []
+plansync.nightly.sync_district = broken
+sys.argv = ["plansync", "sync", sys.argv[1]]
+cli.run()
+"""
+
+
+def test_an_unexpected_error_is_one_line_naming_the_log_with_its_traceback(make_district, tmp_path):
+    district = make_district()
+    env = {**os.environ, "PLANSYNC_LOG_DIR": str(tmp_path / "logs")}
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH, str(district.base_dir / "district.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert len(done.stderr.splitlines()) == 1, done.stderr  # no traceback, no noise after it
+    [line] = done.stderr.splitlines()
+    assert line.startswith("Error: plansync stopped on an unexpected error (KeyError); ")
+    [log] = (tmp_path / "logs").glob("plansync-crash-*.log")
+    assert str(log) in line
+    text = log.read_text("utf-8")
+    assert "Traceback (most recent call last)" in text and "a bug nobody expected" in text
+
+
+def test_a_bad_config_is_one_line_per_problem_and_a_non_zero_exit(tmp_path):
     path = tmp_path / "district.yaml"
     path.write_text("district: X\nschools: []\ncycles: []\nextra: 1\n", "utf-8")
     result = CliRunner().invoke(main, ["sync", str(path)])
     assert result.exit_code == 1
-    assert result.output.strip().startswith("Error: district.yaml: ")
-    assert len(result.output.strip().splitlines()) == 1
+    assert result.output.splitlines() == [
+        "Error: district.yaml, line 2: schools: needs at least 1 entry",
+        "district.yaml, line 3: cycles: needs at least 1 entry",
+        "district.yaml, line 4: extra: unknown key (check its spelling)",
+    ]
 
 
 @pytest.mark.backends("excel")  # `check` reads one .xlsx file

@@ -468,4 +468,4 @@ def test_a_50000_row_table_is_read_checked_and_summarised(make_district, tmp_pat
     ]
     with StateStore(tmp_path / STATE_NAME) as state:
         write_summary(store, state, result, build_summary(result, district, TODAY))
-    assert any("Action Steps!F40000" in row for row in cells(path, "Coach Summary"))
+    assert any("Action Steps, Owner, row 40000" in row for row in cells(path, "Coach Summary"))

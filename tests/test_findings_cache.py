@@ -8,14 +8,22 @@ import datetime as dt
 import sqlite3
 
 import plansync.nightly as nightly
-from district_helpers import TODAY, run_sync
+from district_helpers import TODAY, good_plan, run_sync
+from edits import GoogleEdits
+from plansync.reports.summary import CHANGED_ROW
 from plansync.state import STATE_NAME
 
 
 def _outputs(district, edits, result) -> tuple:
-    """What the night left for people to see: the rollup's cells and every summary tab."""
+    """What the night left for people to see: the rollup's cells and every summary tab (but for
+    its line saying on which day it last changed: a --full run writes every tab again)."""
     summaries = {
-        school.id: edits.tabs(district, school.id)["Coach Summary"] for school in district.schools
+        school.id: [
+            row
+            for index, row in enumerate(edits.tabs(district, school.id)["Coach Summary"])
+            if index != CHANGED_ROW
+        ]
+        for school in district.schools
     }
     return edits.rollup(result.rollup), summaries
 
@@ -72,21 +80,26 @@ def test_a_school_is_checked_again_on_the_day_a_step_falls_overdue(make_district
     kept_until = _kept_until(district)
     assert all(day > TODAY for day in kept_until.values())
     checked = _checked(monkeypatch)
-    run_sync(district, today=min(kept_until.values()) - dt.timedelta(days=1))
+    quiet = run_sync(district, today=min(kept_until.values()) - dt.timedelta(days=1))
     assert checked == []
+    assert quiet.summaries_written == 0  # not even built
     day = min(kept_until.values())
     late = run_sync(district, today=day)
     assert sorted(checked) == sorted(s for s, until in kept_until.items() if until == day)
     assert any(i.rule == "overdue" for s in late.schools for i in s.issues)
+    # Each of those schools' summary lists the step as overdue now.
+    assert late.summaries_written == len(checked)
 
 
-def test_a_cycle_beginning_checks_every_school_again(make_district, monkeypatch):
+def test_a_cycle_beginning_checks_every_school_again(make_district, edits, monkeypatch):
     district = make_district()
     cycle_2 = district.cycles[1].start
     run_sync(district, today=cycle_2 - dt.timedelta(days=1))
     checked = _checked(monkeypatch)
-    run_sync(district, today=cycle_2)
+    begun = run_sync(district, today=cycle_2)
     assert sorted(checked) == sorted(school.id for school in district.schools)
+    # Every summary shows what a full run would show that day (its benchmark lines by cycle).
+    _same_as_a_full_run(district, edits, begun, cycle_2)
 
 
 def test_damaged_findings_are_checked_again_not_trusted(make_district, monkeypatch):
@@ -141,3 +154,48 @@ def _kept_until(district) -> dict[str, dt.date]:
     with sqlite3.connect(district.rollup_dir / STATE_NAME) as db:
         rows = db.execute("SELECT school, valid_until FROM schools").fetchall()
     return {school: dt.date.fromisoformat(day) for school, day in rows if day}
+
+
+def test_nights_around_an_answered_coach_note_give_what_a_full_run_gives(
+    make_district, edits, backend, request
+):
+    """A note's status, its answer and its "changed since" come from the rows' marks, which a
+    kept school's findings must carry as they were."""
+    team = "principal@north.example"
+    # On Google the school's own people answer (the coach's columns and theirs are guarded).
+    school = GoogleEdits(request.getfixturevalue("google"), team) if backend == "google" else edits
+    plan = good_plan(" (North Elementary)")
+    plan["pm_tool"]["notes"] = [
+        {
+            "date": TODAY - dt.timedelta(days=3),
+            "author": "Maria Lopez",
+            "about": "Benchmarks, row 2",
+            "note": "Why is this benchmark still Not Started?",
+        }
+    ]
+    schools = [
+        {"id": "north", "name": "North Elementary", "coach": "Maria Lopez", "team": [team]},
+        {"id": "south", "name": "South Middle School", "coach": "James Carter"},
+    ]
+    extra = {"google": {"coach_role": "writer"}} if backend == "google" else {}
+    district = make_district({"north": plan}, schools=schools, **extra)
+    first = run_sync(district, today=TODAY - dt.timedelta(days=2))
+    assert [n.status for n in first.schools[0].notes] == ["Open"]
+    day = TODAY - dt.timedelta(days=1)
+    _same_as_a_full_run(district, edits, run_sync(district, today=day), day)
+    school.set_cells(district, "north", "Coach Notes", {"E2": "We start Monday.", "F2": "Answered"})
+    answered = run_sync(district, today=TODAY)
+    assert [(n.status, n.response) for n in answered.schools[0].notes] == [
+        ("Answered", "We start Monday.")
+    ]
+    _same_as_a_full_run(district, edits, answered, TODAY)
+    school.set_cells(district, "north", "Benchmarks", {"C2": "A measure, revised"})
+    next_day = TODAY + dt.timedelta(days=1)
+    acted = run_sync(district, today=next_day)
+    assert acted.schools[0].notes[0].changed_since is not None
+    _same_as_a_full_run(district, edits, acted, next_day)
+    later = next_day + dt.timedelta(days=1)
+    quiet = run_sync(district, today=later)
+    assert quiet.schools[0].facts is not None  # kept: nothing was checked again
+    assert quiet.schools[0].notes == acted.schools[0].notes
+    _same_as_a_full_run(district, edits, quiet, later)

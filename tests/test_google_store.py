@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 import requests
@@ -105,10 +106,19 @@ def test_a_provisioned_spreadsheet_has_the_excel_workbooks_tabs_headers_and_chec
         "values": [{"userEnteredValue": "=Strategies!$A$2:$A$500"}],
     }
     assert checks[2] == checks[3] == {"type": "DATE_IS_VALID"}
-    assert checks[6]["values"] == [
-        {"userEnteredValue": choice}
-        for choice in ("Not Started", "In Progress", "Complete", "Blocked")
-    ]
+    # The choices are cells on the hidden tab, as in Excel: never a literal list.
+    assert checks[6]["type"] == "ONE_OF_RANGE"
+    source = checks[6]["values"][0]["userEnteredValue"]
+    match = re.fullmatch(r"=_plansync!\$([A-Z])\$2:\$\1\$(\d+)", source)
+    assert match, source
+    stamp = google.files[edits.spreadsheet_id(district, "north")].spreadsheet.sheet_named(
+        "_plansync"
+    )
+    column = ord(match.group(1)) - ord("A")
+    assert [
+        stamp.cells[(row, column)]["userEnteredValue"]["stringValue"]
+        for row in range(1, int(match.group(2)))
+    ] == ["Not Started", "In Progress", "Complete", "Blocked"]
     assert steps.validation(500, 6) is None  # dropdowns reach row 500, as in Excel
     team = google.files[edits.spreadsheet_id(district, "north", "Roles and Responsibilities")]
     assert team.spreadsheet.sheet_named("Team").validation(1, 2)["condition"] == {
@@ -257,17 +267,16 @@ def test_a_night_with_no_edits_costs_one_drive_listing_and_no_sheets_request(
     assert google.calls["drive.files.list"] == 1
 
 
-def test_the_next_night_rewrites_summaries_without_reading_unchanged_spreadsheets(
-    make_district, google
-):
+def test_the_next_night_reads_and_writes_no_school_spreadsheet(make_district, google):
     district = make_district()
     run_sync(district)
     google.reset_counts()
     result = run_sync(district, today=TODAY + dt.timedelta(days=1))
-    assert result.workbooks_read == 0 and result.summaries_written == 2
+    # The summaries show dates, not "N days late": nothing they show moved overnight.
+    assert result.workbooks_read == 0 and result.summaries_written == 0
     assert google.calls["sheets.values.batchGet"] == 0
     assert google.calls["sheets.spreadsheets.get"] == 1  # the rollup's own tabs, to replace them
-    assert google.calls["sheets.spreadsheets.batchUpdate"] == 2 + 1
+    assert google.calls["sheets.spreadsheets.batchUpdate"] == 1  # the rollup (it shows the day)
 
 
 def test_an_edited_spreadsheet_is_read_again_and_only_it(make_district, edits, google):
@@ -513,7 +522,8 @@ def test_google_config_mistakes_are_one_line(tmp_path, google, change, message):
     (tmp_path / "district.yaml").write_text(json.dumps(config))
     with pytest.raises(ConfigError) as error:
         load_config(tmp_path / "district.yaml")
-    assert str(error.value).startswith(message)
+    # The file is JSON on one line: every problem is on line 1.
+    assert str(error.value).replace(", line 1:", ":").startswith(message)
 
 
 # -- the fake answers like Google ------------------------------------------------------------------

@@ -87,7 +87,9 @@ def test_running_the_same_night_again_replaces_its_snapshot(make_district):
     assert tonight["north"].completeness == 100
 
 
-def test_the_summary_and_the_rollup_compare_with_the_last_run(make_district):
+def test_the_summary_dates_the_last_change_and_the_rollup_compares_with_the_last_run(
+    make_district,
+):
     district = make_district({"north": _late_plan()})
     earlier = TODAY - dt.timedelta(days=14)
     before = run_sync(district, today=earlier).schools[0].completeness
@@ -98,11 +100,11 @@ def test_the_summary_and_the_rollup_compare_with_the_last_run(make_district):
 
     rows = _sheets(path)["Coach Summary"]
     text = [" | ".join(as_text(v) for v in row if v not in ("", None)) for row in rows]
-    assert f"Last run | {before}% on Nov 13, 2026 · now 100% (+{100 - before})" in text
+    # A date, not "since the last run": the line reads the same on every later night.
+    assert f"Since | 100% since Nov 27, 2026 ({before}% before, +{100 - before})" in text
     header = text.index("Benchmarks by cycle") + 1
-    assert text[header].endswith("| No status | Since last run")
-    assert "Cycle 2 | MIS 1 | 2 | 0 | 1 | 0 | 1 | 0 | 0 | -1 On Track, +1 Met" in text
-    assert "Cycle 1 | MIS 1 | 2 | 0 | 0 | 0 | 2 | 0 | 0 | no change" in text
+    assert text[header].endswith("| No status")
+    assert "Cycle 2 | MIS 1 | 2 | 0 | 1 | 0 | 1 | 0 | 0" in text
 
     sheets = _sheets(district.rollup_dir / "District Rollup.xlsx")
     schools = [dict(zip(sheets["Schools"][0], row, strict=True)) for row in sheets["Schools"][1:]]
@@ -129,6 +131,14 @@ def test_the_summary_and_the_rollup_compare_with_the_last_run(make_district):
     assert len(charts) == 3  # completeness by school, then one per cycle that has begun
     assert b"<f>'Trend'!$D$2:$D$3</f>" in charts["xl/charts/chart1.xml"]
     assert b"<f>'Benchmark Status'!$B$5:$B$7</f>" in charts["xl/charts/chart3.xml"]
+
+    # Nights later, with nothing typed since, the tab still says when the score moved.
+    run_sync(district, today=TODAY + dt.timedelta(days=3))
+    text = [
+        " | ".join(as_text(v) for v in row if v not in ("", None))
+        for row in _sheets(path)["Coach Summary"]
+    ]
+    assert f"Since | 100% since Nov 27, 2026 ({before}% before, +{100 - before})" in text
 
 
 def _sheets(path: Path) -> dict[str, list[list]]:

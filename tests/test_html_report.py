@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from district_helpers import TODAY, good_plan, run_sync
 from plansync.cli import main
+from plansync.config import load_config
 from plansync.nightly import report_district
 
 SCHOOLS = [
@@ -96,7 +97,7 @@ def test_each_coach_page_lists_only_that_coachs_schools_needing_attention_first(
     assert "North Elementary" not in james_text and "East K-8" not in james_text
     # East has an overdue step, so it comes first although both plans are complete.
     assert maria_text.index("1. East K-8 & Annex") < maria_text.index("2. North Elementary")
-    assert "PM Tool › Action Steps!D3" in maria.text
+    assert "PM Tool › Action Steps, Due Date, row 3" in maria.text
     assert "Nothing is overdue." in maria.text
 
 
@@ -150,3 +151,26 @@ def test_report_command_writes_the_report_and_a_page_per_coach(make_district):
     # Reading for the report changes no workbook and records no night.
     assert not (district.rollup_dir / "history.sqlite").exists()
     assert not (district.rollup_dir / "District Rollup.xlsx").exists()
+
+
+def test_the_nightly_sync_refreshes_the_pages_and_removes_those_of_coaches_gone(make_district):
+    district = make_district(schools=SCHOOLS)
+    result = run_sync(district)
+    assert result.reports == district.reports_dir / "District Report.html"
+    coaches = district.reports_dir / "coaches"
+    pages = sorted(path.name for path in coaches.glob("*.html"))
+    assert len(pages) == 2
+    mine = coaches / "notes by a person.html"
+    mine.write_text("<p>kept</p>", "utf-8")
+
+    # James Carter leaves: his school goes to Maria Lopez.
+    text = (district.base_dir / "district.yaml").read_text("utf-8")
+    text = text.replace("coach: James Carter", "coach: Maria Lopez")
+    (district.base_dir / "district.yaml").write_text(text, "utf-8")
+    later = run_sync(load_config(district.base_dir / "district.yaml"), today=TODAY)
+    assert later.reports is not None
+    left = sorted(path.name for path in coaches.glob("*.html"))
+    assert len(left) == 2 and mine.name in left  # Maria's page and the person's own file
+    assert mine.read_text("utf-8") == "<p>kept</p>"
+    maria = Page((coaches / next(n for n in left if n != mine.name)).read_text("utf-8"))
+    assert "South Middle School" in " ".join(maria.text)

@@ -128,3 +128,62 @@ def test_a_rerun_with_nothing_new_does_not_even_build_the_rollup(make_district, 
     monkeypatch.setattr(rollup, "build_rollup", lambda result: built.append(1) or real(result))
     assert not run_sync(district).rollup_written
     assert built == []
+
+
+def _school_writes(district, edits, google) -> int:
+    """Requests the fake Google received that write into a school's spreadsheet (not the
+    rollup's): the summary is one such request per school."""
+    if google is None:
+        return 0
+    keys = {edits.spreadsheet_id(district, school, "PM Tool") for school in ("north", "south")}
+    return sum(
+        1
+        for call in google.log
+        if call.endpoint.startswith("sheets.")
+        and call.method != "GET"
+        and any(key in call.path for key in keys)
+    )
+
+
+def test_the_next_night_with_nothing_changed_writes_nothing_into_any_school(
+    make_district, edits, backend, request
+):
+    district = make_district()
+    first = run_sync(district)
+    assert first.summaries_written == 2
+    versions = {school: edits.version(district, school) for school in ("north", "south")}
+    google = request.getfixturevalue("google") if backend == "google" else None
+    if google is not None:
+        google.reset_counts()
+    # The next day, same data: no step fell due in between, no cycle began.
+    second = run_sync(district, today=dt.date(2026, 11, 28))
+    assert second.summaries_written == 0
+    assert {school: edits.version(district, school) for school in versions} == versions
+    assert _school_writes(district, edits, google) == 0
+    # A week on, still nothing new: the tab shows dates, never "N days late".
+    assert run_sync(district, today=dt.date(2026, 12, 5)).summaries_written == 0
+    assert {school: edits.version(district, school) for school in versions} == versions
+
+
+def test_a_step_falling_overdue_rewrites_the_summary_with_the_date(
+    make_district, edits, backend, request
+):
+    district = make_district()
+    run_sync(district)
+    google = request.getfixturevalue("google") if backend == "google" else None
+    if google is not None:
+        google.reset_counts()
+    before = edits.version(district, "north")
+    # The step due Dec 5 is overdue on Dec 6: what the summary shows has changed.
+    later = run_sync(district, today=dt.date(2026, 12, 6))
+    assert later.summaries_written == 2
+    assert edits.version(district, "north") != before
+    if google is not None:
+        assert _school_writes(district, edits, google) == 2
+    text = [
+        " | ".join(str(v) for v in row if v not in ("", None))
+        for row in edits.tabs(district, "north")["Coach Summary"]
+    ]
+    assert "This tab last changed on Sunday, Dec 6, 2026." in text
+    assert "Where | Owner | Overdue since | Item" in text
+    assert any("| Dec 6, 2026 | Action step" in line for line in text)

@@ -8,6 +8,13 @@ from district_helpers import PM_TOOL_TABS, run_sync, workbook_path
 from plansync.provision import provision_district
 
 
+def _listed(book, rule: str) -> list:
+    """The choices a dropdown's rule ('list _plansync!$D$2:$D$4') points at."""
+    kind, _, ref = rule.partition(" ")
+    assert kind == "list" and ref.startswith("_plansync!"), rule
+    return [row[0].value for row in book["_plansync"][ref.split("!")[1].replace("$", "")]]
+
+
 def _validations(sheet) -> dict[str, str]:
     """Column letter -> the data validation's type and formula."""
     found = {}
@@ -48,14 +55,17 @@ def test_a_provisioned_pm_tool_has_instructions_headers_dropdowns_and_a_hidden_s
     assert steps.freeze_panes == "A2"
     assert steps["F1"].font.b and steps["F1"].comment.text.startswith("The person responsible")
     assert steps.column_dimensions["D"].number_format == "yyyy-mm-dd"
+    status = _validations(steps)["G"]
     assert _validations(steps) == {
         "A": "list Strategies!$A$2:$A$500",
         "C": "date 36526",
         "D": "date 36526",
-        "G": 'list "Not Started,In Progress,Complete,Blocked"',
+        "G": status,
     }
+    # Choices are cells on the hidden tab, never a literal list in the rule.
+    assert _listed(book, status) == ["Not Started", "In Progress", "Complete", "Blocked"]
     benchmarks = _validations(book["Benchmarks"])
-    assert benchmarks["B"] == 'list "Cycle 1,Cycle 2,Cycle 3"'
+    assert _listed(book, benchmarks["B"]) == ["Cycle 1", "Cycle 2", "Cycle 3"]
     instructions = [row[1] for row in book["Instructions"].iter_rows(values_only=True) if row[1]]
     assert any("Keep the tab names and the column headers" in text for text in instructions)
 
@@ -88,3 +98,17 @@ def test_a_fresh_empty_workbook_syncs_with_only_missing_content_reported(make_di
     north = run_sync(district).schools[0]
     assert {issue.rule for issue in north.issues} == {"too-few"}
     assert north.completeness == 0
+
+
+@pytest.mark.backends("excel")  # the Sheets API has no print settings
+def test_data_tabs_print_landscape_one_page_wide_with_the_header_on_every_page(make_district):
+    from openpyxl import load_workbook
+
+    district = make_district()
+    book = load_workbook(workbook_path(district, "north"))
+    for name in PM_TOOL_TABS[2:-1]:  # the data tabs (not the instructions, summary, stamp)
+        sheet = book[name]
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.print_title_rows == "$1:$1"

@@ -48,6 +48,7 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
         "Meetings",
         "Decisions",
         "Communication",
+        "Notes",
         "Issues",
         "About",
     ]
@@ -78,8 +79,8 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
     ]
     issues = sheets["Issues"]
     assert [row[4:8] for row in issues[1:]] == [
-        ["PM Tool", "Strategies", "C3", "Required cell is empty"],
-        ["PM Tool", "Action Steps", "D3", "Overdue"],
+        ["PM Tool", "Strategies", "Description, row 3", "Required cell is empty"],
+        ["PM Tool", "Action Steps", "Due Date, row 3", "Overdue"],
     ]
 
 
@@ -98,22 +99,26 @@ def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decision
     rows = edits.tabs(district, "north")["Coach Summary"]
     text = [" | ".join(as_text(v) for v in row if v != "") for row in rows]
     assert text[0] == "Coach summary · North Elementary"
-    assert text[1] == (
-        "Test District · updated by the nightly sync on Friday, Nov 27, 2026 · coach: Maria Lopez"
-    )
+    assert text[1] == "Test District · coach: Maria Lopez"
+    assert text[2] == "This tab last changed on Friday, Nov 27, 2026."
     assert "Completeness | 99% · 110 of 111 required cells filled in" in text
     assert (
-        "Strategies!C3 | Required cell is empty | “MIS 2”: Description is empty. Families and "
-        "staff need a plain description of the strategy."
+        "Strategies, Description, row 3 | Required cell is empty | “MIS 2”: Description is "
+        "empty. Families and staff need a plain description of the strategy."
     ) in text
     late = text.index("Overdue (1)")
+    assert text[late + 1] == "Where | Owner | Overdue since | Item"
     assert text[late + 2] == (
-        "Action Steps!D3 | Ben Brooks | Nov 17, 2026 | 10 days | Action step "
+        "Action Steps, Due Date, row 3 | Ben Brooks | Nov 18, 2026 | Action step "
         "“Set up the attendance team”"
     )
-    soon = text.index("Due in the next 14 days (2)")
-    assert text[soon + 2].startswith("Action Steps!D4 | Ana Alvarez | Dec 4, 2026")
-    assert text[soon + 3].startswith("Roles and Responsibilities › Responsibilities!E2")
+    soon = text.index("Due next (3)")
+    assert text[soon + 2].startswith("Action Steps, Due Date, row 4 | Ana Alvarez | Dec 4, 2026")
+    assert text[soon + 3].startswith(
+        "Roles and Responsibilities › Responsibilities, Due Date, row 2"
+    )
+    assert text[soon + 4].startswith("Decision Log › Decisions, Decide By, row 3 | Principal")
+    assert not any("days" in line and "late" in line for line in text)
     cycles = text.index("Benchmarks by cycle")
     assert text[cycles + 1] == (
         "Cycle | Strategy ID | Total | Not Started | On Track | Off Track "
@@ -123,7 +128,7 @@ def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decision
     assert text[cycles + 5] == "Cycle 2 | MIS 2 | 2 | 0 | 2 | 0 | 0 | 0 | 0"
     decisions = text.index("Open decisions (1)")
     assert text[decisions + 2] == (
-        "Decision Log › Decisions!A3 | Principal | Dec 20, 2026 | School "
+        "Decision Log › Decisions, Decision, row 3 | Principal | Dec 20, 2026 | School "
         "| When do data meetings happen?"
     )
 

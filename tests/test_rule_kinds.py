@@ -203,9 +203,7 @@ def test_a_row_past_its_due_date_and_not_done_is_overdue_at_its_due_date():
     tables = tables_from_lists(PM_TOOL, steps((dt.date(2026, 11, 20), "In Progress")))
     result = run(STEPS_OVERDUE, tables)
     assert flatten(result.issues, PLACE) == [("overdue", "warning", "Action Steps", "D2")]
-    assert result.issues[0].message == (
-        "“Step 1” was due Nov 20, 2026 (7 days ago) and is not marked Complete."
-    )
+    assert result.issues[0].message == ("“Step 1” was due Nov 20, 2026 and is not marked Complete.")
 
 
 def test_a_done_row_or_one_not_yet_due_is_not_overdue_but_may_be_upcoming():
@@ -242,9 +240,15 @@ def test_overdue_findings_change_the_day_after_the_next_open_step_falls_due():
     assert STEPS_OVERDUE.changes_on(all_done, CTX) is None
 
 
-def test_an_overdue_step_changes_the_findings_every_day_since_its_message_counts_them():
+def test_a_step_already_overdue_does_not_change_the_findings_by_itself():
+    """Its message gives the due date, not a count of days: it reads the same every night."""
     tables = tables_from_lists(PM_TOOL, steps((dt.date(2026, 11, 20), "In Progress")))
-    assert STEPS_OVERDUE.changes_on(tables, CTX) == TODAY + dt.timedelta(days=1)
+    assert STEPS_OVERDUE.changes_on(tables, CTX) is None
+    later = tables_from_lists(
+        PM_TOOL,
+        steps((dt.date(2026, 11, 20), "In Progress"), (dt.date(2026, 12, 4), "Not Started")),
+    )
+    assert STEPS_OVERDUE.changes_on(later, CTX) == dt.date(2026, 12, 5)
 
 
 def test_a_kind_whose_findings_ignore_the_date_never_changes_by_itself():
@@ -340,14 +344,23 @@ def test_a_whole_workbook_built_from_lists_is_checked_like_a_file():
 
 def test_a_stamp_of_another_version_is_a_warning_and_of_another_template_an_error():
     tables = tables_from_lists(ROLES, {})
-    older = dataclasses.replace(tables, stamp={**tables.stamp, "version": "0"})
+    newer = dataclasses.replace(tables, stamp={**tables.stamp, "version": "9"})
     other = dataclasses.replace(tables, stamp={**tables.stamp, "template": "pm_tool"})
-    assert [(i.rule, i.severity) for i in check_workbook(older, CTX).issues[:1]] == [
+    assert [(i.rule, i.severity) for i in check_workbook(newer, CTX).issues[:1]] == [
         ("stamp-version", "warning")
     ]
     assert [(i.rule, i.severity) for i in check_workbook(other, CTX).issues[:1]] == [
         ("stamp-version", "error")
     ]
+
+
+def test_a_workbook_made_from_an_older_version_is_not_flagged_for_what_migrate_adds():
+    tables = tables_from_lists(ROLES, {"team": [["Name", "Role"], ["Ana", "Principal"]]})
+    current = {i.rule for i in check_workbook(tables, CTX).issues}
+    assert {"column-missing", "tab-missing"} <= current
+    older = dataclasses.replace(tables, stamp={**tables.stamp, "version": "0"})
+    behind = {i.rule for i in check_workbook(older, CTX).issues}
+    assert not behind & {"column-missing", "tab-missing", "stamp-version"}
 
 
 # -- the registry ----------------------------------------------------------------------------------

@@ -195,8 +195,9 @@ STRUCTURE_BREAKS = {
         lambda edits, district: edits.delete_tab(district, "north", "_plansync"),
         ("stamp-missing", None, None),
     ),
+    # A newer version than the template in use (an older one is a migrate note, not an issue).
     "stamp of another version": (
-        lambda edits, district: edits.set_cells(district, "north", "_plansync", {"B2": "0"}),
+        lambda edits, district: edits.set_cells(district, "north", "_plansync", {"B2": "9"}),
         ("stamp-version", "_plansync", None),
     ),
     "another school's file": (

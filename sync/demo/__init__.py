@@ -7,14 +7,16 @@ any caller would, and nothing in the engine imports it. `plansync demo` (cli.py)
 - `nights.py` plays the nights of history: the schools' edits between syncs.
 """
 
-from .district import CONFIG_NAME, DemoFiller, demo_district, write_demo
-from .nights import DemoRun, past_snapshots, run_demo
+from .district import CONFIG_NAME, DemoFiller, DemoFolderRefused, demo_district, write_demo
+from .nights import DemoRun, past_note_spans, past_snapshots, run_demo
 
 __all__ = [
     "CONFIG_NAME",
     "DemoFiller",
+    "DemoFolderRefused",
     "DemoRun",
     "demo_district",
+    "past_note_spans",
     "past_snapshots",
     "run_demo",
     "write_demo",

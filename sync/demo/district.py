@@ -9,18 +9,31 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import random
+import shutil
 from pathlib import Path
+from typing import Any
 
 from ..config import Coach, Cycle, District, School, dump_config, load_config
+from ..errors import PlansyncError
 from ..layout import WorkbookPlan
 from ..provision import provision_district
 from ..templates import Template
 from .content import Rows, SchoolContent, email_address, slug
-from .texts import Level, people
+from .texts import Level, coach_notes, people
 
 DISTRICT_NAME = "Riverside Unified School District"
 CONFIG_NAME = "district.yaml"
+# Left in a folder the demo writes into: the demo may write there again, and only there.
+MARKER_NAME = ".plansync-demo"
+# What the demo writes into its folder (beside the marker): all of it is replaced on a new run.
+DEMO_ENTRIES = (CONFIG_NAME, "workbooks", "rollup", "reports")
+
+
+class DemoFolderRefused(PlansyncError):
+    """The demo was pointed at a folder it did not make (perhaps a real district's)."""
+
 
 # How the demo's schools differ; the first few appear in every demo district, in this order.
 PROFILES = [
@@ -90,7 +103,7 @@ def write_demo(
     """Write the demo config and every school's filled-in workbooks into `folder`, as they stand
     `today` or as they stood on an earlier `night` (nights.py plays the nights in between)."""
     today = today or dt.date.today()
-    folder.mkdir(parents=True, exist_ok=True)
+    claim_folder(folder)
     config_path = folder / CONFIG_NAME
     config_path.write_text(
         _config_header() + dump_config(demo_district(schools, seed, today)), "utf-8"
@@ -99,6 +112,39 @@ def write_demo(
     filler = DemoFiller(district, seed, today, night)
     provision_district(district, fill=filler)
     return district, config_path
+
+
+def claim_folder(folder: Path) -> None:
+    """Make `folder` the demo's: a missing or empty folder, or one an earlier demo made (what
+    that demo wrote is removed, nothing else). Anything else is refused with DemoFolderRefused,
+    before anything is written: it may be a real district."""
+    marker = folder / MARKER_NAME
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise DemoFolderRefused(f"{folder} is not a folder; the demo needs a new or empty folder.")
+    if folder.is_dir():
+        try:
+            entries = list(folder.iterdir())
+        except OSError as error:
+            raise DemoFolderRefused(f"{folder} cannot be read ({error.strerror}).") from None
+        if entries and not (marker.is_file() and not marker.is_symlink()):
+            raise DemoFolderRefused(
+                f"{folder} is not empty and was not made by `plansync demo`, so the demo writes "
+                "nothing there; choose a new or empty folder."
+            )
+        for name in DEMO_ENTRIES:
+            _remove(folder / name)
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text(
+        "Made by `plansync demo`: the demo may replace what it wrote in this folder.\n", "utf-8"
+    )
+
+
+def _remove(path: Path) -> None:
+    """Remove what an earlier demo wrote; a link is removed, never followed."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
 
 
 def _config_header() -> str:
@@ -135,6 +181,8 @@ class DemoFiller:
         rows = content.rows(template.id)
         if template.id == "pm_tool" and days_back > 0:
             rows = as_of(rows, profile, self.night, days_back, self.district)
+        if template.id == "pm_tool":
+            rows["notes"] = coach_notes_as_of(school, number, self.night, days_back)
         for table in plan.tables:
             table.rows = rows.get(table.tab.key, [])
         # Renamed a tab and a column last week, so the sync no longer finds them as it did.
@@ -144,6 +192,34 @@ class DemoFiller:
             steps.headers = ["Materials" if h == "Resources" else h for h in steps.headers]
         plan.saved_at = content.last_saved() - dt.timedelta(days=days_back)
         return plan
+
+
+def coach_notes_as_of(
+    school: School, number: int, night: dt.date, days_back: int
+) -> list[dict[str, Any]]:
+    """The school's Coach Notes on a night: the coach writes a note every two weeks from four
+    weeks ago; two schools in three answer within ten days, and the coach resolves an
+    answered note three weeks after it was written. The rest stay open, so the loop shows both."""
+    rows: list[dict[str, Any]] = []
+    for index, text in enumerate(coach_notes()):
+        written_back = 30 - 14 * index  # days before today the note was written: 30, 16, 2
+        if days_back > written_back or written_back < 0:
+            continue
+        age = written_back - days_back  # days since it was written, on this night
+        answers = (number + index) % 3 != 2
+        answered = answers and age >= 10
+        resolved = answered and age >= 20
+        rows.append(
+            {
+                "date": night - dt.timedelta(days=age),
+                "author": school.coach or "Your coach",
+                "about": text.about,
+                "note": text.note,
+                "response": text.response if answered else None,
+                "status": "Resolved" if resolved else "Answered" if answered else "Open",
+            }
+        )
+    return rows
 
 
 def as_of(rows: Rows, profile: str, night: dt.date, days_back: int, district: District) -> Rows:

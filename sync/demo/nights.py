@@ -13,12 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..catalog import standard_templates
+from ..catalog import district_templates
 from ..config import District
 from ..history import HISTORY_NAME, SchoolSnapshot, open_history
 from ..layout import WorkbookPlan, plan_workbook
 from ..nightly import Progress, sync_district
-from ..results import SyncResult
+from ..results import NoteSpan, SyncResult
 from ..store import open_store
 from .district import DemoFiller, write_demo
 
@@ -64,6 +64,14 @@ def run_demo(
     return DemoRun(district, config, nights, result)
 
 
+def past_note_spans(run: DemoRun) -> list[NoteSpan]:
+    """Every coach note the demo's nights recorded, for how long notes stay open."""
+    history = open_history(run.district.rollup_dir / HISTORY_NAME, writable=False)
+    spans = history.note_spans()
+    history.close()
+    return spans
+
+
 def past_snapshots(run: DemoRun) -> list[SchoolSnapshot]:
     """The nights before the last one, for the report's trends."""
     history = open_history(run.district.rollup_dir / HISTORY_NAME, writable=False)
@@ -77,7 +85,7 @@ def _plans(district: District, filler: DemoFiller) -> Plans:
     which workbooks a team edited since the night before."""
     plans: Plans = {}
     for school in district.schools:
-        for template in standard_templates():
+        for template in district_templates(district):
             plan = filler(school, template, plan_workbook(template, school, district))
             signature = (
                 None
@@ -93,7 +101,7 @@ def _edit(district: District, filler: DemoFiller, before: Plans) -> Plans:
     store = open_store(district)
     after = _plans(district, filler)
     for school in district.schools:
-        for template in standard_templates():
+        for template in district_templates(district):
             signature, plan = after[school.id, template.id]
             if signature == before[school.id, template.id][0]:
                 continue

@@ -14,14 +14,10 @@ parts either.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
 import posixpath
 import re
-import shutil
 import struct
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -30,15 +26,14 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.etree import ElementTree
 
-from ..grid import OutCell, OutSheet, Style, a1
+from ..files import real_target, replace_keeping_owner, temporary_beside
+from ..grid import OutCell, OutSheet, Style, a1, cell_text
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_REL = REL_NS + "/worksheet"
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 OFFICE_DOCUMENT_REL = REL_NS + "/officeDocument"
 MAX_CELL_TEXT = 32767
-# Temporary files are written beside their target under this prefix (hidden on macOS and Linux).
-TEMPORARY_PREFIX = ".~plansync-"
 
 # Rich-text run properties per style (only run formatting: styles.xml stays untouched).
 _RUN_PROPS: dict[Style, str] = {
@@ -66,7 +61,7 @@ def _local(tag: str) -> str:
 
 
 def _escape(text: str) -> str:
-    text = _ILLEGAL_XML.sub(" ", text)
+    text = cell_text(_ILLEGAL_XML.sub(" ", text), len(text) * 2)
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )
@@ -125,9 +120,7 @@ def _cell_xml(ref: str, cell: OutCell) -> str:
     value = cell.value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and cell.style == "text":
         return f'<c r="{ref}"><v>{value}</v></c>'
-    text = str(value)
-    if len(text) > MAX_CELL_TEXT:
-        text = text[: MAX_CELL_TEXT - 1] + "…"
+    text = cell_text(str(value), MAX_CELL_TEXT)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     props = _RUN_PROPS[cell.style]
     if cell.link:
@@ -362,9 +355,7 @@ def _write_package(
     before_replace: Callable[[], None] | None,
 ) -> None:
     """Copy every part into a temporary file beside `path`, swapping in the replacements."""
-    handle, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
+    with temporary_beside(real_target(path)) as temporary:
         pending = dict(replacements)
         with zipfile.ZipFile(temporary, "w") as target, open(path, "rb") as source:
             for info in package.infolist():
@@ -377,13 +368,5 @@ def _write_package(
                 target.writestr(info, data, compress_type=info.compress_type)
             for name, data in pending.items():
                 target.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-        shutil.copymode(path, temporary)
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())
-        if before_replace:
-            before_replace()
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+        # The school's file keeps its owner, group, mode, ACLs and extended attributes.
+        replace_keeping_owner(temporary, path, before_replace)

@@ -18,8 +18,18 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..grid import OutCell, OutChart, OutSheet, column_letter
-from ..layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
+from ..grid import OutCell, OutChart, OutSheet, cell_text, column_letter
+from ..layout import (
+    DATE_FORMAT,
+    LISTS_COLUMN,
+    SIDE_COLORS,
+    STAMP_TAB,
+    TABLE_ROWS,
+    TablePlan,
+    Validation,
+    WorkbookPlan,
+    header_note,
+)
 from .package import MAX_CELL_TEXT
 
 if TYPE_CHECKING:
@@ -53,7 +63,13 @@ def plan_workbook(plan: WorkbookPlan) -> Workbook:
         _render_table(book.create_sheet(table.title), table)
     stamp = book.create_sheet(STAMP_TAB)
     for key, value in plan.stamp.items():
-        stamp.append([key, value])
+        stamp.append([key, _storable(value)])
+    for offset, (title, choices) in enumerate(plan.lists.items()):
+        column = LISTS_COLUMN + offset
+        stamp.cell(1, column, _storable(title))
+        for row, choice in enumerate(choices, start=2):
+            # As text: a choice such as "=1" or "2026" must stay what the config says.
+            stamp.cell(row, column, _storable(choice)).data_type = "s"
     stamp.sheet_state = "hidden"
     if plan.saved_at:
         utc = plan.saved_at.astimezone(dt.UTC).replace(tzinfo=None)
@@ -112,9 +128,13 @@ def _render_table(sheet: Worksheet, table: TablePlan) -> None:
         letter = column_letter(index)
         header = sheet.cell(row=1, column=index)
         header.font = _FONTS["header"]
-        header.fill = _HEADER_FILL
+        header.fill = (
+            PatternFill("solid", fgColor=SIDE_COLORS[column.typed_by])
+            if column.typed_by
+            else _HEADER_FILL
+        )
         header.alignment = Alignment(wrap_text=True, vertical="center")
-        note = column.help + ("\nRequired." if column.required else "")
+        note = header_note(column)
         header.comment = Comment(note, "plansync", width=260, height=110)
         sheet.column_dimensions[letter].width = column.width
         if column.type == "date":
@@ -124,6 +144,10 @@ def _render_table(sheet: Worksheet, table: TablePlan) -> None:
             sheet.add_data_validation(_data_validation(validation, column.header, letter))
     sheet.row_dimensions[1].height = 30
     sheet.freeze_panes = "A2"
+    # Printed, a plan tab reads on paper: landscape, one page wide, the headers on every page.
+    sheet.page_setup.orientation = "landscape"
+    _fit_to_page_width(sheet)
+    sheet.print_title_rows = "1:1"
     keys = [column.key for column in table.columns]
     for number, values in enumerate(table.rows):
         sheet.append([values.get(key) for key in keys])
@@ -266,9 +290,9 @@ def _rollup_cell(sheet: WriteOnlyWorksheet, cell: OutCell) -> Any:
 
 
 def _storable(value: Any) -> Any:
-    """Text as a cell can hold it: no control characters (which no .xlsx may contain; a school can
-    still have them, pasted in from elsewhere), and no longer than a cell allows."""
+    """Text as a cell can hold it: no control characters or unpaired surrogates (which no .xlsx
+    may contain; a school can still have them, pasted in from elsewhere), and no longer than a
+    cell allows, cut between characters (see grid.cell_text)."""
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
-    return value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
+    return cell_text(ILLEGAL_CHARACTERS_RE.sub(" ", value), MAX_CELL_TEXT)

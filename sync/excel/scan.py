@@ -57,6 +57,19 @@ class SheetScan:
     trimmed: bytes | None = None
 
 
+def uses_1904_dates(package: zipfile.ZipFile) -> bool:
+    """Whether the workbook counts dates from 1904 (`<workbookPr date1904="1"/>`; Excel for Mac
+    made such files by default until 2011). calamine converts formatted dates itself; a bare
+    number in a date column needs to know."""
+    try:
+        with package.open("xl/workbook.xml") as part:
+            head = part.read(64_000)
+    except KeyError:
+        return False
+    match = re.search(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(1|true)\"", head)
+    return match is not None
+
+
 def scan_workbook(package: zipfile.ZipFile, skip: Iterable[str] = ()) -> dict[str, SheetScan]:
     """Every sheet that holds an error cell, a formula without a result or a far-away cell, by
     name; sheets named in `skip` (compared without case) are not even decompressed: the summary

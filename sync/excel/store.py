@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import io
-import multiprocessing
 import os
 import re
-import sys
-import tempfile
 import zipfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import python_calamine
 
+from ..changes import WorkbookChanges
 from ..config import District, School
 from ..errors import (
     ConfigError,
@@ -33,6 +31,7 @@ from ..errors import (
     WorkbookMissing,
     WorkbookUnreadable,
 )
+from ..files import TEMPORARY_PREFIX, temporary_beside, write_replacing
 from ..grid import OutSheet, a1
 from ..layout import STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
@@ -40,8 +39,19 @@ from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
 from ..templates import Template
 from .cells import fill_cells
 from .file_kinds import saved_as_other, why_unreadable
-from .package import TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
-from .scan import SheetScan, scan_workbook, without_cells_left_out
+from .guard import (
+    BUDGET,
+    Budget,
+    check_expansion,
+    inside,
+    read_capped,
+    regular_file,
+    too_much_memory,
+)
+from .migration import migrate_package
+from .package import PackageError, put_sheet, sheet_xml
+from .pool import read_in_pool
+from .scan import SheetScan, scan_workbook, uses_1904_dates, without_cells_left_out
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -60,9 +70,10 @@ _CORE_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>
 class ExcelStore:
     """Workbooks at `<workbooks>/<school id>/<template title>.xlsx`, rollup in `<rollup>/`."""
 
-    def __init__(self, district: District):
+    def __init__(self, district: District, budget: Budget = BUDGET):
         self.district = district
         self.root = district.workbooks_dir
+        self.budget = budget
         # Workbooks are labelled by their path from the district folder (resolved once: resolving
         # every path was a noticeable part of a quiet night).
         root_label = _label(self.root, district.base_dir)
@@ -92,32 +103,48 @@ class ExcelStore:
         return WorkbookRef(school.id, template.id, str(path), label)
 
     def exists(self, ref: WorkbookRef) -> bool:
-        return Path(ref.location).is_file()
+        """Anything at the path counts (provisioning never replaces a folder, pipe or link
+        someone put there: the sync reports it instead)."""
+        return os.path.lexists(ref.location)
 
     # -- reading -------------------------------------------------------------------------------
 
     def version(self, ref: WorkbookRef) -> str:
-        return _version(Path(ref.location), ref)
+        return _version(self._file(ref), ref)
 
     def digest(self, ref: WorkbookRef) -> str | None:
         try:
-            return _digest(Path(ref.location).read_bytes())
-        except OSError:
+            return _digest(read_capped(self._file(ref), ref.label, self.budget))
+        except (OSError, StoreError):
             return None
 
     def read(self, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
-        return read_xlsx(Path(ref.location), ref, skip)
+        return read_xlsx(Path(ref.location), ref, skip, self.root, self.budget)
 
     def read_many(self, requests: list[ReadRequest]) -> Iterator[RawWorkbook | StoreError]:
         """Parse (and pack) on every core when there are enough workbooks to pay for starting
-        processes."""
+        processes; there, a workbook that takes longer than its budget is given up (its worker
+        is ended and replaced) and reported."""
+        read = functools.partial(_read_request, root=self.root, budget=self.budget)
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         if workers < 2 or len(requests) < PARALLEL_FROM:
-            yield from map(_read_request, requests)
+            yield from map(read, requests)
             return
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            yield from pool.map(_read_request, requests, chunksize=8)
+        yield from read_in_pool(read, requests, workers, self.budget)
+
+    def _file(self, ref: WorkbookRef) -> Path:
+        """The regular file to read for `ref` (see guard.regular_file)."""
+        path = Path(ref.location)
+        try:
+            return regular_file(path, self.root, ref.label)
+        except FileNotFoundError:
+            raise saved_as_other(path) or WorkbookMissing(
+                f"The file {ref.label} is not there: it may have been moved, renamed or deleted."
+            ) from None
+        except OSError as error:
+            raise WorkbookUnreadable(
+                f"The file {ref.label} cannot be reached ({error.strerror})."
+            ) from None
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -126,6 +153,7 @@ class ExcelStore:
         from .render import plan_workbook  # openpyxl is slow to import and only writes
 
         path.parent.mkdir(parents=True, exist_ok=True)
+        inside(path.parent, self.root, ref.label)
         _save_new(plan_workbook(plan), path)
         return ref
 
@@ -134,6 +162,40 @@ class ExcelStore:
     ) -> list[tuple[str, str]]:
         """Files on disk are shared by their folder's permissions, which the sync leaves alone."""
         return []
+
+    def migrate(self, ref: WorkbookRef, changes: WorkbookChanges, version: str) -> str | None:
+        path = Path(ref.location)
+        lock = open_elsewhere(path)
+        if lock:
+            raise WorkbookBusy(
+                f"The workbook is open in a spreadsheet program ({lock} is beside it), so it was "
+                "not migrated. Run `plansync migrate` again once the file is closed."
+            )
+        if read_only(path) or read_only(path.parent):
+            raise WorkbookBusy(
+                "The file or its folder is marked read-only, so it was not migrated."
+            )
+        remove_leftovers(path.parent)
+
+        def still_as_read() -> None:
+            if _version(path, ref) != version:
+                raise WorkbookBusy(
+                    "The workbook changed while it was being migrated, so it was left as it is. "
+                    "Run `plansync migrate` again."
+                )
+
+        still_as_read()
+        # The dropdowns' choices sit beside the stamp (layout.LISTS_COLUMN); a new stamp keeps them.
+        beside = _lists_beside_the_stamp(path, ref) if changes.stamp is not None else []
+        try:
+            migrate_package(path, changes, before_replace=still_as_read, stamp_beside=beside)
+        except PackageError as error:
+            raise WorkbookBusy(f"The workbook could not be migrated: {error}.") from None
+        except OSError as error:
+            raise WorkbookBusy(
+                f"The workbook could not be migrated ({error.strerror or error}); it is unchanged."
+            ) from None
+        return _version(path, ref)
 
     def relocate(self, ref: WorkbookRef, to: WorkbookRef) -> WorkbookRef:
         """Move the school's folder to its new name (everything in it goes along), or, when a
@@ -157,15 +219,17 @@ class ExcelStore:
         path = Path(ref.location)
         self._writable(path, "re-stamped")
         sheet = OutSheet(STAMP_TAB, widths=[16, 40])
-        for key, value in stamp.items():
-            sheet.add(key, value)
+        beside = _lists_beside_the_stamp(path, ref)
+        for index in range(max(len(stamp), len(beside))):
+            key, value = list(stamp.items())[index] if index < len(stamp) else (None, None)
+            sheet.add(key, value, *(beside[index] if index < len(beside) else []))
         try:
             put_sheet(path, STAMP_TAB, sheet_xml(sheet, protect=False))
         except (PackageError, OSError) as error:
             raise WorkbookBusy(f"The workbook's stamp could not be written: {error}.") from None
 
     def add_rows(self, ref: WorkbookRef, sheet: str, cells: dict[tuple[int, int], Any]) -> int:
-        path = Path(ref.location)
+        path = self._file(ref)  # a regular file inside the district, through a link if need be
         self._writable(path, "written to")
         try:
             return fill_cells(path, sheet, cells)
@@ -184,8 +248,9 @@ class ExcelStore:
             raise WorkbookBusy(f"The workbook or its folder is read-only, so it was not {doing}.")
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
-        path = Path(ref.location)
-        lock = open_elsewhere(path)
+        # Through a link inside the district: its target is written and the link stays a link.
+        path = self._file(ref)
+        lock = open_elsewhere(Path(ref.location)) or open_elsewhere(path)
         if lock:
             raise WorkbookBusy(
                 f"The workbook is open in a spreadsheet program ({lock} is beside it), so the "
@@ -219,8 +284,8 @@ class ExcelStore:
             ) from None
         except OSError as error:  # a full disk, a network folder gone: this file only
             raise WorkbookBusy(
-                f"The summary tab could not be written ({error.strerror or error}); the workbook "
-                "is unchanged."
+                f"The summary tab could not be written in {path.parent} "
+                f"({error.strerror or error}); the workbook is unchanged."
             ) from None
 
     def rollup_location(self) -> str:
@@ -247,6 +312,7 @@ class ExcelStore:
             remove_leftovers(path.parent)
             _save_replacing(book, path)
         except OSError as error:
+            _discard(book)
             raise RollupNotWritten(
                 f"The rollup could not be written to {path} ({error.strerror or error}). The "
                 "previous rollup, if any, is unchanged."
@@ -262,28 +328,58 @@ def read_file(path: Path) -> RawWorkbook:
     return read_xlsx(path, WorkbookRef("", "", str(path), str(path)))
 
 
-def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
+def _lists_beside_the_stamp(path: Path, ref: WorkbookRef) -> list[list[Any]]:
+    """The stamp tab's cells from its third column on (the dropdowns' choices, layout.LISTS_COLUMN),
+    row by row, so that a new stamp keeps them."""
+    try:
+        raw = read_xlsx(path, ref)
+    except StoreError:
+        return []
+    sheet = next((s for s in raw.sheets if s.name.casefold() == STAMP_TAB), None)
+    if sheet is None:
+        return []
+    return [[None if v == "" else v for v in row[2:]] for row in sheet.rows]
+
+
+def read_xlsx(
+    path: Path,
+    ref: WorkbookRef,
+    skip: tuple[str, ...] = (),
+    root: Path | None = None,
+    budget: Budget = BUDGET,
+) -> RawWorkbook:
     """Every worksheet's values (except `skip`), with merges, visibility and the last save time,
     and packed as the state store keeps them.
 
     The file is read once: the same bytes are hashed, scanned and parsed. Error cells and formulas
     without a saved result, which calamine reads as empty, come from the sheet XML (scan); so do
     cells too far out to read, which are left out and reported.
+
+    Only a regular file is read (a link to one inside `root`, by default the file's own folder),
+    and only within `budget`.
     """
+    with contextlib.suppress(FileNotFoundError):  # _version says what is missing
+        path = regular_file(path, root or path.resolve().parent, ref.label)
     version = _version(path, ref)
     try:
-        data = path.read_bytes()
+        data = read_capped(path, ref.label, budget)
     except OSError as error:
         raise WorkbookUnreadable(
             f"The file {ref.label} cannot be read ({error.strerror})."
         ) from None
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
+        package = zipfile.ZipFile(io.BytesIO(data))
+    except Exception:  # noqa: BLE001 - not a zip at all: say what it is
+        raise why_unreadable(path) from None
+    with package:
+        check_expansion(package, ref.label, budget)
+        try:
             scans = scan_workbook(package, skip)
             modified = _core_modified(package)
+            date1904 = uses_1904_dates(package)
             source = without_cells_left_out(package, scans) if _trimmed(scans) else io.BytesIO(data)
-    except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook, not a crash
-        raise why_unreadable(path) from None
+        except Exception:  # noqa: BLE001 - any parser failure is one unreadable workbook
+            raise why_unreadable(path) from None
     skipped = {name.casefold() for name in skip}
     try:
         with python_calamine.CalamineWorkbook.from_filelike(source) as book:
@@ -304,6 +400,7 @@ def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWo
         _digest(data),
         content=packed.content,
         packed=packed.sheets,
+        date1904=date1904,
     )
 
 
@@ -315,19 +412,26 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _read_request(request: ReadRequest) -> RawWorkbook | StoreError:
+def _read_request(
+    request: ReadRequest, root: Path | None = None, budget: Budget = BUDGET
+) -> RawWorkbook | StoreError:
     """One read, as a top-level function so that a process pool can run it."""
     try:
-        return read_xlsx(Path(request.ref.location), request.ref, request.skip)
+        return read_xlsx(Path(request.ref.location), request.ref, request.skip, root, budget)
     except StoreError as error:
         return error
+    except MemoryError:
+        return too_much_memory(request.ref.label)
 
 
 def _label(path: Path, base: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)
+    """The workbook's path as a person finds it: from the district folder, links not followed
+    (the label names where the workbook should be, whatever is there)."""
+    with contextlib.suppress(ValueError):
+        return str(Path(os.path.normpath(path)).relative_to(os.path.normpath(base)))
+    with contextlib.suppress(ValueError, OSError, RuntimeError):
+        return str(path.parent.resolve().relative_to(base.resolve()) / path.name)
+    return str(path)
 
 
 def _version(path: Path, ref: WorkbookRef) -> str:
@@ -432,18 +536,11 @@ def open_elsewhere(path: Path) -> str | None:
 # -- saving ---------------------------------------------------------------------------------------
 
 
-def _temporary_beside(path: Path) -> Path:
-    handle, name = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    return Path(name)
-
-
 def _save_new(book: Workbook, path: Path) -> None:
-    """Save, but never over a file that appeared meanwhile (provisioning never overwrites)."""
+    """Save, but never over anything that appeared meanwhile (provisioning never overwrites)."""
     from openpyxl.writer.excel import ExcelWriter
 
-    temporary = _temporary_beside(path)
-    try:
+    with temporary_beside(path) as temporary:
         # ExcelWriter directly: Workbook.save() would overwrite the recorded save time.
         ExcelWriter(book, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED)).save()
         try:
@@ -451,20 +548,23 @@ def _save_new(book: Workbook, path: Path) -> None:
         except FileExistsError:
             raise
         except OSError:  # file systems without hard links
-            if path.exists():
+            if os.path.lexists(path):
                 raise FileExistsError(path) from None
             os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+
+
+def _discard(book: Workbook) -> None:
+    """After a failed save (a full disk), close the write-only sheets' writers now and quietly:
+    left to the garbage collector, each would print a complaint about its closed file."""
+    for sheet in book.worksheets:
+        writer = getattr(sheet, "_writer", None)
+        for generator in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+            if generator is not None:
+                with contextlib.suppress(Exception):
+                    generator.close()
 
 
 def _save_replacing(book: Workbook, path: Path) -> None:
-    """Save to a temporary file and move it over `path` in one step."""
-    temporary = _temporary_beside(path)
-    try:
-        book.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    """Save to a temporary file and move it over `path` in one step, keeping the replaced
+    file's owner and permissions."""
+    write_replacing(path, book.save)

@@ -10,15 +10,13 @@ reading the spreadsheet.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..files import write_replacing
 
 _ABOUT = (
     "Written by plansync: the Google spreadsheet ids of each school's workbooks, whom each is "
@@ -114,15 +112,8 @@ class Registry:
             },
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=".~", suffix=".json", dir=self.path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(data, out, indent=2, ensure_ascii=False)
-                out.write("\n")
-            os.replace(name, self.path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(name)
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        write_replacing(self.path, lambda temporary: temporary.write_text(text, "utf-8"))
 
 
 def _entry(item: dict[str, Any]) -> Entry:

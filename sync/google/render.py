@@ -14,8 +14,20 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..grid import OutCell, OutSheet, Style
-from ..layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
+from ..changes import WorkbookChanges, body_rows
+from ..grid import OutCell, OutSheet, Style, cell_text
+from ..layout import (
+    DATE_FORMAT,
+    LISTS_COLUMN,
+    SIDE_COLORS,
+    SIDE_LABELS,
+    STAMP_TAB,
+    TABLE_ROWS,
+    TablePlan,
+    Validation,
+    WorkbookPlan,
+    header_note,
+)
 
 Request = dict[str, Any]
 
@@ -68,6 +80,10 @@ def area(sheet_id: int, rows: tuple[int, int], columns: tuple[int, int]) -> dict
 # -- cells -----------------------------------------------------------------------------------------
 
 
+# Google Sheets holds at most 50,000 characters in a cell.
+MAX_CELL_TEXT = 50_000
+
+
 def typed_value(value: Any) -> tuple[dict[str, Any], str | None]:
     """A Python value as an ExtendedValue, and the number format a date needs."""
     if isinstance(value, bool):
@@ -79,7 +95,7 @@ def typed_value(value: Any) -> tuple[dict[str, Any], str | None]:
         return {"numberValue": round(days, 6)}, DATE_TIME_FORMAT
     if isinstance(value, dt.date):
         return {"numberValue": (value - _EPOCH.date()).days}, DATE_FORMAT
-    return {"stringValue": str(value)}, None
+    return {"stringValue": cell_text(str(value), MAX_CELL_TEXT)}, None
 
 
 def cell_data(
@@ -284,15 +300,19 @@ def new_workbook(plan: WorkbookPlan, first_sheet_id: int) -> list[Request]:
         requests.append(protect(summary_id))
     for table in plan.tables:
         requests += _table(table, gids[table.title])
-    requests += _stamp(plan.stamp, gids[STAMP_TAB])
+        requests += side_protections(table, gids[table.title], plan.editors)
+    requests += _stamp(plan.stamp, plan.lists, gids[STAMP_TAB])
     return requests
 
 
 def _table(table: TablePlan, sheet_id: int) -> list[Request]:
     headers = []
     for column in table.columns:
-        note = column.help + ("\nRequired." if column.required else "")
-        headers.append({**cell_data(column.header, "header"), "note": note})
+        cell = {**cell_data(column.header, "header"), "note": header_note(column)}
+        if column.typed_by:  # whose column it is, at a glance
+            side = {"rgbColor": color(SIDE_COLORS[column.typed_by])}
+            cell["userEnteredFormat"] = {**cell["userEnteredFormat"], "backgroundColorStyle": side}
+        headers.append(cell)
     rows = [{"values": headers}] + [
         {"values": list(_data_row(table, values, table.row_notes.get(number)))}
         for number, values in enumerate(table.rows)
@@ -323,6 +343,31 @@ def _table(table: TablePlan, sheet_id: int) -> list[Request]:
         validation = table.validations.get(index + 1)
         if validation:
             requests.append({"setDataValidation": {"range": body, "rule": _rule(validation)}})
+    return requests
+
+
+def side_protections(
+    table: TablePlan, sheet_id: int, editors: dict[str, tuple[str, ...]]
+) -> list[Request]:
+    """Each side's columns (a note's Date, From, About and Note for the coach; Response for the
+    school) protected so that only that side's people can type there. Google keeps the
+    spreadsheet's owner (the sync's account) an editor of every protected range."""
+    requests: list[Request] = []
+    for index, column in enumerate(table.columns):
+        if not column.typed_by:
+            continue
+        requests.append(
+            {
+                "addProtectedRange": {
+                    "protectedRange": {
+                        "range": area(sheet_id, (1, TABLE_ROWS), (index, index + 1)),
+                        "description": f"{column.header}: {SIDE_LABELS[column.typed_by]}",
+                        "warningOnly": False,
+                        "editors": {"users": list(editors.get(column.typed_by, ()))},
+                    }
+                }
+            }
+        )
     return requests
 
 
@@ -361,17 +406,35 @@ def _rule(validation: Validation) -> dict[str, Any]:
 
 
 def restamp_requests(stamp: dict[str, str], sheet_id: int) -> list[Request]:
-    """Requests that make an existing stamp tab hold exactly `stamp` (and stay hidden)."""
+    """Requests that make an existing stamp tab hold exactly `stamp` in its first two columns
+    (the dropdowns' choices beside it stay as they are)."""
     rows = [{"values": [cell_data(key), cell_data(value)]} for key, value in stamp.items()]
+    stamp_columns = {"sheetId": sheet_id, "startColumnIndex": 0, "endColumnIndex": 2}
     return [
-        {"updateCells": {"range": whole_sheet(sheet_id), "rows": rows, "fields": CELL_FIELDS}},
+        {"updateCells": {"range": stamp_columns, "rows": rows, "fields": CELL_FIELDS}},
     ]
 
 
-def _stamp(stamp: dict[str, str], sheet_id: int) -> list[Request]:
+def _stamp(
+    stamp: dict[str, str], lists: dict[str, tuple[str, ...]], sheet_id: int
+) -> list[Request]:
     rows = [{"values": [cell_data(key), cell_data(value)]} for key, value in stamp.items()]
+    # The dropdowns' choices, one column each from LISTS_COLUMN on (see layout.WorkbookPlan).
+    columns = [[title, *choices] for title, choices in lists.items()]
+    height = max((len(column) for column in columns), default=0)
+    choice_rows = [
+        {"values": [cell_data(column[row] if row < len(column) else None) for column in columns]}
+        for row in range(height)
+    ]
+    start = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": LISTS_COLUMN - 1}
+    listed = (
+        [{"updateCells": {"start": start, "rows": choice_rows, "fields": CELL_FIELDS}}]
+        if columns
+        else []
+    )
     return [
         {"updateCells": {"start": {"sheetId": sheet_id}, "rows": rows, "fields": CELL_FIELDS}},
+        *listed,
         {
             "updateSheetProperties": {
                 "properties": {"sheetId": sheet_id, "hidden": True},
@@ -379,3 +442,139 @@ def _stamp(stamp: dict[str, str], sheet_id: int) -> list[Request]:
             }
         },
     ]
+
+
+# -- plansync migrate ------------------------------------------------------------------------------
+
+# A tab as the migration sees it: its sheet id, rows and columns.
+Grid = tuple[int, int, int]
+
+
+def migration_requests(
+    changes: WorkbookChanges, tabs: dict[str, Grid], gids: dict[str, int]
+) -> list[Request]:
+    """Requests that apply `plansync migrate`'s changes to a spreadsheet, for one batchUpdate.
+
+    `tabs` maps each existing tab's title to (sheet id, rows, columns). Only what plansync lays
+    out is written: header cells, notes, widths, formats and validations of new columns, renamed
+    headers, new tabs, the Instructions tab and the stamp; no cell a school typed."""
+    requests: list[Request] = []
+    next_id = max((grid[0] for grid in tabs.values()), default=0) + 1
+    found = {title.casefold(): grid for title, grid in tabs.items()}
+    for table in changes.new_tabs:
+        requests.append(add_sheet(next_id, table.title, len(tabs), rows=TABLE_ROWS + 100))
+        requests += _table(table, next_id)
+        next_id += 1
+    grown: dict[int, tuple[int, int]] = {}
+    for column in changes.new_columns:
+        sheet_id, rows, columns = found[column.sheet.casefold()]
+        _first, last = body_rows(column.header_row)
+        old_rows, old_columns = grown.get(sheet_id, (rows, columns))
+        grown[sheet_id] = (max(old_rows, last), max(old_columns, column.position))
+    for sheet_id, (rows, columns) in grown.items():
+        requests.append(
+            {
+                "updateSheetProperties": {
+                    "properties": {
+                        "sheetId": sheet_id,
+                        "gridProperties": {"rowCount": rows, "columnCount": columns},
+                    },
+                    "fields": "gridProperties(rowCount,columnCount)",
+                }
+            }
+        )
+    for column in changes.new_columns:
+        sheet_id = found[column.sheet.casefold()][0]
+        spec = column.column
+        note = spec.help + ("\nRequired." if spec.required else "")
+        requests.append(
+            _one_cell(
+                sheet_id,
+                column.header_row,
+                column.position,
+                {**cell_data(spec.header, "header"), "note": note},
+                CELL_FIELDS,
+            )
+        )
+        requests.append(_width(sheet_id, column.position, spec.width))
+        body = _body(sheet_id, column.header_row, column.position)
+        if spec.type == "date":
+            number_format = {"numberFormat": {"type": "DATE", "pattern": DATE_FORMAT}}
+            requests.append(
+                {
+                    "repeatCell": {
+                        "range": body,
+                        "cell": {"userEnteredFormat": number_format},
+                        "fields": "userEnteredFormat.numberFormat",
+                    }
+                }
+            )
+        requests.append(_validation(body, column.validation))
+    for header in changes.new_headers:
+        sheet_id = found[header.sheet.casefold()][0]
+        value = {"userEnteredValue": {"stringValue": header.header}}
+        requests.append(
+            _one_cell(sheet_id, header.header_row, header.position, value, "userEnteredValue")
+        )
+    for change in changes.validations:
+        sheet_id = found[change.sheet.casefold()][0]
+        body = _body(sheet_id, change.header_row, change.position)
+        requests.append(_validation(body, change.validation))
+    if changes.instructions is not None:
+        name = changes.instructions.name
+        if name.casefold() in found:
+            sheet_id = found[name.casefold()][0]
+        else:
+            sheet_id, next_id = next_id, next_id + 1
+            requests.append(add_sheet(sheet_id, name, 0))
+        requests += write_out_sheet(changes.instructions, sheet_id, gids, wrap_prose=True)
+    if changes.stamp is not None:
+        if STAMP_TAB in found:
+            sheet_id = found[STAMP_TAB][0]
+        else:
+            sheet_id = next_id
+            requests.append(add_sheet(sheet_id, STAMP_TAB, len(tabs) + len(changes.new_tabs)))
+        # Only the stamp's own two columns: the dropdowns' choices sit beside it.
+        requests += restamp_requests(changes.stamp, sheet_id)
+        requests.append(
+            {
+                "updateSheetProperties": {
+                    "properties": {"sheetId": sheet_id, "hidden": True},
+                    "fields": "hidden",
+                }
+            }
+        )
+    return requests
+
+
+def _one_cell(sheet_id: int, row: int, column: int, data: dict, fields: str) -> Request:
+    start = {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": column - 1}
+    return {"updateCells": {"start": start, "rows": [{"values": [data]}], "fields": fields}}
+
+
+def _width(sheet_id: int, column: int, width: int) -> Request:
+    return {
+        "updateDimensionProperties": {
+            "range": {
+                "sheetId": sheet_id,
+                "dimension": "COLUMNS",
+                "startIndex": column - 1,
+                "endIndex": column,
+            },
+            "properties": {"pixelSize": pixels(width)},
+            "fields": "pixelSize",
+        }
+    }
+
+
+def _body(sheet_id: int, header_row: int, column: int) -> dict[str, int]:
+    first, last = body_rows(header_row)
+    return area(sheet_id, (first - 1, last), (column - 1, column))
+
+
+def _validation(body: dict[str, int], validation: Validation | None) -> Request:
+    """Set (or, for None, clear) the validation of a column's body."""
+    request: dict[str, Any] = {"range": body}
+    if validation is not None:
+        request["rule"] = _rule(validation)
+    return {"setDataValidation": request}

@@ -24,6 +24,7 @@ from typing import Any
 from gspread.exceptions import APIError
 from gspread.urls import DRIVE_FILES_API_V3_URL
 
+from ..changes import WorkbookChanges
 from ..config import District, School
 from ..errors import (
     ConfigError,
@@ -44,6 +45,7 @@ from .registry import Entry, Registry
 from .render import (
     add_sheet,
     cell_data,
+    migration_requests,
     new_workbook,
     protect,
     restamp_requests,
@@ -58,6 +60,8 @@ ROLLUP_TITLE = "District Rollup"
 METADATA_FIELDS = (
     "sheets(properties(sheetId,title,index,hidden),merges,protectedRanges(protectedRangeId,range))"
 )
+# A migration needs each tab's id, title and size.
+GRID_FIELDS = "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)))"
 FILE_FIELDS = "id,name,modifiedTime,version,lastModifyingUser(me),appProperties"
 # Values as stored: numbers and booleans typed, dates as serial day numbers (values.parse_date).
 VALUE_OPTIONS = {
@@ -422,6 +426,40 @@ class GoogleStore:
         new_version = str(file["version"]) if "version" in file else None
         self._record_tabs(ref.location, new_version)
         return new_version
+
+    def migrate(self, ref: WorkbookRef, changes: WorkbookChanges, version: str) -> str | None:
+        """Apply the migration with one batchUpdate, after one metadata read for the tabs' sizes.
+
+        Sheets merges concurrent edits cell by cell and the migration writes no cell a school
+        typed, so `version` is not needed to guard what someone is typing."""
+        try:
+            meta = self.http.fetch_sheet_metadata(
+                ref.location, params={"includeGridData": "false", "fields": GRID_FIELDS}
+            )
+            tabs = {
+                s["properties"]["title"]: (
+                    s["properties"]["sheetId"],
+                    s["properties"].get("gridProperties", {}).get("rowCount", 1000),
+                    s["properties"].get("gridProperties", {}).get("columnCount", 26),
+                )
+                for s in meta.get("sheets", [])
+            }
+            gids = {title: grid[0] for title, grid in tabs.items()}
+            requests = migration_requests(changes, tabs, gids)
+            self.http.batch_update(ref.location, {"requests": requests})
+        except APIError as error:
+            status = error_status(error)
+            raise WorkbookBusy(
+                f"Google refused the migration ({status} {error_reason(error)}); the "
+                "spreadsheet is unchanged. Run `plansync migrate` again."
+            ) from None
+        finally:
+            self._tabs.pop(ref.location, None)  # its tabs changed: read them afresh
+        try:
+            file = self._drive("get", f"/{ref.location}", params={"fields": "version"})
+        except APIError:
+            return None
+        return str(file["version"]) if "version" in file else None
 
     def rollup_location(self) -> str:
         spreadsheet_id = self.registry.rollup or self._find_rollup()

@@ -3,8 +3,9 @@
     - {type: overdue, tab: action_steps, due: due_date, status: status, owner: owner,
        done: [Complete]}
 
-The coach summary lists the overdue rows and those falling due soon (`overdue_rows`,
-`upcoming_rows`), and a rollup figure may count overdue rows only (`Metric.overdue`).
+The coach summary lists the overdue rows and those due next (`overdue_rows`, `pending_rows`;
+`upcoming_rows` looks a fixed window ahead), and a rollup figure may count overdue rows only
+(`Metric.overdue`).
 """
 
 from __future__ import annotations
@@ -40,20 +41,19 @@ class OverdueRule(Rule):
     def check(self, tables: WorkbookTables, ctx: CheckContext, result: WorkbookCheck) -> None:
         table = tables.tables[self.tab]
         for row, due in overdue_rows(table, self, ctx.today):
-            days = (ctx.today - due).days
-            ago = "1 day ago" if days == 1 else f"{days} days ago"
+            # Dates, not "7 days ago": the message reads the same every night it stays true.
             result.add(
                 OVERDUE,
                 table.sheet_name,
                 row.cells[self.due].address,
-                f"{row_label(table.tab, row)} was due {format_date(due)} ({ago}) and is not "
+                f"{row_label(table.tab, row)} was due {format_date(due)} and is not "
                 f"marked {self.done[0]}.",
             )
 
     def changes_on(self, tables: WorkbookTables, ctx: CheckContext) -> dt.date | None:
+        # A step already overdue stays so (its message gives dates, not a count of days): only
+        # the next step to fall due changes the findings by itself.
         table = tables.tables[self.tab]
-        if overdue_rows(table, self, ctx.today):
-            return ctx.today + dt.timedelta(days=1)  # its message counts the days
         done = {normalize_words(value) for value in self.done}
         falling_due = [
             _day(due)
@@ -84,6 +84,21 @@ def overdue_rows(table: Table, rule: OverdueRule, today: dt.date) -> list[tuple[
         ):
             found.append((row, due))
     return found
+
+
+def pending_rows(table: Table, rule: OverdueRule, today: dt.date) -> list[tuple[Row, dt.date]]:
+    """Rows not done yet that are due today or later, soonest first."""
+    done = {normalize_words(value) for value in rule.done}
+    found = []
+    for row in table.rows:
+        due = row.value(rule.due)
+        if (
+            isinstance(due, dt.date)
+            and today <= due
+            and normalize_words(row.text(rule.status)) not in done
+        ):
+            found.append((row, due))
+    return sorted(found, key=lambda pair: pair[1])
 
 
 def upcoming_rows(table: Table, rule: OverdueRule, today: dt.date) -> list[tuple[Row, dt.date]]:

@@ -12,7 +12,7 @@ that every id a school can meet is declared in `plansync.rules`.
 
 from __future__ import annotations
 
-from ..layout import STAMP_TAB
+from ..layout import STAMP_TAB, stamp_version
 from ..tables import Row, Table, TypedCell, WorkbookTables
 from ..templates import Column, Tab
 from ..values import normalize_words, quoted, unreadable_rule
@@ -25,6 +25,8 @@ WORKBOOK_MISSING = IssueKind("workbook-missing", "Workbook not found", "error")
 WORKBOOK_UNREADABLE = IssueKind("workbook-unreadable", "Workbook cannot be opened", "error")
 WORKBOOK_FORMAT = IssueKind("workbook-format", "Saved in another format", "error")
 WORKBOOK_PASSWORD = IssueKind("workbook-password", "Workbook has a password", "error")
+WORKBOOK_NOT_A_FILE = IssueKind("workbook-not-a-file", "Not a workbook file", "error")
+WORKBOOK_TOO_LARGE = IssueKind("workbook-too-large", "Workbook too large to read", "error")
 STAMP_SCHOOL = IssueKind("stamp-school", "Workbook made for another school", "error")
 SUMMARY_NOT_WRITTEN = IssueKind("summary-not-written", "Summary tab not updated", "warning")
 
@@ -61,6 +63,8 @@ WORKBOOK_ISSUES = (
     WORKBOOK_UNREADABLE,
     WORKBOOK_FORMAT,
     WORKBOOK_PASSWORD,
+    WORKBOOK_NOT_A_FILE,
+    WORKBOOK_TOO_LARGE,
     STAMP_SCHOOL,
     SUMMARY_NOT_WRITTEN,
 )
@@ -118,7 +122,9 @@ def check_stamp(tables: WorkbookTables, ctx: CheckContext, result: WorkbookCheck
             f"This workbook was made from the {stamp.get('template')!r} template, not the "
             f"{template.title}. Check that the right file is in this place.",
         )
-    elif stamp.get("version") not in (None, "", str(template.version)):
+    elif stamp.get("version") not in (None, "", str(template.version)) and not (
+        made_from_older_version(tables)
+    ):
         result.add(
             STAMP_VERSION,
             STAMP_TAB,
@@ -129,14 +135,25 @@ def check_stamp(tables: WorkbookTables, ctx: CheckContext, result: WorkbookCheck
         )
 
 
+def made_from_older_version(tables: WorkbookTables) -> bool:
+    """The stamp names this template at a lower version: `plansync migrate` brings it up."""
+    stamp = tables.stamp or {}
+    version = stamp_version(stamp)
+    same = stamp.get("template") in (None, "", tables.template.id)
+    return same and version is not None and version < tables.template.version
+
+
 # -- tabs, headers and columns ---------------------------------------------------------------------
 
 
-def check_structure(table: Table, result: WorkbookCheck) -> None:
-    """The tab is there under its name, visible, with one header row holding every column."""
+def check_structure(table: Table, result: WorkbookCheck, behind: bool = False) -> None:
+    """The tab is there under its name, visible, with one header row holding every column.
+
+    `behind`: the workbook was made from an older template version, so a tab or column it lacks
+    is one that `plansync migrate` adds, not a school's mistake."""
     tab = table.tab
     if not table.found:
-        if not tab.optional:
+        if not tab.optional and not behind:
             result.add(
                 TAB_MISSING,
                 tab.title,
@@ -188,7 +205,7 @@ def check_structure(table: Table, result: WorkbookCheck) -> None:
             f"Row {number} repeats the column headers, so the sync skipped it. Delete the row "
             "if it is not needed.",
         )
-    for column in table.missing:
+    for column in [] if behind else table.missing:
         result.add(
             COLUMN_MISSING,
             table.sheet_name,
@@ -212,8 +229,11 @@ _INVALID = {
 }
 
 
-def check_cells(table: Table, tables: WorkbookTables, result: WorkbookCheck) -> None:
-    """Types, choices, references and required cells, row by row."""
+def check_cells(
+    table: Table, tables: WorkbookTables, result: WorkbookCheck, behind: bool = False
+) -> None:
+    """Types, choices, references and required cells, row by row (a column missing from a
+    workbook `behind` its template is not counted: migrate adds it)."""
     if not table.found:
         return
     references = {
@@ -225,7 +245,7 @@ def check_cells(table: Table, tables: WorkbookTables, result: WorkbookCheck) -> 
         for column in table.tab.columns:
             cell = row.cells.get(column.key)
             if cell is None:  # the whole column is missing; reported once above
-                if column.required:
+                if column.required and not behind:
                     result.tally(1, 0)
                 continue
             if cell.problem:

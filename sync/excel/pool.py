@@ -1,0 +1,138 @@
+"""Reading workbooks in worker processes, each within its time.
+
+A parse runs in native code, which nothing inside a process can interrupt; so a read past its
+time is stopped from outside, by ending the pool's processes and starting a new pool for the
+reads that were under way. A worker the system ends (for its memory) breaks the pool the same
+way. Either way the workbook at fault becomes its school's issue and every other one is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import multiprocessing
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from ..errors import StoreError
+from ..store import RawWorkbook, ReadRequest
+from .guard import Budget, too_much_memory, too_slow
+
+# Reads handed to the pool at once, per worker: enough to keep every worker busy while the sync
+# types what came back.
+IN_FLIGHT_PER_WORKER = 4
+# When each read in the pool began (time.monotonic(), which every process shares on Linux), by
+# request; shared memory the pool's forked workers inherit. 0: not begun.
+_STARTS: Any = None
+
+
+def _started_read(
+    read: functools.partial[RawWorkbook | StoreError], index: int, request: ReadRequest
+) -> RawWorkbook | StoreError:
+    if _STARTS is not None:
+        _STARTS[index] = time.monotonic()
+    return read(request)
+
+
+def read_in_pool(
+    read: functools.partial[RawWorkbook | StoreError],
+    requests: list[ReadRequest],
+    workers: int,
+    budget: Budget,
+) -> Iterator[RawWorkbook | StoreError]:
+    """`read` every request in worker processes, in order, each within `budget.seconds`.
+
+    A workbook's clock starts when a worker begins reading it. One that runs out of time cannot
+    be stopped inside a worker (the parser is native code), so the pool is ended (its processes
+    killed) and a new one reads what was in flight, with fresh clocks; the late workbook becomes
+    its school's issue. A worker that dies (the system ended it for its memory) breaks the pool
+    without saying which workbook did it: those in flight are read again one at a time, and the
+    one that breaks a pool alone is given up.
+    """
+    global _STARTS
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+    # Where workers are not forked, they cannot share the clocks: a read's clock starts when it
+    # is handed out, and only one per worker is.
+    shared = context.get_start_method() == "fork"
+    starts: Any = context.RawArray("d", len(requests)) if shared else None
+    limit = workers * (IN_FLIGHT_PER_WORKER if shared else 1)
+    results: dict[int, RawWorkbook | StoreError] = {}
+    queue = list(range(len(requests) - 1, -1, -1))  # popped from the end: in order
+    suspects: set[int] = set()
+    handed_out: dict[int, float] = {}
+    emitted = 0
+    _STARTS = starts
+    try:
+        while emitted < len(requests):
+            pool = ProcessPoolExecutor(workers, mp_context=context)
+            running: dict[Future, int] = {}
+            broken = False
+            try:
+                while (queue or running) and not broken:
+                    while queue and len(running) < limit:
+                        alone = queue[-1] in suspects or any(
+                            i in suspects for i in running.values()
+                        )
+                        if alone and running:
+                            break
+                        index = queue.pop()
+                        if starts is not None:
+                            starts[index] = 0.0
+                        handed_out[index] = time.monotonic()
+                        running[pool.submit(_started_read, read, index, requests[index])] = index
+                    begun = [
+                        (starts[index] if starts is not None else handed_out[index])
+                        for index in running.values()
+                    ]
+                    begun = [start for start in begun if start > 0]
+                    wake = min(begun) + budget.seconds if begun else time.monotonic() + 1.0
+                    done, _pending = wait(
+                        running,
+                        timeout=min(max(wake - time.monotonic(), 0), 1.0),
+                        return_when=FIRST_COMPLETED,
+                    )
+                    for future in done:
+                        try:
+                            outcome = future.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            continue
+                        results[running.pop(future)] = outcome
+                    if broken:
+                        in_flight = list(running.values())
+                        if len(in_flight) == 1 and in_flight[0] in suspects:
+                            label = requests[in_flight[0]].ref.label
+                            results[in_flight[0]] = too_much_memory(label)
+                            running.clear()
+                        # Only a read that had begun can have ended its worker.
+                        suspects.update(
+                            index for index in in_flight if starts is None or starts[index] > 0
+                        )
+                    now = time.monotonic()
+                    for future, index in list(running.items()):
+                        start = starts[index] if starts is not None else handed_out[index]
+                        if not future.done() and start > 0 and now - start >= budget.seconds:
+                            del running[future]
+                            results[index] = too_slow(requests[index].ref.label, budget)
+                            broken = True
+                    while emitted in results:
+                        yield results.pop(emitted)
+                        emitted += 1
+            finally:
+                if broken or running:
+                    queue.extend(sorted(running.values(), reverse=True))
+                    _kill(pool)
+                pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        _STARTS = None
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """End a pool's worker processes now (the executor has no public way to)."""
+    for process in list((pool._processes or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
