@@ -20,9 +20,11 @@ from .checks import (
     CheckContext,
     WorkbookCheck,
     check_absent_workbook,
+    check_across_workbooks,
     check_workbook,
     metric_value,
     stamp_matches_school,
+    stray_copy_issue,
 )
 from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
@@ -44,7 +46,7 @@ from .store import (
     open_store,
     read_file,
 )
-from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
+from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles, stamp_year_end
 from .templates import Template
 
 Progress = Callable[[str, int, int], None]
@@ -165,8 +167,9 @@ def _read_and_check(
     result.schools = read_district(store, result.district, state, result, full, report)
     tick("read")
     begun = tuple(cycle.name for cycle in result.district.cycles_begun(result.today))
+    year_end = max((cycle.end for cycle in result.district.cycles), default=None)
     for school in result.schools:
-        check_school(school, CheckContext(school.school.id, result.today, begun))
+        check_school(school, CheckContext(school.school.id, result.today, begun, year_end))
     tick("check")
 
 
@@ -260,6 +263,8 @@ def read_district(
         else:
             workbook = WorkbookResult(template, ref, found)
         schools.setdefault(school.id, SchoolResult(school, [])).workbooks.append(workbook)
+    for school in district.schools:
+        schools[school.id].stray_copies = store.stray_copies(school, templates)
     return list(schools.values())
 
 
@@ -303,22 +308,37 @@ def _another_schools_copy() -> WorkbookOfAnotherSchool:
 
 
 def check_school(school: SchoolResult, ctx: CheckContext) -> None:
-    """Check each of a school's workbooks and total its issues, completeness and figures."""
+    """Check each of a school's workbooks, then what spans them (the roster's names), and total
+    its issues, completeness, quality and figures."""
+    outcomes: dict[str, WorkbookCheck] = {}
+    read: dict[str, WorkbookTables] = {}
     for workbook in school.workbooks:
         if workbook.tables is not None:
             outcome = check_workbook(workbook.tables, ctx)
+            read[workbook.template.id] = workbook.tables
         else:
             empty = WorkbookTables.empty(workbook.template, workbook.ref)
             outcome = check_absent_workbook(workbook.template, empty, workbook.unread_reason, ctx)
-        _add(school, outcome)
+        outcomes[workbook.template.id] = outcome
         for metric in workbook.template.metrics:
             school.metrics[metric.id] = metric_value(metric, workbook.tables, ctx.today)
+    check_across_workbooks(read, ctx, outcomes)
+    for outcome in outcomes.values():
+        _add(school, outcome)
+    titles = {workbook.template.id: workbook for workbook in school.workbooks}
+    for copy in school.stray_copies:
+        workbook = titles[copy.template_id]
+        school.issues.append(
+            stray_copy_issue(school.school.id, workbook.template.title, copy.name, workbook.ref.label)
+        )
 
 
 def _add(school: SchoolResult, outcome: WorkbookCheck) -> None:
     school.issues.extend(outcome.issues)
     school.expected += outcome.expected
     school.met += outcome.met
+    school.judged += outcome.judged
+    school.passed += outcome.passed
 
 
 def write_summary(
@@ -394,7 +414,11 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
     tables = read_tables(raw, template, tuple(name for name, _start in cycles))
     begun = tuple(name for name, start in cycles if start <= today)
     school_id = stamp.get("school_id") or "(this workbook)"
-    return template, check_workbook(tables, CheckContext(school_id, today, begun))
+    if district is not None:
+        year_end = max((cycle.end for cycle in district.cycles), default=None)
+    else:
+        year_end = stamp_year_end(stamp)
+    return template, check_workbook(tables, CheckContext(school_id, today, begun, year_end))
 
 
 def _template_for(sheet_names: list[str], stamped: str) -> Template:

@@ -35,6 +35,8 @@ class Column(Spec):
     choices_from: str | None = None
     # False: a value outside the list is allowed (the dropdown only suggests).
     strict: bool = True
+    # A person's name: it should be on the school's team roster (rule kind `roster`).
+    person: bool = False
     width: int = 16
     help: str
     # The sentence that explains, in a school's words, why a blank required cell matters.

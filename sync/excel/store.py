@@ -37,7 +37,7 @@ from ..errors import (
 from ..grid import OutSheet, a1
 from ..layout import WorkbookPlan
 from ..packing import pack_sheets
-from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from ..store import RawSheet, RawWorkbook, ReadRequest, StrayCopy, WorkbookRef, looks_like_copy
 from ..templates import Template
 from .file_kinds import saved_as_other, why_unreadable
 from .package import TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
@@ -53,6 +53,10 @@ MAX_WORKERS = 4
 LEFTOVER_AGE = dt.timedelta(hours=1)
 
 _CORE_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+
+
+# Extensions a copy of an .xlsx workbook may carry.
+_COPY_EXTENSIONS = {"xlsx", "xlsm"}
 
 
 class ExcelStore:
@@ -82,6 +86,27 @@ class ExcelStore:
 
     def exists(self, ref: WorkbookRef) -> bool:
         return Path(ref.location).is_file()
+
+    def stray_copies(self, school: School, templates: tuple[Template, ...]) -> list[StrayCopy]:
+        """Files in the school's folder named like a copy of one of its workbooks. Excel's lock
+        files (`~$PM Tool.xlsx`) and the sync's own temporary files are not copies."""
+        folder = self.root / school.id
+        try:
+            names = sorted(entry.name for entry in folder.iterdir() if entry.is_file())
+        except OSError:
+            return []
+        found = []
+        for name in names:
+            stem, dot, extension = name.rpartition(".")
+            if not dot or extension.casefold() not in _COPY_EXTENSIONS:
+                continue
+            if name.startswith(("~$", TEMPORARY_PREFIX)):
+                continue
+            for template in templates:
+                if looks_like_copy(stem, template.title):
+                    found.append(StrayCopy(template.id, name))
+                    break
+        return found
 
     # -- reading -------------------------------------------------------------------------------
 

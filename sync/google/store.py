@@ -36,7 +36,7 @@ from ..errors import (
 from ..grid import OutSheet
 from ..layout import WorkbookPlan
 from ..packing import pack_sheets
-from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from ..store import RawSheet, RawWorkbook, ReadRequest, StrayCopy, WorkbookRef, looks_like_copy
 from ..templates import Template
 from .client import connect, error_reason, error_status, key_path, load_credentials
 from .registry import Entry, Registry
@@ -109,6 +109,33 @@ class GoogleStore:
             self.registry.forget(ref.location)  # what it was shared with no longer matters
             return False
         return True
+
+    def stray_copies(self, school: School, templates: tuple[Template, ...]) -> list[StrayCopy]:
+        """Spreadsheets in the folder, other than the school's own, that are copies of one of
+        its spreadsheets: named like a copy of it ("Copy of Lincoln Elementary · PM Tool"), or
+        carrying its labels (Drive's "Make a copy" keeps them). From the run's one listing of
+        the folder: no request of its own."""
+        try:
+            files = self._files()
+        except StoreError:
+            return []
+        own = [self.registry.entry(school.id, t.id) for t in templates]
+        own_ids = {entry.id for entry in own if entry is not None}
+        found = []
+        for file in sorted(files.values(), key=lambda f: (f.get("name", ""), f["id"])):
+            if file["id"] in own_ids:
+                continue
+            labels = file.get("appProperties", {})
+            name = file.get("name", "")
+            for template in templates:
+                label = f"{school.name} · {template.title}"
+                labelled = labels.get("plansync_school") == school.id and (
+                    labels.get("plansync_template") == template.id
+                )
+                if labelled or looks_like_copy(name, label):
+                    found.append(StrayCopy(template.id, name))
+                    break
+        return found
 
     # -- reading -------------------------------------------------------------------------------
 

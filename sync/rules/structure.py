@@ -27,6 +27,8 @@ WORKBOOK_FORMAT = IssueKind("workbook-format", "Saved in another format", "error
 WORKBOOK_PASSWORD = IssueKind("workbook-password", "Workbook has a password", "error")
 STAMP_SCHOOL = IssueKind("stamp-school", "Workbook made for another school", "error")
 SUMMARY_NOT_WRITTEN = IssueKind("summary-not-written", "Summary tab not updated", "warning")
+# A file beside the workbook that looks like a copy of it (listed by the store).
+STRAY_COPY = IssueKind("stray-copy", "A copy of the workbook", "warning")
 
 # -- the stamp, tabs and headers -------------------------------------------------------------------
 
@@ -63,6 +65,7 @@ WORKBOOK_ISSUES = (
     WORKBOOK_PASSWORD,
     STAMP_SCHOOL,
     SUMMARY_NOT_WRITTEN,
+    STRAY_COPY,
 )
 STRUCTURE_ISSUES = (
     STAMP_MISSING,
