@@ -111,7 +111,7 @@ class GoogleStore:
         return True
 
     def stray_copies(self, school: School, templates: tuple[Template, ...]) -> list[StrayCopy]:
-        """Spreadsheets in the folder, other than the school's own, that are copies of one of
+        """Spreadsheets in the folder, other than the ones the sync reads, that are copies of one of
         its spreadsheets: named like a copy of it ("Copy of Lincoln Elementary · PM Tool"), or
         carrying its labels (Drive's "Make a copy" keeps them). From the run's one listing of
         the folder: no request of its own."""
@@ -119,12 +119,10 @@ class GoogleStore:
             files = self._files()
         except StoreError:
             return []
-        own = [self.registry.entry(school.id, t.id) for t in templates]
-        own_ids = {entry.id for entry in own if entry is not None}
         found = []
         for file in sorted(files.values(), key=lambda f: (f.get("name", ""), f["id"])):
-            if file["id"] in own_ids:
-                continue
+            if self.registry.entry_by_id(file["id"]) is not None or file["id"] == self.registry.rollup:
+                continue  # a workbook the sync reads (some school's own), or the rollup
             labels = file.get("appProperties", {})
             name = file.get("name", "")
             for template in templates:
