@@ -58,6 +58,7 @@ def build_summary(school: SchoolResult, district: District, today: dt.date) -> O
     )
     _at_a_glance(sheet, school)
     _needs_fixing(sheet, school, home)
+    _quality_notes(sheet, school, home)
     _due_lists(sheet, school, today, home)
     for workbook in school.workbooks:
         for section in workbook.template.summary:
@@ -78,6 +79,11 @@ def build_summary(school: SchoolResult, district: District, today: dt.date) -> O
         "cycle that has begun, ...). Warnings such as overdue steps do not lower it.",
         style="muted",
     )
+    sheet.add(
+        "Quality is the share of the field guides' checks the plan passes: each strategy, goal, "
+        "benchmark, step and name looked at is one check. Blank cells do not lower it.",
+        style="muted",
+    )
     return sheet
 
 
@@ -93,6 +99,15 @@ def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:
         ),
     )
     sheet.add(OutCell("Last run", "header"), _last_run(school.previous, score))
+    judged = school.judged
+    sheet.add(
+        OutCell("Quality", "header"),
+        OutCell(
+            f"{school.quality}% · {school.passed} of {judged} quality checks passed"
+            + _quality_change(school.previous, school.quality),
+            score_style(school.quality),
+        ),
+    )
     # Figures as text, so they line up on the left with the score above them.
     sheet.add(OutCell("Errors to fix", "header"), OutCell(str(school.errors)))
     sheet.add(OutCell("Warnings", "header"), OutCell(str(school.warnings)))
@@ -118,6 +133,12 @@ def _last_run(previous: SchoolSnapshot | None, score: int) -> OutCell:
     )
 
 
+def _quality_change(previous: SchoolSnapshot | None, score: int) -> str:
+    if previous is None or previous.quality is None:
+        return ""
+    return f" (was {previous.quality}% on {format_date(previous.day)})"
+
+
 def _where(issue_sheet: str | None, cell: str | None, workbook: str, home: Template) -> OutCell:
     """'Action Steps!F7', linked to the cell when it is in this same workbook."""
     if not issue_sheet:
@@ -132,13 +153,28 @@ def _where(issue_sheet: str | None, cell: str | None, workbook: str, home: Templ
 
 
 def _needs_fixing(sheet: OutSheet, school: SchoolResult, home: Template) -> None:
-    listed = [i for i in school.issues if i.rule != "overdue"]
+    listed = [i for i in school.issues if i.rule != "overdue" and not i.quality]
     listed.sort(key=lambda issue: issue.severity != "error")
     sheet.blank()
     sheet.add(f"What is missing or needs fixing ({len(listed)})", style="heading")
     if not listed:
         sheet.add(OutCell("Nothing is missing.", "good"))
         return
+    _issue_rows(sheet, listed, home)
+
+
+def _quality_notes(sheet: OutSheet, school: SchoolResult, home: Template) -> None:
+    """The quality rules' findings: what a coach would raise on a visit."""
+    listed = school.quality_issues
+    sheet.blank()
+    sheet.add(f"What would make the plan stronger ({len(listed)})", style="heading")
+    if not listed:
+        sheet.add(OutCell("The plan meets every quality check.", "good"))
+        return
+    _issue_rows(sheet, listed, home)
+
+
+def _issue_rows(sheet: OutSheet, listed: list[Issue], home: Template) -> None:
     sheet.add("Where", "Kind", "What to fix", style="header")
     for issue in listed[:MAX_LISTED]:
         sheet.add(

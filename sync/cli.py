@@ -139,10 +139,10 @@ def sync(config: Path, as_json: bool, today: dt.datetime | None, full: bool) -> 
         click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
         return
     width = max(len(school.school.name) for school in result.schools)
-    click.echo(f"{'School':<{width}}  Complete  Errors  Warnings")
+    click.echo(f"{'School':<{width}}  Complete  Quality  Errors  Warnings")
     for school in result.schools:
         click.echo(
-            f"{school.school.name:<{width}}  {school.completeness:>7}%  "
+            f"{school.school.name:<{width}}  {school.completeness:>7}%  {school.quality:>6}%  "
             f"{school.errors:>6}  {school.warnings:>8}"
         )
     click.echo(f"\n{result.one_line()}")

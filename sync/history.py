@@ -28,7 +28,9 @@ HISTORY_NAME = "history.sqlite"
 # Marks the file as plansync's history (PRAGMA application_id), so another SQLite file that lands
 # at this path is never mistaken for it or written into.
 APPLICATION_ID = 0x706C6E68
-SCHEMA_VERSION = 1
+# 1: the first history; 2: each school's quality score (`schools.quality`, NULL on nights
+# recorded before it). An older file is brought up to date when opened for writing (`_migrate`).
+SCHEMA_VERSION = 2
 
 # The template tab whose rows are recorded one by one.
 NO_STATUS = "No status"
@@ -49,6 +51,7 @@ CREATE TABLE IF NOT EXISTS schools (
     met INTEGER NOT NULL,
     errors INTEGER NOT NULL,
     warnings INTEGER NOT NULL,
+    quality INTEGER,
     PRIMARY KEY (day, school_id)
 );
 CREATE TABLE IF NOT EXISTS issue_counts (
@@ -100,6 +103,7 @@ def school_snapshot(school: SchoolResult, day: dt.date) -> SchoolSnapshot:
         issues_by_rule=dict(Counter(issue.rule for issue in school.issues)),
         metrics=dict(school.metrics),
         benchmarks=benchmark_records(school),
+        quality=school.quality,
     )
 
 
@@ -207,10 +211,11 @@ class History:
                 connection.execute(f"DELETE FROM {table} WHERE day = ?", (key,))
             connection.execute("INSERT INTO runs VALUES (?, ?, ?)", (key, now, district))
             connection.executemany(
-                "INSERT INTO schools VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO schools (day, school_id, name, coach, completeness, expected, met, "
+                "errors, warnings, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (key, s.school_id, s.name, s.coach, s.completeness, s.expected, s.met)
-                    + (s.errors, s.warnings)
+                    + (s.errors, s.warnings, s.quality)
                     for s in snapshots
                 ],
             )
@@ -290,9 +295,11 @@ class History:
                 where.append(condition)
                 params.append(value)
         condition = " AND ".join(where)
+        # A history of version 1 opened for reading only has no quality column: NULL for all.
+        quality = "quality" if self._has_quality() else "NULL"
         schools = self._query(
-            "SELECT day, school_id, name, coach, completeness, expected, met, errors, warnings "
-            f"FROM schools WHERE {condition} ORDER BY day, school_id",
+            "SELECT day, school_id, name, coach, completeness, expected, met, errors, warnings, "
+            f"{quality} FROM schools WHERE {condition} ORDER BY day, school_id",
             params,
         )
         rules = self._grouped("issue_counts", "rule, count", condition, params)
@@ -319,9 +326,25 @@ class History:
                 issues_by_rule=dict(rules.get((day, school), [])),
                 metrics=_by_metric_id(metrics.get((day, school), [])),
                 benchmarks=tuple(records.get((day, school), [])),
+                quality=quality_score,
             )
-            for day, school, name, coach, completeness, expected, met, errors, warnings in schools
+            for (
+                day,
+                school,
+                name,
+                coach,
+                completeness,
+                expected,
+                met,
+                errors,
+                warnings,
+                quality_score,
+            ) in schools
         ]
+
+    def _has_quality(self) -> bool:
+        columns = self._query("SELECT name FROM pragma_table_info('schools')")
+        return ("quality",) in columns
 
     def _grouped(
         self, table: str, columns: str, condition: str, params: list
@@ -401,8 +424,28 @@ def open_history(
                 "aside and starts a new one."
             )
         return history
+    if writable:
+        try:
+            _migrate(connection)
+        except sqlite3.Error as error:  # busy or locked: tonight's figures are not recorded
+            history.notes.append(f"The history file {path} could not be updated ({error}).")
+            connection.close()
+            return history
     history.connection = connection
     return history
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Bring a history written by an older plansync up to SCHEMA_VERSION, keeping every night."""
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if version >= SCHEMA_VERSION:
+        return
+    with connection:
+        if version < 2:
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(schools)")}
+            if "quality" not in columns:
+                connection.execute("ALTER TABLE schools ADD COLUMN quality INTEGER")
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _connect(path: Path) -> sqlite3.Connection:

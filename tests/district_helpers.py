@@ -92,10 +92,10 @@ def good_plan(tag: str = "") -> Plan:
             {
                 "strategy": strategy,
                 "id": f"G{number}.1",
-                "goal": f"Raise reading proficiency of all students from 40% to 55% by May 2027{tag}",
+                "goal": f"Raise reading proficiency from 40% to 55% by May 2027{tag}",
                 "goal_type": "Outcome",
                 "level": "Student Data",
-                "metric": "% proficient",
+                "metric": "% of all students proficient",
                 "baseline": "40%",
                 "target": "55%",
                 "target_date": dt.date(2027, 5, 28),
