@@ -77,16 +77,18 @@ def test_sync_json_is_the_stable_interface_for_scripts(make_district, edits):
             "cell": "F3",
             "message": "“Set up the attendance team”: Owner is empty. Every action step "
             "needs a named owner.",
+            "quality": False,
         }
     ]
+    assert north["quality"] == 100
 
 
 def test_sync_prints_a_table_and_the_rollup(make_district, edits):
     district = make_district()
     result = invoke("sync", district.base_dir / "district.yaml", "--today", "2026-11-27")
     lines = result.output.splitlines()
-    assert lines[0].split() == ["School", "Complete", "Errors", "Warnings"]
-    assert lines[1].split() == ["North", "Elementary", "100%", "0", "0"]
+    assert lines[0].split() == ["School", "Complete", "Quality", "Errors", "Warnings"]
+    assert lines[1].split() == ["North", "Elementary", "100%", "100%", "0", "0"]
     assert lines[-1] == f"Rollup: {edits.rollup_location(district)}"
 
 
