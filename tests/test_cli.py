@@ -58,6 +58,34 @@ def test_the_demo_has_plans_of_varied_completeness(tmp_path):
     } <= rules
 
 
+def test_the_demo_has_plans_of_varied_quality_with_a_coachs_reasons(tmp_path):
+    invoke("demo", tmp_path, "--schools", 12, "--today", "2026-11-27")
+    result = invoke("sync", tmp_path / "district.yaml", "--json", "--today", "2026-11-27")
+    schools = {school["id"]: school for school in json.loads(result.output)["schools"]}
+    quality = {school_id: school["quality"] for school_id, school in schools.items()}
+    # The complete plans are sound too; the weaker ones have what a coach would raise.
+    assert min(quality[s] for s in ("lincoln-es", "maple-grove-es")) >= 95
+    assert min(schools[s]["completeness"] for s in ("lincoln-es", "maple-grove-es")) >= 95
+    assert min(quality.values()) < 70 and len(set(quality.values())) >= 6
+    reasons = {
+        issue["rule"]
+        for school in schools.values()
+        for issue in school["issues"]
+        if issue["quality"]
+    }
+    assert {
+        "wordy",
+        "not-measurable",
+        "not-mentioned",
+        "not-covered",
+        "not-followed-up",
+        "not-tied",
+        "after-year-end",
+        "not-on-roster",
+        "no-responsibility",
+    } <= reasons
+
+
 def test_sync_json_is_the_stable_interface_for_scripts(make_district, edits):
     plan = good_plan()
     plan["pm_tool"]["action_steps"][1]["owner"] = None
