@@ -6,7 +6,7 @@ from ..results import SyncResult
 
 
 def as_json(result: SyncResult) -> dict:
-    """Schools with their completeness, quality, figures and issues, and where the rollup was written."""
+    """Schools with their completeness, quality, figures and issues, and where the rollup is."""
     return {
         "district": result.district.district,
         "today": result.today.isoformat(),

@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 
 from .errors import StoreError
+from .results import Issue
 from .rules.base import CheckContext, Rule, WorkbookCheck
 from .rules.helpers import rows_where
 from .rules.overdue import OverdueRule, overdue_rows
-from .results import Issue
 from .rules.structure import (
     STRAY_COPY,
     check_cells,

@@ -167,9 +167,12 @@ def _read_and_check(
     result.schools = read_district(store, result.district, state, result, full, report)
     tick("read")
     begun = tuple(cycle.name for cycle in result.district.cycles_begun(result.today))
-    year_end = max((cycle.end for cycle in result.district.cycles), default=None)
+    cycles = result.district.cycles
+    year_end = max((cycle.end for cycle in cycles), default=None)
+    year_start = min((cycle.start for cycle in cycles), default=None)
     for school in result.schools:
-        check_school(school, CheckContext(school.school.id, result.today, begun, year_end))
+        ctx = CheckContext(school.school.id, result.today, begun, year_end, year_start)
+        check_school(school, ctx)
     tick("check")
 
 
@@ -329,7 +332,9 @@ def check_school(school: SchoolResult, ctx: CheckContext) -> None:
     for copy in school.stray_copies:
         workbook = titles[copy.template_id]
         school.issues.append(
-            stray_copy_issue(school.school.id, workbook.template.title, copy.name, workbook.ref.label)
+            stray_copy_issue(
+                school.school.id, workbook.template.title, copy.name, workbook.ref.label
+            )
         )
 
 
@@ -418,7 +423,9 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
         year_end = max((cycle.end for cycle in district.cycles), default=None)
     else:
         year_end = stamp_year_end(stamp)
-    return template, check_workbook(tables, CheckContext(school_id, today, begun, year_end))
+    year_start = min((start for _name, start in cycles), default=None)
+    ctx = CheckContext(school_id, today, begun, year_end, year_start)
+    return template, check_workbook(tables, ctx)
 
 
 def _template_for(sheet_names: list[str], stamped: str) -> Template:

@@ -164,7 +164,8 @@ _COPY_SUFFIX = (
 def looks_like_copy(name: str, title: str) -> bool:
     """Whether a file's name (without its extension) is a copy's name for the workbook `title`:
     'Copy of PM Tool', 'PM Tool (1)', 'PM Tool-DESKTOP-AB12'; never the title itself."""
-    pattern = rf"(?:copy of\s+)+{re.escape(title)}(?:{_COPY_SUFFIX})*|{re.escape(title)}(?:{_COPY_SUFFIX})+"
+    title = re.escape(title)
+    pattern = rf"(?:copy of\s+)+{title}(?:{_COPY_SUFFIX})*|{title}(?:{_COPY_SUFFIX})+"
     return re.fullmatch(pattern, name.strip(), re.IGNORECASE) is not None
 
 

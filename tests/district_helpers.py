@@ -201,6 +201,26 @@ def good_plan(tag: str = "") -> Plan:
                     "next_date": dt.date(2026, 12, 1),
                 },
             ],
+            "meeting_log": [
+                {
+                    "date": dt.date(2026, 11, 10),
+                    "meeting": "Implementation Team",
+                    "attendees": "Ana Alvarez, Ben Brooks",
+                    "notes": "Cycle 1 results",
+                },
+                {
+                    "date": dt.date(2026, 11, 17),
+                    "meeting": "Implementation Team",
+                    "attendees": "Ana Alvarez, Ben Brooks",
+                    "notes": "Walkthrough schedule agreed",
+                },
+                {
+                    "date": dt.date(2026, 11, 24),
+                    "meeting": "Implementation Team",
+                    "attendees": "Ana Alvarez, Ben Brooks",
+                    "notes": "Cycle 2 benchmarks reviewed",
+                },
+            ],
         },
         "decisions": {
             "decisions": [

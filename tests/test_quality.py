@@ -71,6 +71,12 @@ def _owns(plan: Plan) -> None:
     plan["roles"]["responsibilities"][1]["owner"] = "Ana Alvarez"
 
 
+def _cadence(plan: Plan) -> None:
+    plan["roles"]["meeting_log"] = [
+        {**plan["roles"]["meeting_log"][0], "date": dt.date(2026, 10, 20)}
+    ]
+
+
 # Each quality rule broken once in the good plan, and where its issue must be.
 QUALITY_BREAKS: dict[str, tuple[Callable[[Plan], None], tuple[str, str, str]]] = {
     "strategy of three sentences": (_strategy, ("wordy", "Strategies", "B2")),
@@ -85,6 +91,7 @@ QUALITY_BREAKS: dict[str, tuple[Callable[[Plan], None], tuple[str, str, str]]] =
     "step due after the year": (_year_end, ("after-year-end", "Action Steps", "D3")),
     "owner not on the roster": (_roster, ("not-on-roster", "Action Steps", "F2")),
     "team member owning nothing": (_owns, ("no-responsibility", "Team", "A3")),
+    "weekly meeting not held": (_cadence, ("meeting-not-held", "Meetings", "A2")),
 }
 
 
@@ -97,9 +104,7 @@ def test_a_good_plan_meets_every_quality_check(make_district):
 
 
 @pytest.mark.parametrize("case", QUALITY_BREAKS, ids=list(QUALITY_BREAKS))
-def test_a_broken_quality_rule_is_reported_at_its_cell_and_lowers_quality_only(
-    make_district, case
-):
+def test_a_broken_quality_rule_is_reported_at_its_cell_and_lowers_quality_only(make_district, case):
     change, expected = QUALITY_BREAKS[case]
     plan = good_plan()
     change(plan)

@@ -10,6 +10,7 @@ from plansync.catalog import template_by_id
 from plansync.checks import CheckContext, WorkbookCheck, check_across_workbooks
 from plansync.results import flatten, quality
 from plansync.rules import QUALITY_RULES, Rule
+from plansync.rules.cadence import CadenceRule
 from plansync.rules.covers import CoversRule
 from plansync.rules.linked import LinkedRule
 from plansync.rules.mentions import MentionsRule
@@ -112,7 +113,9 @@ def test_an_outcome_goal_naming_its_students_or_an_implementation_goal_passes():
         goal(goal="Raise attendance", metric="% of all students present 90% of days"),
         goal(goal="Run the block daily", goal_type="Implementation", level="System"),
     ]
-    result = run(NAMES_STUDENTS, tables_from_lists(PM_TOOL, {"goals": grid(PM_TOOL, "goals", *rows)}))
+    result = run(
+        NAMES_STUDENTS, tables_from_lists(PM_TOOL, {"goals": grid(PM_TOOL, "goals", *rows)})
+    )
     assert (result.issues, tally(result)) == ([], (2, 2))
 
 
@@ -126,9 +129,7 @@ def test_a_strategy_with_goals_at_one_level_only_is_told_which_is_missing():
     )
     result = run(GOAL_LEVELS, tables)
     assert flatten(result.issues, PLACE) == [("not-covered", "warning", "EOY Goals", "D2")]
-    assert result.issues[0].message.startswith(
-        "MIS 1 has no end-of-year goal with Level “System”."
-    )
+    assert result.issues[0].message.startswith("MIS 1 has no end-of-year goal with Level “System”.")
 
 
 def test_a_strategy_with_goals_at_both_levels_passes():
@@ -143,7 +144,13 @@ def test_a_strategy_with_goals_at_both_levels_passes():
 
 
 def benchmark(cycle: str, goal_id: str | None, focus: str = "Student Outcomes") -> dict:
-    return {"strategy": "MIS 1", "cycle": cycle, "goal": goal_id, "benchmark": "Check", "focus": focus}
+    return {
+        "strategy": "MIS 1",
+        "cycle": cycle,
+        "goal": goal_id,
+        "benchmark": "Check",
+        "focus": focus,
+    }
 
 
 def linked_plan(*benchmarks: dict, goal_id: str | None = "G1") -> WorkbookTables:
@@ -180,7 +187,9 @@ def test_a_goal_without_an_id_cannot_be_followed_up():
 
 
 def test_goals_with_benchmarks_in_every_begun_cycle_pass():
-    result = run(GOALS_FOLLOWED, linked_plan(benchmark("Cycle 1", "g1"), benchmark("Cycle 2", "G1")))
+    result = run(
+        GOALS_FOLLOWED, linked_plan(benchmark("Cycle 1", "g1"), benchmark("Cycle 2", "G1"))
+    )
     assert (result.issues, tally(result)) == ([], (3, 3))
 
 
@@ -262,7 +271,11 @@ def school(
         ),
         "decisions": tables_from_lists(
             DECISIONS,
-            {"decisions": grid(DECISIONS, "decisions", {"decision": "Pick", "decided_by": decided_by})},
+            {
+                "decisions": grid(
+                    DECISIONS, "decisions", {"decision": "Pick", "decided_by": decided_by}
+                )
+            },
         ),
     }
 
@@ -287,8 +300,12 @@ def test_names_not_on_the_roster_are_reported_at_their_cells_in_every_workbook()
     assert flatten(results["roles"].issues, PLACE) == [
         ("not-on-roster", "warning", "Responsibilities", "B4")
     ]
-    assert results["pm_tool"].issues[0].message.startswith(
-        "“Train”: Owner “Carla” is not on the team roster (Roles and Responsibilities › Team)."
+    assert (
+        results["pm_tool"]
+        .issues[0]
+        .message.startswith(
+            "“Train”: Owner “Carla” is not on the team roster (Roles and Responsibilities › Team)."
+        )
     )
 
 
@@ -297,13 +314,19 @@ def test_a_roster_person_owning_nothing_is_reported_at_their_name():
     assert flatten(results["roles"].issues, PLACE) == [
         ("no-responsibility", "warning", "Team", "A3")
     ]
-    assert results["roles"].issues[0].message.startswith(
-        "Ben Brooks is on the team but owns nothing on the Responsibilities tab."
+    assert (
+        results["roles"]
+        .issues[0]
+        .message.startswith(
+            "Ben Brooks is on the team but owns nothing on the Responsibilities tab."
+        )
     )
 
 
 def test_names_roles_several_people_and_groups_on_the_roster_pass():
-    results = check_school(school(step_owner="Ana Alvarez and ben brooks", decided_by="Leadership team"))
+    results = check_school(
+        school(step_owner="Ana Alvarez and ben brooks", decided_by="Leadership team")
+    )
     assert [issue for result in results.values() for issue in result.issues] == []
     assert sum(result.judged for result in results.values()) == 6  # 2 people, 4 names
 
@@ -323,7 +346,7 @@ def test_every_quality_issue_is_a_warning_flagged_as_quality():
     from plansync.rules import ISSUE_KINDS
 
     kinds = [kind for kind in ISSUE_KINDS if kind.id in QUALITY_RULES]
-    assert len(kinds) == 11
+    assert len(kinds) == 12
     assert {kind.severity for kind in kinds} == {"warning"}
 
 
@@ -331,3 +354,64 @@ def test_quality_is_the_share_of_checks_passed_rounded_down():
     assert quality(3, 2) == 66
     assert quality(10, 10) == 100
     assert quality(0, 0) == 0
+
+
+# -- meeting cadence -----------------------------------------------------------------------------
+
+[CADENCE] = ROLES.rules_for("meetings", CadenceRule)
+
+
+def meetings(
+    *log: tuple[str, dt.date], frequency: str = "Weekly", next_date=None
+) -> WorkbookTables:
+    cadence = {"meeting": "Implementation Team", "frequency": frequency, "next_date": next_date}
+    grids = {"meetings": grid(ROLES, "meetings", cadence)}
+    grids["meeting_log"] = grid(
+        ROLES, "meeting_log", *({"meeting": name, "date": day} for name, day in log)
+    )
+    return tables_from_lists(ROLES, grids)
+
+
+def run_in_year(rule: Rule, tables: WorkbookTables) -> WorkbookCheck:
+    result = WorkbookCheck(tables.template.title, "s1")
+    ctx = CheckContext("s1", CTX.today, CTX.cycles_begun, CTX.year_end, dt.date(2026, 8, 18))
+    rule.check(tables, ctx, result)
+    return result
+
+
+def test_a_weekly_meeting_not_held_for_a_month_is_reported_at_its_row():
+    result = run_in_year(CADENCE, meetings(("Implementation Team", dt.date(2026, 10, 29))))
+    assert flatten(result.issues, PLACE) == [("meeting-not-held", "warning", "Meetings", "A2")]
+    assert result.issues[0].message.startswith(
+        "Implementation Team meets weekly, but last logged Oct 29, 2026 on the Meeting Log tab."
+    )
+
+
+def test_a_meeting_held_within_its_window_passes():
+    result = run_in_year(CADENCE, meetings(("implementation team", dt.date(2026, 11, 24))))
+    assert (result.issues, tally(result)) == ([], (1, 1))
+
+
+def test_a_one_off_event_must_be_logged_once_its_date_has_passed():
+    planned = meetings(frequency="Once", next_date=dt.date(2026, 8, 10))
+    result = run_in_year(CADENCE, planned)
+    assert flatten(result.issues, PLACE) == [("meeting-not-held", "warning", "Meetings", "A2")]
+    held = meetings(
+        ("Implementation Team", dt.date(2026, 8, 10)),
+        frequency="Once",
+        next_date=dt.date(2026, 8, 10),
+    )
+    assert run_in_year(CADENCE, held).issues == []
+
+
+def test_twice_a_year_is_a_frequency_the_guides_use():
+    result = run_in_year(
+        CADENCE, meetings(("Implementation Team", dt.date(2026, 8, 20)), frequency="Twice a Year")
+    )
+    assert (result.issues, tally(result)) == ([], (1, 1))
+
+
+def test_without_a_meeting_log_tab_the_cadence_is_not_judged():
+    cadence = {"meeting": "Implementation Team", "frequency": "Weekly"}
+    tables = tables_from_lists(ROLES, {"meetings": grid(ROLES, "meetings", cadence)})
+    assert tally(run_in_year(CADENCE, tables)) == (0, 0)

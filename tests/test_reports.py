@@ -46,6 +46,7 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
         "Team",
         "Responsibilities",
         "Meetings",
+        "Meeting Log",
         "Decisions",
         "Communication",
         "Issues",
@@ -103,7 +104,7 @@ def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decision
     assert text[1] == (
         "Test District · updated by the nightly sync on Friday, Nov 27, 2026 · coach: Maria Lopez"
     )
-    assert "Completeness | 99% · 115 of 116 required cells filled in" in text
+    assert "Completeness | 99% · 121 of 122 required cells filled in" in text
     assert any(line.startswith("Quality | 100% · ") for line in text)
     assert "The plan meets every quality check." in text
     assert (

@@ -244,7 +244,9 @@ def test_a_goal_naming_no_measure_target_or_date_is_a_warning_at_its_text():
 
 def test_a_goal_without_a_baseline_is_not_measurable():
     goal = {"strategy": "MIS 1", "goal": "Reach 55% proficiency by May 2027"}
-    result = run(GOALS_MEASURABLE, tables_from_lists(PM_TOOL, {"goals": grid(PM_TOOL, "goals", goal)}))
+    result = run(
+        GOALS_MEASURABLE, tables_from_lists(PM_TOOL, {"goals": grid(PM_TOOL, "goals", goal)})
+    )
     assert flatten(result.issues, PLACE) == [("not-measurable", "warning", "EOY Goals", "B2")]
     assert result.issues[0].message.startswith(
         "This goal does not name where it starts (a baseline)."

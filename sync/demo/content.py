@@ -293,7 +293,32 @@ class SchoolContent:
             "team": team if self.profile != "starting" else team[:1],
             "responsibilities": responsibilities,
             "meetings": meetings,
+            "meeting_log": self._meeting_log(meetings),
         }
+
+    def _meeting_log(self, meetings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The meetings held since the year began, at their cadence. In a school whose plan has
+        slipped, the first meeting on its list stopped five weeks ago."""
+        held = []
+        for number, meeting in enumerate(meetings):
+            every = _MEETING_DAYS.get(meeting["frequency"])
+            if every is None:
+                continue
+            stop = self.today
+            if number == 0 and self.profile in ("overdue", "partial", "typos"):
+                stop = self.today - dt.timedelta(days=35)
+            day = self.year_start + dt.timedelta(days=self.rng.randint(1, 5))
+            while day <= stop:
+                held.append(
+                    {
+                        "date": day,
+                        "meeting": meeting["meeting"],
+                        "attendees": meeting["attendees"],
+                        "notes": "Reviewed the action steps due and the latest benchmark data",
+                    }
+                )
+                day += dt.timedelta(days=every)
+        return sorted(held, key=lambda row: row["date"])
 
     # -- decision log ------------------------------------------------------------------------
 
@@ -342,6 +367,9 @@ class SchoolContent:
         )
         return {"decisions": rows, "communication": messages}
 
+
+# Days between two meetings of each frequency the demo's teams keep.
+_MEETING_DAYS = {"Weekly": 7, "Every Two Weeks": 14, "Monthly": 28}
 
 # The kind of goal a benchmark of each focus usually measures.
 _GOAL_FOR_FOCUS = {

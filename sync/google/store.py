@@ -121,7 +121,10 @@ class GoogleStore:
             return []
         found = []
         for file in sorted(files.values(), key=lambda f: (f.get("name", ""), f["id"])):
-            if self.registry.entry_by_id(file["id"]) is not None or file["id"] == self.registry.rollup:
+            if (
+                self.registry.entry_by_id(file["id"]) is not None
+                or file["id"] == self.registry.rollup
+            ):
                 continue  # a workbook the sync reads (some school's own), or the rollup
             labels = file.get("appProperties", {})
             name = file.get("name", "")

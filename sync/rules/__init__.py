@@ -20,6 +20,7 @@ from pydantic import Field, create_model
 
 from ..templates import Template
 from .base import IssueKind, Rule
+from .cadence import CadenceRule
 from .count import CountRule
 from .covers import CoversRule
 from .date_order import DateOrderRule
@@ -50,6 +51,7 @@ KINDS: tuple[type[Rule], ...] = (
     LinkedRule,
     SequenceRule,
     RosterRule,
+    CadenceRule,
 )
 
 

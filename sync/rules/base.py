@@ -38,6 +38,8 @@ class CheckContext:
     cycles_begun: tuple[str, ...]
     # The last day of the school year (the last cycle's end), when the cycles are known.
     year_end: dt.date | None = None
+    # Its first day (the first cycle's start).
+    year_start: dt.date | None = None
 
 
 @dataclass

@@ -18,7 +18,9 @@ from ..tables import Row, WorkbookTables
 from ..values import normalize_words
 from .base import CheckContext, IssueKind, QualityRule, WorkbookCheck
 
-NOT_COVERED = IssueKind("not-covered", "Something the plan should cover is missing", "warning", quality=True)
+NOT_COVERED = IssueKind(
+    "not-covered", "Something the plan should cover is missing", "warning", quality=True
+)
 
 
 class CoversRule(QualityRule):

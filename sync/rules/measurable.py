@@ -69,8 +69,10 @@ class MeasurableRule(QualityRule):
                 or bool(_DATE_WORDS.search(lowered)),
             }
             missing = [name for name, present in parts.items() if not present]
-            names = ", ".join(missing[:-1]) + (" or " if len(missing) > 1 else "") + (
-                missing[-1] if missing else ""
+            names = (
+                ", ".join(missing[:-1])
+                + (" or " if len(missing) > 1 else "")
+                + (missing[-1] if missing else "")
             )
             self.verdict(
                 result,

@@ -18,7 +18,9 @@ from .base import CheckContext, IssueKind, QualityRule, WorkbookCheck
 from .helpers import format_date, row_label
 
 OUT_OF_SEQUENCE = IssueKind("out-of-sequence", "Out of sequence", "warning", quality=True)
-AFTER_YEAR_END = IssueKind("after-year-end", "Due after the school year ends", "warning", quality=True)
+AFTER_YEAR_END = IssueKind(
+    "after-year-end", "Due after the school year ends", "warning", quality=True
+)
 
 
 class SequenceRule(QualityRule):

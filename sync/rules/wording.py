@@ -21,7 +21,9 @@ TOO_BRIEF = IssueKind("too-brief", "Too brief to explain it", "warning", quality
 
 # A sentence ends at . ! or ? followed by a space and a capital letter or digit ("e.g. the" and
 # "3.5 points" do not end one).
-_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bDr)(?<!\bMs)(?<!\bMr)[.!?]+\s+(?=[A-Z0-9“\"])")
+_SENTENCE_END = re.compile(
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bDr)(?<!\bMs)(?<!\bMr)[.!?]+\s+(?=[A-Z0-9“\"])"
+)
 
 
 def sentences(text: str) -> int:
