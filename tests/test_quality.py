@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 from district_helpers import TODAY, Plan, good_plan, run_sync, school_issues
 from plansync.history import HISTORY_NAME, SCHEMA_VERSION, open_history
+from plansync.store import looks_like_copy
 
 LONG_STRATEGY = "We teach phonics daily. We check progress weekly. We regroup each cycle."
 
@@ -182,3 +183,35 @@ def test_an_older_history_gains_the_quality_score_and_keeps_its_nights(make_dist
     assert nights[(dt.date(2026, 11, 13), "north")].quality is None
     assert nights[(TODAY, "north")].quality == 100
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PM Tool (1)",
+        "Copy of PM Tool",
+        "copy of Copy of PM Tool",
+        "PM Tool-DESKTOP-AB12",
+        "PM Tool - Copy",
+        "PM Tool copy 2",
+        "PM Tool (Ana Alvarez's conflicted copy 2026-11-20)",
+    ],
+)
+def test_names_copies_get_are_recognised(name):
+    assert looks_like_copy(name, "PM Tool")
+
+
+@pytest.mark.parametrize("name", ["PM Tool", "PM Tool notes", "Decision Log (1)", "Tool (1)"])
+def test_other_names_are_not_copies(name):
+    assert not looks_like_copy(name, "PM Tool")
+
+
+@pytest.mark.backends("excel")
+def test_excels_lock_file_is_not_a_copy(make_district):
+    district = make_district()
+    folder = district.workbooks_dir / "north"
+    (folder / "~$PM Tool.xlsx").write_bytes(b"lock")
+    (folder / "PM Tool (1).csv").write_bytes(b"a,b")
+    result = run_sync(district)
+    # The lock file says the workbook is open (so its summary waits), never that it was copied.
+    assert [issue.rule for issue in result.schools[0].issues] == ["summary-not-written"]
