@@ -425,7 +425,10 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
         year_end = stamp_year_end(stamp)
     year_start = min((start for _name, start in cycles), default=None)
     ctx = CheckContext(school_id, today, begun, year_end, year_start)
-    return template, check_workbook(tables, ctx)
+    result = check_workbook(tables, ctx)
+    # The checks across a school's workbooks, on this one alone (the roles tracker's own names).
+    check_across_workbooks({template.id: tables}, ctx, {template.id: result})
+    return template, result
 
 
 def _template_for(sheet_names: list[str], stamped: str) -> Template:
