@@ -286,8 +286,8 @@ def read_district(
         else:
             workbook = WorkbookResult(template, ref, found)
         schools.setdefault(school.id, SchoolResult(school, [])).workbooks.append(workbook)
-    for school in district.schools:
-        schools[school.id].stray_copies = store.stray_copies(school, templates)
+    for found_school in schools.values():
+        found_school.stray_copies = store.stray_copies(found_school.school, templates)
     return list(schools.values())
 
 
