@@ -222,10 +222,10 @@ def sync(
         click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
         return
     width = max(len(school.school.name) for school in result.schools)
-    log.info(f"{'School':<{width}}  Complete  Errors  Warnings")
+    log.info(f"{'School':<{width}}  Complete  Quality  Errors  Warnings")
     for school in result.schools:
         line = (
-            f"{school.school.name:<{width}}  {school.completeness:>7}%  "
+            f"{school.school.name:<{width}}  {school.completeness:>7}%  {school.quality:>6}%  "
             f"{school.errors:>6}  {school.warnings:>8}"
         )
         trouble = school.run_problems()

@@ -45,7 +45,9 @@ _IN_USE_OR_FULL = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL")
 # Marks the file as plansync's history (PRAGMA application_id), so another SQLite file that lands
 # at this path is never mistaken for it or written into.
 APPLICATION_ID = 0x706C6E68
-# 2: coach notes (a history of version 1 gains the table the first time a sync opens it)
+# 1: the first history; 2: coach notes (the `notes` table) and each school's quality score
+# (`schools.quality`, NULL on nights recorded before it). An older file is brought up to date
+# when opened for writing (`_migrate`); nothing recorded is changed.
 SCHEMA_VERSION = 2
 
 # The template tab whose rows are recorded one by one.
@@ -67,6 +69,7 @@ CREATE TABLE IF NOT EXISTS schools (
     met INTEGER NOT NULL,
     errors INTEGER NOT NULL,
     warnings INTEGER NOT NULL,
+    quality INTEGER,
     PRIMARY KEY (day, school_id)
 );
 CREATE TABLE IF NOT EXISTS issue_counts (
@@ -137,6 +140,7 @@ def school_snapshot(school: SchoolResult, day: dt.date) -> SchoolSnapshot:
             NoteRecord(_note_id(note), note.written, note.author, note.status)
             for note in school.notes
         ),
+        quality=school.quality,
     )
 
 
@@ -262,10 +266,11 @@ class History:
                 connection.execute(f"DELETE FROM {table} WHERE day = ?", (key,))
             connection.execute("INSERT INTO runs VALUES (?, ?, ?)", (key, now, district))
             connection.executemany(
-                "INSERT INTO schools VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO schools (day, school_id, name, coach, completeness, expected, met, "
+                "errors, warnings, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (key, s.school_id, s.name, s.coach, s.completeness, s.expected, s.met)
-                    + (s.errors, s.warnings)
+                    + (s.errors, s.warnings, s.quality)
                     for s in snapshots
                 ],
             )
@@ -381,9 +386,11 @@ class History:
                 where.append(condition)
                 params.append(value)
         condition = " AND ".join(where)
+        # A history of version 1 opened for reading only has no quality column: NULL for all.
+        quality = "quality" if self._has_quality() else "NULL"
         schools = self._query(
-            "SELECT day, school_id, name, coach, completeness, expected, met, errors, warnings "
-            f"FROM schools WHERE {condition} ORDER BY day, school_id",
+            "SELECT day, school_id, name, coach, completeness, expected, met, errors, warnings, "
+            f"{quality} FROM schools WHERE {condition} ORDER BY day, school_id",
             params,
         )
         rules = self._grouped("issue_counts", "rule, count", condition, params)
@@ -410,8 +417,20 @@ class History:
                 issues_by_rule=dict(rules.get((day, school), [])),
                 metrics=_by_metric_id(metrics.get((day, school), [])),
                 benchmarks=tuple(records.get((day, school), [])),
+                quality=quality_score,
             )
-            for day, school, name, coach, completeness, expected, met, errors, warnings in schools
+            for (
+                day,
+                school,
+                name,
+                coach,
+                completeness,
+                expected,
+                met,
+                errors,
+                warnings,
+                quality_score,
+            ) in schools
         ]
         # One night per school: should a night hold both a school's old and new id (a rename
         # half-done by hand), the row under its id now wins.
@@ -445,6 +464,10 @@ class History:
     def _has_notes(self) -> bool:
         rows = self._query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'notes'")
         return bool(rows)
+
+    def _has_quality(self) -> bool:
+        columns = self._query("SELECT name FROM pragma_table_info('schools')")
+        return ("quality",) in columns
 
     def _grouped(
         self, table: str, columns: str, condition: str, params: list
@@ -535,6 +558,13 @@ def open_history(
                 "aside and starts a new one."
             )
         return history
+    if writable:
+        try:
+            _migrate(connection)
+        except sqlite3.Error as error:  # busy or locked: tonight's figures are not recorded
+            history.notes.append(f"The history file {path} could not be updated ({error}).")
+            connection.close()
+            return history
     history.connection = connection
     return history
 
@@ -569,6 +599,9 @@ def _migrate(connection: sqlite3.Connection) -> None:
         return
     with connection:
         connection.executescript(_NOTES_SCHEMA)
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(schools)")}
+        if "quality" not in columns:
+            connection.execute("ALTER TABLE schools ADD COLUMN quality INTEGER")
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

@@ -20,9 +20,11 @@ from .checks import (
     CheckContext,
     WorkbookCheck,
     check_absent_workbook,
+    check_across_workbooks,
     check_workbook,
     metric_value,
     stamp_matches_school,
+    stray_copy_issue,
 )
 from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
@@ -46,7 +48,7 @@ from .store import (
     open_store,
     read_file,
 )
-from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
+from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles, stamp_year_end
 from .templates import Template
 
 Progress = Callable[[str, int, int], None]
@@ -220,10 +222,14 @@ def _read_and_check(
             "(`plansync migrate CONFIG --dry-run` lists it)."
         )
     cycles = result.district.cycles
+    year_end = max((cycle.end for cycle in cycles), default=None)
     for school in result.schools:
         owed = school.school.cycles_expected(cycles, result.today)
         begun = tuple(cycle.name for cycle in owed)
-        check_school(school, CheckContext(school.school.id, result.today, begun))
+        # A school that joined mid-year is judged from its first cycle (meeting cadence).
+        year_start = min((cycle.start for cycle in owed), default=None)
+        ctx = CheckContext(school.school.id, result.today, begun, year_end, year_start)
+        check_school(school, ctx)
         read_school_notes(school, state, result.today)
     tick("check")
 
@@ -321,6 +327,8 @@ def read_district(
         else:
             workbook = WorkbookResult(template, ref, found, read_tonight=_key(ref) in fresh)
         schools.setdefault(school.id, SchoolResult(school, [])).workbooks.append(workbook)
+    for found_school in schools.values():
+        found_school.stray_copies = store.stray_copies(found_school.school, templates)
     return list(schools.values())
 
 
@@ -368,16 +376,31 @@ def _another_schools_copy() -> WorkbookOfAnotherSchool:
 
 
 def check_school(school: SchoolResult, ctx: CheckContext) -> None:
-    """Check each of a school's workbooks and total its issues, completeness and figures."""
+    """Check each of a school's workbooks, then what spans them (the roster's names), and total
+    its issues, completeness, quality and figures."""
+    outcomes: dict[str, WorkbookCheck] = {}
+    read: dict[str, WorkbookTables] = {}
     for workbook in school.workbooks:
         if workbook.tables is not None:
             outcome = check_workbook(workbook.tables, ctx)
+            read[workbook.template.id] = workbook.tables
         else:
             empty = WorkbookTables.empty(workbook.template, workbook.ref)
             outcome = check_absent_workbook(workbook.template, empty, workbook.unread_reason, ctx)
-        _add(school, outcome)
+        outcomes[workbook.template.id] = outcome
         for metric in workbook.template.metrics:
             school.metrics[metric.id] = metric_value(metric, workbook.tables, ctx.today)
+    check_across_workbooks(read, ctx, outcomes)
+    for outcome in outcomes.values():
+        _add(school, outcome)
+    titles = {workbook.template.id: workbook for workbook in school.workbooks}
+    for copy in school.stray_copies:
+        workbook = titles[copy.template_id]
+        school.issues.append(
+            stray_copy_issue(
+                school.school.id, workbook.template.title, copy.name, workbook.ref.label
+            )
+        )
 
 
 def read_school_notes(school: SchoolResult, state: StateStore, today: dt.date) -> None:
@@ -399,6 +422,8 @@ def _add(school: SchoolResult, outcome: WorkbookCheck) -> None:
     school.issues.extend(outcome.issues)
     school.expected += outcome.expected
     school.met += outcome.met
+    school.judged += outcome.judged
+    school.passed += outcome.passed
 
 
 def write_summary(
@@ -482,7 +507,16 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
         cycles = stamp_cycles(stamp)
         begun = tuple(name for name, start in cycles if start <= today)
     tables = read_tables(raw, template, tuple(name for name, _start in cycles))
-    return template, check_workbook(tables, CheckContext(school_id, today, begun))
+    if district is not None:
+        year_end = max((cycle.end for cycle in district.cycles), default=None)
+    else:
+        year_end = stamp_year_end(stamp)
+    year_start = min((start for _name, start in cycles), default=None)
+    ctx = CheckContext(school_id, today, begun, year_end, year_start)
+    result = check_workbook(tables, ctx)
+    # The checks across a school's workbooks, on this one alone (the roles tracker's own names).
+    check_across_workbooks({template.id: tables}, ctx, {template.id: result})
+    return template, result
 
 
 def _template_for(

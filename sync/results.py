@@ -22,7 +22,7 @@ from typing import Literal
 from .config import District, School
 from .errors import StoreError
 from .grid import parse_a1
-from .store import WorkbookRef
+from .store import StrayCopy, WorkbookRef
 from .tables import WorkbookTables
 from .templates import OPEN_DECISIONS, OVERDUE_STEPS, Template
 
@@ -46,6 +46,9 @@ class Issue:
     # no single place in the tab holds the problem.
     cell: str | None
     message: str
+    # Found by a quality rule (the field guides' criteria): it weighs on `quality`, not on
+    # `completeness`.
+    quality: bool = False
 
     @property
     def where(self) -> str:
@@ -108,6 +111,21 @@ def completeness(expected: int, met: int) -> int:
     return 100 * met // expected
 
 
+def quality(judged: int, passed: int) -> int:
+    """A school's quality score, 0 to 100: the share of the quality checks its plan passes.
+
+    The quality rules are the field guides' criteria for a good plan, declared in the templates
+    (a strategy in one sentence, goals with a baseline and the students they serve, benchmarks
+    tied to goals, owners on the roster, meetings held at the cadence set...). Each thing a rule
+    looks at (a strategy, a goal, a step, a name) is one check. Completeness does not enter it: a
+    blank cell is missing, not poor. A plan with nothing written yet has passed nothing and scores
+    0. It rounds down, so 100 means every check passed.
+    """
+    if judged <= 0:
+        return 0
+    return 100 * passed // judged
+
+
 @dataclass(frozen=True)
 class BenchmarkRecord:
     """One benchmark row as it stood on a night; text exactly as the school typed it."""
@@ -164,6 +182,8 @@ class SchoolSnapshot:
     metrics: dict[str, int | None] = field(default_factory=dict)
     benchmarks: tuple[BenchmarkRecord, ...] = ()
     notes: tuple[NoteRecord, ...] = ()
+    # The quality score; None for a night recorded before plansync measured it.
+    quality: int | None = None
 
     @property
     def overdue_steps(self) -> int | None:
@@ -264,10 +284,15 @@ class SchoolResult:
     issues: list[Issue] = field(default_factory=list)
     expected: int = 0
     met: int = 0
+    # The quality tally: checks made, checks passed (see `quality`).
+    judged: int = 0
+    passed: int = 0
     # Rollup figures, metric id -> value (None when the workbook holding it could not be read).
     metrics: dict[str, int | None] = field(default_factory=dict)
     # This school on the last night before this run (history.py), for "last run vs now".
     previous: SchoolSnapshot | None = None
+    # Files in its folder that look like copies of its workbooks (Store.stray_copies).
+    stray_copies: list[StrayCopy] = field(default_factory=list)
     # Since when completeness has stood where it is (history.py), for the summary tab.
     score_since: ScoreSince | None = None
     # The coach's notes in its Coach Notes tab, in row order.
@@ -282,6 +307,15 @@ class SchoolResult:
     @property
     def completeness(self) -> int:
         return completeness(self.expected, self.met)
+
+    @property
+    def quality(self) -> int:
+        return quality(self.judged, self.passed)
+
+    @property
+    def quality_issues(self) -> list[Issue]:
+        """The reasons the quality score is not 100, in the order they were found."""
+        return [issue for issue in self.issues if issue.quality]
 
     @property
     def errors(self) -> int:

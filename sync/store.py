@@ -10,6 +10,7 @@ district. This module imports no backend: `open_store` loads the one `backends.p
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,8 +159,39 @@ class Store(Protocol):
     def rollup_exists(self) -> bool:
         """Whether the rollup is there."""
 
+    def stray_copies(self, school: School, templates: tuple[Template, ...]) -> list[StrayCopy]:
+        """Files beside the school's workbooks whose names say they are copies of one of them
+        (`looks_like_copy`), which nobody should type into. Never raises: a folder that cannot
+        be listed has no copies to report."""
+
     def finish(self) -> None:
         """Called once at the end of a run, to keep what the store learnt during it."""
+
+
+@dataclass(frozen=True)
+class StrayCopy:
+    """A file that looks like a copy of one of a school's workbooks."""
+
+    template_id: str
+    # Its name as a person sees it ("PM Tool (1).xlsx", "Copy of Lincoln Elementary · PM Tool").
+    name: str
+
+
+# How copies get their names: Excel and the file managers ("PM Tool (1)", "PM Tool - Copy",
+# "PM Tool copy 2", "Copy of PM Tool"), and sync clients keeping both sides of a conflict
+# (OneDrive's "PM Tool-DESKTOP-AB12", Dropbox's "PM Tool (Ana's conflicted copy 2026-11-20)").
+_COPY_SUFFIX = (
+    r"(?:\s*\(\d+\)|\s+-\s+copy(?:\s*\(\d+\))?|\s+copy(?:\s+\d+)?|-[A-Za-z0-9]+(?:-\d+)?"
+    r"|\s*\([^)]*conflict[^)]*\)|\s+\d+)"
+)
+
+
+def looks_like_copy(name: str, title: str) -> bool:
+    """Whether a file's name (without its extension) is a copy's name for the workbook `title`:
+    'Copy of PM Tool', 'PM Tool (1)', 'PM Tool-DESKTOP-AB12'; never the title itself."""
+    title = re.escape(title)
+    pattern = rf"(?:copy of\s+)+{title}(?:{_COPY_SUFFIX})*|{title}(?:{_COPY_SUFFIX})+"
+    return re.fullmatch(pattern, name.strip(), re.IGNORECASE) is not None
 
 
 def open_store(district: District) -> Store:

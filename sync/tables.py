@@ -380,3 +380,12 @@ def stamp_cycles(stamp: dict[str, str] | None) -> list[tuple[str, dt.date]]:
         return [(str(name), dt.date.fromisoformat(start)) for name, start, _end in entries]
     except (ValueError, TypeError):
         return []
+
+
+def stamp_year_end(stamp: dict[str, str] | None) -> dt.date | None:
+    """The end of the last monitoring cycle recorded when the workbook was provisioned."""
+    try:
+        entries = json.loads((stamp or {}).get("cycles", "[]"))
+        return max((dt.date.fromisoformat(end) for _name, _start, end in entries), default=None)
+    except (ValueError, TypeError):
+        return None

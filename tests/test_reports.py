@@ -46,6 +46,7 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
         "Team",
         "Responsibilities",
         "Meetings",
+        "Meeting Log",
         "Decisions",
         "Communication",
         "Notes",
@@ -54,13 +55,14 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
     ]
     schools = sheets["Schools"]
     header = schools[0]
-    assert header[:8] == [
+    assert header[:9] == [
         "School",
         "School ID",
         "Coach",
         "Completeness %",
         "Last run %",
         "Change",
+        "Quality %",
         "Errors",
         "Warnings",
     ]
@@ -68,6 +70,7 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
     assert (north["School"], north["Errors"], north["Warnings"]) == ("North Elementary", 1.0, 1.0)
     assert north["Overdue steps"] == 1 and north["Open decisions"] == 1
     assert north["Completeness %"] < 100
+    assert north["Quality %"] == 100
     assert isinstance(north["Last edit"], dt.datetime)
     steps = sheets["Action Steps"]
     assert steps[0][:5] == ["School", "School ID", "Row", "Strategy ID", "Action Step"]
@@ -101,7 +104,9 @@ def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decision
     assert text[0] == "Coach summary · North Elementary"
     assert text[1] == "Test District · coach: Maria Lopez"
     assert text[2] == "This tab last changed on Friday, Nov 27, 2026."
-    assert "Completeness | 99% · 110 of 111 required cells filled in" in text
+    assert "Completeness | 99% · 121 of 122 required cells filled in" in text
+    assert any(line.startswith("Quality | 100% · ") for line in text)
+    assert "The plan meets every quality check." in text
     assert (
         "Strategies, Description, row 3 | Required cell is empty | “MIS 2”: Description is "
         "empty. Families and staff need a plain description of the strategy."

@@ -106,7 +106,17 @@ def test_a_workbook_saved_by_libreoffice_syncs_and_keeps_its_parts(make_district
     shutil.copy(FIXTURES / fixture, path)
     parts = package_parts(path)
     result = run_sync(district)
-    assert school_issues(result, "north") == []
+    # Saved from the template before Goal IDs and the fidelity tab's Strategy ID: the columns
+    # `plansync migrate` adds are reported as missing until then, and nothing else is wrong.
+    assert [
+        (issue.rule, issue.sheet, issue.cell)
+        for issue in result.schools[0].issues
+        if not issue.quality
+    ] == [
+        ("column-missing", "EOY Goals", "1:1"),
+        ("column-missing", "Benchmarks", "1:1"),
+        ("column-missing", "Fidelity", "1:1"),
+    ]
     after = package_parts(path)
     changed = {name for name in parts if parts[name] != after[name]}
     if "no-summary" in fixture:

@@ -37,7 +37,7 @@ from ..files import TEMPORARY_PREFIX, temporary_beside, write_replacing
 from ..grid import OutSheet, a1
 from ..layout import STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
-from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from ..store import RawSheet, RawWorkbook, ReadRequest, StrayCopy, WorkbookRef, looks_like_copy
 from ..templates import Template
 from .cells import fill_cells
 from .file_kinds import saved_as_other, why_unreadable
@@ -65,6 +65,10 @@ MAX_WORKERS = 4
 LEFTOVER_AGE = dt.timedelta(hours=1)
 
 _CORE_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+
+
+# Extensions a copy of an .xlsx workbook may carry.
+_COPY_EXTENSIONS = {"xlsx", "xlsm"}
 
 
 class ExcelStore:
@@ -97,6 +101,27 @@ class ExcelStore:
         """Anything at the path counts (provisioning never replaces a folder, pipe or link
         someone put there: the sync reports it instead)."""
         return os.path.lexists(ref.location)
+
+    def stray_copies(self, school: School, templates: tuple[Template, ...]) -> list[StrayCopy]:
+        """Files in the school's folder named like a copy of one of its workbooks. Excel's lock
+        files (`~$PM Tool.xlsx`) and the sync's own temporary files are not copies."""
+        folder = self.root / school.id
+        try:
+            names = sorted(entry.name for entry in folder.iterdir() if entry.is_file())
+        except OSError:
+            return []
+        found = []
+        for name in names:
+            stem, dot, extension = name.rpartition(".")
+            if not dot or extension.casefold() not in _COPY_EXTENSIONS:
+                continue
+            if name.startswith(("~$", TEMPORARY_PREFIX)):
+                continue
+            for template in templates:
+                if looks_like_copy(stem, template.title):
+                    found.append(StrayCopy(template.id, name))
+                    break
+        return found
 
     # -- reading -------------------------------------------------------------------------------
 

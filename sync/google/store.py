@@ -37,7 +37,7 @@ from ..errors import (
 from ..grid import OutSheet
 from ..layout import STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
-from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from ..store import RawSheet, RawWorkbook, ReadRequest, StrayCopy, WorkbookRef, looks_like_copy
 from ..templates import Template
 from ..values import is_blank
 from .client import connect, error_reason, error_status, key_path, load_credentials
@@ -121,6 +121,34 @@ class GoogleStore:
             self.registry.forget(ref.location)  # what it was shared with no longer matters
             return False
         return True
+
+    def stray_copies(self, school: School, templates: tuple[Template, ...]) -> list[StrayCopy]:
+        """Spreadsheets in the folder, other than the ones the sync reads, that are copies of one of
+        its spreadsheets: named like a copy of it ("Copy of Lincoln Elementary · PM Tool"), or
+        carrying its labels (Drive's "Make a copy" keeps them). From the run's one listing of
+        the folder: no request of its own."""
+        try:
+            files = self._files()
+        except StoreError:
+            return []
+        found = []
+        for file in sorted(files.values(), key=lambda f: (f.get("name", ""), f["id"])):
+            if (
+                self.registry.entry_by_id(file["id"]) is not None
+                or file["id"] == self.registry.rollup
+            ):
+                continue  # a workbook the sync reads (some school's own), or the rollup
+            labels = file.get("appProperties", {})
+            name = file.get("name", "")
+            for template in templates:
+                label = f"{school.name} · {template.title}"
+                labelled = labels.get("plansync_school") == school.id and (
+                    labels.get("plansync_template") == template.id
+                )
+                if labelled or looks_like_copy(name, label):
+                    found.append(StrayCopy(template.id, name))
+                    break
+        return found
 
     # -- reading -------------------------------------------------------------------------------
 
