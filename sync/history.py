@@ -377,7 +377,7 @@ def open_history(
                 )
         return history
     try:
-        connection = _connect(path)
+        connection = _connect(path, read_only=not writable)
     except sqlite3.Error as error:
         history.notes.append(f"The history file {path} could not be opened ({error}).")
         return history
@@ -405,8 +405,12 @@ def open_history(
     return history
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=30)
+def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    """A connection; `read_only` opens the file so that SQLite itself cannot change it."""
+    if read_only:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    else:
+        connection = sqlite3.connect(path, timeout=30)
     connection.execute("PRAGMA foreign_keys = OFF")
     return connection
 

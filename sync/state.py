@@ -51,12 +51,30 @@ class Remembered:
 
 
 class StateStore:
-    """Open (or start afresh) the state file; use as a context manager to commit at the end."""
+    """Open (or start afresh) the state file; use as a context manager to commit at the end.
 
-    def __init__(self, path: Path):
+    `read_only` (for `plansync.load`, which must leave every file as it found it): the file is
+    opened read-only, never created, started afresh or written; a missing or unusable one
+    remembers nothing, and what would be remembered is dropped."""
+
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
         self.rebuilt = False
-        self.db = self._open()
+        self.read_only = read_only
+        self.db: sqlite3.Connection | None = self._open_read_only() if read_only else self._open()
+
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        if not self.path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.Error:
+            return None
+        if version and version[0] == SCHEMA_VERSION:
+            return db
+        db.close()
+        return None
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -84,26 +102,42 @@ class StateStore:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if exc[0] is None:
+        if self.db is None:
+            return
+        if exc[0] is None and not self.read_only:
             self.db.commit()
         self.db.close()
+
+    def _row(self, sql: str, params: tuple) -> Any:
+        if self.db is None:
+            return None
+        try:
+            return self.db.execute(sql, params).fetchone()
+        except sqlite3.Error:
+            if not self.read_only:
+                raise
+            return None  # read-only, the state only saves work: read the workbook instead
+
+    def _change(self, sql: str, params: tuple) -> None:
+        if self.db is not None and not self.read_only:
+            self.db.execute(sql, params)
 
     # -- workbooks --------------------------------------------------------------------------------
 
     def remembered(self, location: str) -> Remembered | None:
-        row = self.db.execute(
+        row = self._row(
             "SELECT version, digest, summary_hash, summary_version FROM workbooks "
             "WHERE location = ?",
             (location,),
-        ).fetchone()
+        )
         return Remembered(*row) if row else None
 
     def load(self, ref: WorkbookRef) -> RawWorkbook | None:
         """The workbook as last read, or None when the stored copy cannot be used."""
-        row = self.db.execute(
+        row = self._row(
             "SELECT version, digest, content, modified, sheets FROM workbooks WHERE location = ?",
             (ref.location,),
-        ).fetchone()
+        )
         if row is None:
             return None
         version, digest, content, modified, blob = row
@@ -120,36 +154,36 @@ class StateStore:
         if raw.packed is None or raw.content is None:
             raise ValueError(f"{raw.ref.label} was not packed where it was read")
         modified = raw.modified.isoformat() if raw.modified else None
-        self.db.execute(
+        self._change(
             "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
             (raw.ref.location, raw.version, raw.digest, raw.content, modified, raw.packed),
         )
 
     def touched(self, location: str, version: str) -> None:
         """The file was saved without a change to its content: remember its new version."""
-        self.db.execute("UPDATE workbooks SET version = ? WHERE location = ?", (version, location))
+        self._change("UPDATE workbooks SET version = ? WHERE location = ?", (version, location))
 
     def summary_written(
         self, location: str, summary_hash: str, version: str | None, digest: str | None
     ) -> None:
         """The summary tab was written: the workbook's new version is ours, not a school's edit."""
-        self.db.execute(
+        self._change(
             "UPDATE workbooks SET summary_hash = ?, summary_version = ?, version = ?, "
             "digest = COALESCE(?, digest) WHERE location = ?",
             (summary_hash, version, version, digest, location),
         )
 
     def forget(self, location: str) -> None:
-        self.db.execute("DELETE FROM workbooks WHERE location = ?", (location,))
+        self._change("DELETE FROM workbooks WHERE location = ?", (location,))
 
     # -- outputs ----------------------------------------------------------------------------------
 
     def output_hash(self, name: str) -> str | None:
-        row = self.db.execute("SELECT hash FROM outputs WHERE name = ?", (name,)).fetchone()
+        row = self._row("SELECT hash FROM outputs WHERE name = ?", (name,))
         return row[0] if row else None
 
     def output_written(self, name: str, content_hash: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
+        self._change("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
 
 
 def content_hash(sheets: list[OutSheet]) -> str:

@@ -199,6 +199,13 @@ def read_file(path: Path) -> RawWorkbook:
     return read_xlsx(path, WorkbookRef("", "", str(path), str(path)))
 
 
+def write_file(path: Path, sheets: list[OutSheet]) -> None:
+    """Write sheets as an .xlsx file at `path`, outside any district (`plansync export`),
+    replacing a file there in one step. Text is written as text, never run as a formula. Raises
+    OSError when the file cannot be written."""
+    _save_replacing(rollup_workbook(sheets), path)
+
+
 def read_xlsx(path: Path, ref: WorkbookRef, skip: tuple[str, ...] = ()) -> RawWorkbook:
     """Every worksheet's values (except `skip`), with merges, visibility and the last save time,
     and packed as the state store keeps them.
