@@ -199,9 +199,12 @@ def issues_frame(result: SyncResult) -> pd.DataFrame:
     return pd.DataFrame(frame)
 
 
-def _tab_places(school: SchoolResult) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
+_Places = dict[tuple[str, str | None], tuple[str | None, dict[str, str]]]
+
+
+def _tab_places(school: SchoolResult) -> _Places:
     """(workbook title, tab name as issues show it) -> (tab key, column letter -> column key)."""
-    places: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
+    places: _Places = {}
     for workbook in school.workbooks:
         template = workbook.template
         for tab in template.tabs:
