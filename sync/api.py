@@ -54,7 +54,12 @@ def load(
     use. Writes nothing. A bad config raises plansync.errors.ConfigError with a one-line reason.
     """
     district = config if isinstance(config, District) else load_config(Path(config))
-    day = dt.date.fromisoformat(today) if isinstance(today, str) else today or dt.date.today()
+    if isinstance(today, str):
+        day = dt.date.fromisoformat(today)
+    elif isinstance(today, dt.datetime):
+        day = today.date()
+    else:
+        day = today or dt.date.today()
     check_folders(district, for_sync=True)
     result = read_and_check(district, day, store=store, progress=progress, keep_state=False)
     history = open_history(district.rollup_dir / HISTORY_NAME, writable=False)

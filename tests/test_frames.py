@@ -16,6 +16,7 @@ from district_helpers import TODAY, good_plan, run_sync
 from plansync.api import load
 from plansync.catalog import standard_templates
 from plansync.errors import ConfigError
+from plansync.run_lock import district_lock
 from plansync.templates import metric_labels
 
 
@@ -295,6 +296,15 @@ def test_load_writes_nothing_anywhere(make_district, edits, backend, tmp_path):
         assert {file.id: file.version for file in google.spreadsheets()} == versions
         writes = [call for call in google.calls if not call.endswith((".get", ".list", "batchGet"))]
         assert writes in ([], ["oauth.token"]), google.calls
+
+
+@pytest.mark.backends("excel")
+def test_load_runs_beside_a_sync_that_holds_the_lock(make_district):
+    district = make_district()
+    run_sync(district)
+    with district_lock(district.rollup_dir):  # a nightly sync is running
+        data = load(district, dt.datetime(2026, 11, 27, 9, 30))
+    assert data.today == TODAY and data.result.workbooks_unchanged == 6
 
 
 def test_load_works_with_no_state_and_no_history(make_district, tmp_path):
