@@ -104,11 +104,6 @@ def category_array(values: Iterable[Any], listed: Sequence[str]) -> pd.Categoric
     return pd.Categorical(values, categories=[*dict.fromkeys(listed), *extra])
 
 
-def column_dtypes(tab: Tab, cycles: Sequence[str]) -> dict[str, Any]:
-    """Each template key's dtype in an empty frame of the tab (what `table_frame` gives)."""
-    return {column.key: typed_array([], column, cycles).dtype for column in tab.columns}
-
-
 # -- schools and issues ----------------------------------------------------------------------------
 
 
