@@ -3,6 +3,7 @@
     python benchmarks/bench_sync.py                    # 200 schools, 600 workbooks
     python benchmarks/bench_sync.py --schools 2000     # a state office
     python benchmarks/bench_sync.py --big-rows 50000   # one school with a 50,000-row tab
+    python benchmarks/bench_sync.py --rollover         # the yearly rollover of the district
 
 Builds a demo district in a temporary folder, then times, in one run on the same files:
   * the raw parse of every workbook with python-calamine (the practical floor for reading);
@@ -50,6 +51,11 @@ def main(argv: list[str] | None = None) -> None:
         metavar="N",
         help="Instead: sync one school whose Action Steps tab has N rows (e.g. 50000).",
     )
+    parser.add_argument(
+        "--rollover",
+        action="store_true",
+        help="Instead: time `plansync rollover` of the district (default carry) into a new folder.",
+    )
     parser.add_argument("--child-sync", nargs=2, metavar=("CONFIG", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_sync:
@@ -59,6 +65,8 @@ def main(argv: list[str] | None = None) -> None:
         folder = args.dir or Path(scratch) / "district"
         if args.big_rows:
             run_big(folder, args.big_rows)
+        elif args.rollover:
+            run_rollover(folder, Path(scratch) / "next-year", args.schools, args.seed)
         else:
             run(folder, Path(scratch), args.schools, args.seed, not args.skip_naive)
 
@@ -129,6 +137,33 @@ def run(folder: Path, scratch: Path, schools: int, seed: int, with_naive: bool) 
         print(f"  {name:<32} {ratio:7.2f}x  {verdict}")
     peak = max(run_["peak_mb"] for run_ in (full, unchanged, one_percent))
     print(f"  {'peak memory of a sync':<32} {peak:7.0f} MB  (target for 2,000 schools: <= 1024 MB)")
+
+
+def run_rollover(folder: Path, new_dir: Path, schools: int, seed: int) -> None:
+    """Build the demo district, then roll it over into `new_dir` (strategies and roles carried)
+    and check that last year's files are byte for byte as they were."""
+    import hashlib
+
+    from plansync.demo import write_demo
+    from plansync.rollover import rollover
+
+    district, config = write_demo(folder, schools=schools, seed=seed, today=TODAY)
+
+    def hashes() -> dict[Path, str]:
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+
+    before = hashes()
+    started = time.perf_counter()
+    done = rollover(district, config, new_dir)
+    seconds = time.perf_counter() - started
+    created = sum(1 for item in done.provisioned if item.outcome == "created")
+    print(
+        f"plansync rollover: {len(district.schools)} schools, {created} new workbooks, "
+        f"{sum(done.carried.values())} rows carried, {seconds:.1f} s "
+        f"({1000 * seconds / max(created, 1):.0f} ms/workbook)"
+    )
+    print(f"  last year's {len(before)} files unchanged: {hashes() == before}")
 
 
 def run_big(folder: Path, rows: int) -> None:

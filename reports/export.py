@@ -25,4 +25,9 @@ def as_json(result: SyncResult) -> dict:
             }
             for school in result.schools
         ],
+        # Schools marked `active: false`: kept with their files and history, not checked.
+        "inactive_schools": [
+            {"id": school.id, "name": school.name, "coach": school.coach}
+            for school in result.district.inactive_schools
+        ],
     }

@@ -65,10 +65,15 @@ class Written:
     notes: list[str] = field(default_factory=list)
 
 
-def write_report_files(result: SyncResult, past: Sequence[SchoolSnapshot]) -> Written:
-    """Write the report and the coach pages for a sync's results and the nights before it."""
+def write_report_files(
+    result: SyncResult,
+    past: Sequence[SchoolSnapshot],
+    last_year: dict[str, SchoolSnapshot] | None = None,
+) -> Written:
+    """Write the report and the coach pages for a sync's results and the nights before it
+    (`last_year`: each school's snapshot from the same point of last school year)."""
     folder = result.district.reports_dir
-    pages = build_pages(result, past)
+    pages = build_pages(result, past, last_year)
     written = Written(folder / REPORT_NAME)
     _write_atomically(written.district, pages.district)
     for coach, (name, html) in pages.coaches.items():
@@ -131,6 +136,8 @@ class SchoolView:
     late: list[IssueView]
     missing: list[IssueView]
     coach_page: str | None = None
+    # Completeness at the same point of last school year (see `previous_year` in the config).
+    last_year: int | None = None
 
     @property
     def anchor(self) -> str:
@@ -175,12 +182,19 @@ class Pages:
     coaches: dict[str, tuple[str, str]]
 
 
-def build_pages(result: SyncResult, past: Sequence[SchoolSnapshot]) -> Pages:
+def build_pages(
+    result: SyncResult,
+    past: Sequence[SchoolSnapshot],
+    last_year: dict[str, SchoolSnapshot] | None = None,
+) -> Pages:
     """Every page's HTML, from a sync's results and the snapshots of earlier nights."""
     earlier = [snapshot for snapshot in past if snapshot.day < result.today]
     baseline = month_ago(earlier, result.today)
     series = completeness_series(earlier)
     schools = [_school_view(school, baseline, series, result.today) for school in result.schools]
+    for view in schools:
+        then = (last_year or {}).get(view.id)
+        view.last_year = then.completeness if then else None
     files = _coach_files([school.coach for school in schools if school.coach])
     for school in schools:
         if school.coach:
@@ -194,6 +208,8 @@ def build_pages(result: SyncResult, past: Sequence[SchoolSnapshot]) -> Pages:
     district_html = env.get_template("district.html.j2").render(
         **context,
         schools=schools,
+        with_last_year=bool(last_year),
+        inactive=sorted(result.district.inactive_schools, key=lambda s: s.name.casefold()),
         headline=_headline(schools, result),
         charts=_charts(schools, earlier, result),
         coaches=[(coach, f"{COACH_FOLDER}/{name}") for coach, name in files.items()],

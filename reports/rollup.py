@@ -59,8 +59,10 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
         *labels,
         "Last edit",
         "Workbooks not read",
+        "Status",
     ]
-    widths = [28, 18, 20, 14, 11, 9, 9, 10, *[max(11, len(label) + 2) for label in labels], 18, 30]
+    figure_widths = [max(11, len(label) + 2) for label in labels]
+    widths = [28, 18, 20, 14, 11, 9, 9, 10, *figure_widths, 18, 30, 12]
     sheet = _table_sheet("Schools", headers, widths)
     sheet.score_columns = [4, 5]
     for school in sorted(result.schools, key=lambda s: s.school.name.casefold()):
@@ -78,7 +80,12 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
             *figures,
             edit,
             unread,
+            "Active",
         )
+    # Schools that left: listed so that nobody wonders where they went, never checked.
+    for gone in sorted(result.district.inactive_schools, key=lambda s: s.name.casefold()):
+        blanks = [None] * (len(headers) - 4)
+        sheet.add(gone.name, gone.id, gone.coach or "", *blanks, "Inactive")
     return sheet
 
 

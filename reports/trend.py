@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 from ..catalog import standard_templates
 from ..config import District
-from ..history import status_counts
+from ..history import LastYear, status_counts
 from ..results import SchoolSnapshot
 from ..rules import RULES
 from ..rules.helpers import format_date
@@ -23,12 +23,16 @@ from ..templates import metric_labels
 SHOWN_NIGHTS = 6
 
 
-def history_json(district: District, snapshots: Sequence[SchoolSnapshot]) -> dict:
-    """Every snapshot, grouped by school, for scripts."""
+def history_json(
+    district: District, snapshots: Sequence[SchoolSnapshot], before: LastYear | None = None
+) -> dict:
+    """Every snapshot, grouped by school, for scripts; with `before` (the config links last
+    school year), each school's completeness on the same date last year."""
     nights = sorted({snapshot.day for snapshot in snapshots})
     labels = metric_labels(standard_templates())
-    return {
+    data: dict = {
         "district": district.district,
+        "school_year": district.school_year,
         "nights": [day.isoformat() for day in nights],
         "schools": [
             {
@@ -40,6 +44,15 @@ def history_json(district: District, snapshots: Sequence[SchoolSnapshot]) -> dic
             for school_id, runs in _by_school(district, snapshots).items()
         ],
     }
+    if before is not None and before.schools:
+        data["last_year"] = {
+            "school_year": before.label,
+            "schools": {
+                school_id: {"day": then.day.isoformat(), "completeness": then.completeness}
+                for school_id, then in before.schools.items()
+            },
+        }
+    return data
 
 
 def _night_json(snapshot: SchoolSnapshot, labels: dict[str, str]) -> dict:
@@ -158,3 +171,35 @@ def _benchmarks(snapshot: SchoolSnapshot, cycles: Sequence[str]) -> str:
 
 def _tally(tally: Counter) -> str:
     return ", ".join(f"{count} {status}" for status, count in tally.most_common())
+
+
+def last_year_lines(
+    district: District,
+    snapshots: Sequence[SchoolSnapshot],
+    before: LastYear,
+    school_id: str | None = None,
+) -> list[str]:
+    """This year against last year: each school's completeness on its latest night and on the
+    same date last school year (nothing when the config has no `previous_year` link)."""
+    if not before.schools:
+        return []
+    latest = {snapshot.school_id: snapshot for snapshot in sorted(snapshots, key=lambda s: s.day)}
+    wanted = [school_id] if school_id else [school.id for school in district.schools]
+    rows = [(i, latest.get(i), before.schools.get(i)) for i in wanted]
+    rows = [(i, now, then) for i, now, then in rows if now or then]
+    if not rows:
+        return []
+    names = {school.id: school.name for school in district.schools}
+    width = max(len("School"), *(len(names.get(i, i)) for i, _now, _then in rows))
+    label = before.label or "last year"
+    lines = [
+        "",
+        f"This year ({district.school_year}) against {label}, on the same date",
+        "",
+        f"{'School':<{width}}  {'Now':>6}  {'Then':>6}  Change",
+    ]
+    for school, now, then in rows:
+        cells = [now.completeness if now else None, then.completeness if then else None]
+        change = f"{cells[0] - cells[1]:>+6d}" if None not in cells else ""  # type: ignore[operator]
+        lines.append(f"{names.get(school, school):<{width}}" + _cells(cells) + f"  {change}")
+    return lines

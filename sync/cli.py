@@ -98,7 +98,10 @@ def provision(config: Path, dry_run: bool) -> None:
     with _one_line_errors():
         done = provision_district(district, dry_run=dry_run, progress=_progress())
     for item in done:
-        if item.outcome != "exists":
+        if item.move is not None:
+            why = f": {item.move.problem}" if item.move.problem else ""
+            click.echo(f"{item.outcome:>12}  {item.ref.label} (was {item.move.old_id}){why}")
+        elif item.outcome != "exists":
             click.echo(f"{item.outcome:>12}  {item.ref.label}")
         if item.shared:
             people = ", ".join(f"{email} ({role})" for email, role in item.shared)
@@ -200,12 +203,12 @@ def check(workbook: Path, config: Path | None, today: dt.datetime | None, as_jso
 @click.option("--json", "as_json", is_flag=True, help="Print every recorded night as JSON.")
 def history(config: Path, school_id: str | None, as_json: bool) -> None:
     """Print how completeness, issues and benchmarks moved from one nightly run to the next."""
-    from .history import HISTORY_NAME, open_history
-    from .reports.trend import district_table, history_json, school_table
+    from .history import HISTORY_NAME, last_year, open_history
+    from .reports.trend import district_table, history_json, last_year_lines, school_table
 
     district = _district(config)
     path = district.rollup_dir / HISTORY_NAME
-    store = open_history(path, writable=False)
+    store = open_history(path, writable=False, aliases=district.id_aliases())
     snapshots = store.snapshots(school_id, benchmarks=as_json or school_id is not None)
     store.close()
     for note in store.notes:
@@ -213,14 +216,22 @@ def history(config: Path, school_id: str | None, as_json: bool) -> None:
     known = {school.id for school in district.schools}
     if school_id and school_id not in known and not snapshots:
         raise click.ClickException(f"no school with id {school_id!r} in {config.name}")
+    before = last_year(district, snapshots[-1].day if snapshots else dt.date.today())
+    for note in before.notes:
+        click.echo(note, err=True)
     if as_json:
-        click.echo(json.dumps(history_json(district, snapshots), indent=2, ensure_ascii=False))
-    elif not snapshots:
+        data = history_json(district, snapshots, before)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if not snapshots:
         click.echo(f"No nights recorded yet in {path}: the history starts with the next sync.")
     elif school_id:
         click.echo("\n".join(school_table(snapshots, [cycle.name for cycle in district.cycles])))
     else:
         click.echo("\n".join(district_table(district, snapshots)))
+    lines = last_year_lines(district, snapshots, before, school_id)
+    if lines:
+        click.echo("\n".join(lines))
 
 
 @main.command()
@@ -311,3 +322,70 @@ def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) ->
     click.echo(f"  coach pages   {written.district.parent / 'coaches'}")
     click.echo(f"Run the nightly sync again with: plansync sync {run.config}")
     click.echo(f"Open the district report: {written.district}")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--carry",
+    default="strategies,roles",
+    show_default=True,
+    metavar="LIST",
+    help="What each school carries into next year, comma-separated: strategies, goals, roles.",
+)
+@click.option(
+    "--google-folder",
+    "folder_id",
+    metavar="ID",
+    help="A Google district: the new Drive folder for next year's spreadsheets.",
+)
+def rollover(config: Path, new_dir: Path, carry: str, folder_id: str | None) -> None:
+    """Start next school year in NEW_DIR: its config (cycles one year later, to adjust) and
+    each school's new workbooks with what it carries forward. This year's files are only read."""
+    from .rollover import rollover as roll_over
+
+    district = _district(config)
+    names = tuple(name.strip() for name in carry.split(",") if name.strip())
+    with _one_line_errors():
+        done = roll_over(
+            district, config, new_dir, names, folder_id=folder_id, progress=_progress()
+        )
+    for note in done.notes:
+        click.echo(note, err=True)
+    created = sum(1 for item in done.provisioned if item.outcome == "created")
+    rows = sum(done.carried.values())
+    click.echo(
+        f"Wrote {done.config} for {done.district.school_year}: {created} workbooks for "
+        f"{len(done.district.schools)} schools, {rows} rows carried from "
+        f"{district.school_year} ({', '.join(names)}), each marked for the team to review."
+    )
+    click.echo("Check the cycles' dates in the new config before the first cycle starts.")
+
+
+@main.command(name="import")
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("school_id")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def import_(config: Path, school_id: str, file: Path) -> None:
+    """Add the rows of a school's own spreadsheet FILE to its provisioned workbooks.
+
+    Tabs, headers and status words are matched through the templates' aliases. Nothing already
+    typed in the workbooks is overwritten. Whatever could not be placed is listed with where it
+    is in FILE.
+    """
+    from .importing import import_plan
+
+    district = _district(config)
+    with _one_line_errors():
+        done = import_plan(district, school_id, file)
+    for place, count in done.added.items():
+        click.echo(f"{count:>5} row{'s' if count != 1 else ' '}  added to {place}")
+    if done.already_there:
+        click.echo(f"{done.already_there:>5} rows   already in the workbooks, not added again")
+    if not done.added and not done.already_there:
+        click.echo(f"Nothing in {file.name} matched a tab of the plan.")
+    if done.unplaced:
+        click.echo(f"\nNot placed ({len(done.unplaced)}), by where it is in {file.name}:")
+        for item in done.unplaced:
+            click.echo(f"  {item.line()}")

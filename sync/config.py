@@ -51,13 +51,37 @@ class School(Model):
     coach: str | None = None
     # Team emails: who the Google backend shares the school's spreadsheets with.
     team: tuple[str, ...] = ()
+    # Ids the school had before (a new code, a merge): its workbooks and history follow it.
+    previous_ids: tuple[str, ...] = ()
+    # The day a school joined mid-year: cycles that ended before it are not expected of it.
+    start: dt.date | None = None
+    # False for a school that left: its files and history are kept, it is no longer checked.
+    active: bool = True
 
     @field_validator("id")
     @classmethod
     def _id_is_a_safe_folder_name(cls, value: str) -> str:
-        if not SCHOOL_ID.match(value) or ".." in value:
-            raise ValueError("use letters, digits, '-', '_' or '.' (it names the school's folder)")
-        return value
+        return _safe_id(value)
+
+    @field_validator("previous_ids")
+    @classmethod
+    def _previous_ids_are_safe(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_safe_id(value) for value in values)
+
+    def cycles_expected(self, cycles: tuple[Cycle, ...], today: dt.date) -> tuple[Cycle, ...]:
+        """The cycles this school owes benchmarks for by `today`: those begun, less those that
+        ended before the school joined."""
+        return tuple(
+            cycle
+            for cycle in cycles
+            if cycle.start <= today and (self.start is None or cycle.end >= self.start)
+        )
+
+
+def _safe_id(value: str) -> str:
+    if not SCHOOL_ID.match(value) or ".." in value:
+        raise ValueError("use letters, digits, '-', '_' or '.' (it names the school's folder)")
+    return value
 
 
 class District(Model):
@@ -72,6 +96,9 @@ class District(Model):
     workbooks: Path = Path("workbooks")
     rollup: Path = Path("rollup")
     reports: Path = Path("reports")
+    # Last school year's district config (written by `plansync rollover`): its history is read,
+    # never written, to show this year against last year.
+    previous_year: Path | None = None
     # How to read a date typed as text like 3/4/2027: month first (MDY) or day first (DMY).
     date_order: Literal["MDY", "DMY"] = "MDY"
     cycles: tuple[Cycle, ...] = Field(min_length=1)
@@ -98,6 +125,14 @@ class District(Model):
             if school.id.casefold() in seen:
                 raise ValueError(f"schools[{index}].id: {school.id!r} is used by another school")
             seen.add(school.id.casefold())
+        for index, school in enumerate(self.schools):
+            for old in school.previous_ids:
+                if old.casefold() in seen:
+                    raise ValueError(
+                        f"schools[{index}].previous_ids: {old!r} is the id of a school in the "
+                        "config or another school's previous id"
+                    )
+                seen.add(old.casefold())
         coaches = {coach.name for coach in self.coaches}
         for index, school in enumerate(self.schools):
             if school.coach and coaches and school.coach not in coaches:
@@ -128,6 +163,29 @@ class District(Model):
                 return school
         raise KeyError(school_id)
 
+    @property
+    def previous_year_config(self) -> Path | None:
+        return self.path(self.previous_year) if self.previous_year else None
+
+    @property
+    def school_year(self) -> str:
+        """The school year its cycles span, as people write it: "2026-27"."""
+        first = min(cycle.start for cycle in self.cycles).year
+        last = max(cycle.end for cycle in self.cycles).year
+        return str(first) if first == last else f"{first}-{str(last)[-2:]}"
+
+    @property
+    def active_schools(self) -> tuple[School, ...]:
+        return tuple(school for school in self.schools if school.active)
+
+    @property
+    def inactive_schools(self) -> tuple[School, ...]:
+        return tuple(school for school in self.schools if not school.active)
+
+    def id_aliases(self) -> dict[str, str]:
+        """Every previous school id -> the school's id now."""
+        return {old: school.id for school in self.schools for old in school.previous_ids}
+
     def cycles_begun(self, today: dt.date) -> tuple[Cycle, ...]:
         """The cycles that have started by `today`: benchmarks are expected for these."""
         return tuple(cycle for cycle in self.cycles if cycle.start <= today)
@@ -157,4 +215,11 @@ def dump_config(district: District) -> str:
     """The config as YAML text, as a person would write it (used by the demo)."""
     unset = {name for name in BACKEND_SECTIONS if getattr(district, name) is None}
     data = district.model_dump(mode="json", exclude_defaults=False, exclude={"base_dir"} | unset)
+    if data.get("previous_year") is None:
+        data.pop("previous_year", None)
+    for school in data["schools"]:
+        # Keys left at their default are left out, so the file reads as a person writes it.
+        for key, default in (("previous_ids", []), ("start", None), ("active", True)):
+            if school.get(key) == default:
+                school.pop(key)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -196,6 +196,8 @@ _SCHOOL_COLUMNS = {
 _SCHOOL_TAIL = {
     "last_edit": "When a school's workbook was last saved by a person.",
     "workbooks_not_read": "Workbooks that are missing or could not be read.",
+    "status": "Active, or Inactive for a school marked `active: false` in the config (listed, "
+    "never read or checked: its figures are blank).",
 }
 _ISSUE_COLUMNS = {
     "school_id": _ROW_COLUMNS["school_id"],

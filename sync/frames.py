@@ -107,32 +107,42 @@ def category_array(values: Iterable[Any], listed: Sequence[str]) -> pd.Categoric
 # -- schools and issues ----------------------------------------------------------------------------
 
 
+SCHOOL_STATUSES = ("Active", "Inactive")
+
+
 def schools_frame(result: SyncResult, templates: Sequence[Template]) -> pd.DataFrame:
     """One row per school, in the rollup's order (by name): completeness now and at the last run,
     errors, warnings, the templates' figures by metric id, the last edit and the workbooks that
-    could not be read."""
+    could not be read. Schools marked inactive in the config follow, by name, with only their
+    name, id and coach (they are not read or checked)."""
     metric_ids = [metric.id for template in templates for metric in template.metrics]
     schools = sorted(result.schools, key=lambda s: s.school.name.casefold())
+    gone = sorted(result.district.inactive_schools, key=lambda s: s.name.casefold())
+    blank: list[None] = [None] * len(gone)
+    people = [s.school for s in schools] + list(gone)
+
+    def figures(values: list[Any]) -> Any:
+        return pd.array(values + blank, dtype="Int64")
+
     columns: dict[str, Any] = {
-        "school_id": pd.array([s.school.id for s in schools], dtype="string"),
-        "school_name": pd.array([s.school.name for s in schools], dtype="string"),
-        "coach": pd.array([s.school.coach for s in schools], dtype="string"),
-        "completeness": pd.array([s.completeness for s in schools], dtype="int64"),
-        "last_run": pd.array(
-            [s.previous.completeness if s.previous else None for s in schools], dtype="Int64"
+        "school_id": pd.array([s.id for s in people], dtype="string"),
+        "school_name": pd.array([s.name for s in people], dtype="string"),
+        "coach": pd.array([s.coach for s in people], dtype="string"),
+        "completeness": figures([s.completeness for s in schools]),
+        "last_run": figures([s.previous.completeness if s.previous else None for s in schools]),
+        "change": figures(
+            [s.completeness - s.previous.completeness if s.previous else None for s in schools]
         ),
-        "change": pd.array(
-            [s.completeness - s.previous.completeness if s.previous else None for s in schools],
-            dtype="Int64",
-        ),
-        "errors": pd.array([s.errors for s in schools], dtype="int64"),
-        "warnings": pd.array([s.warnings for s in schools], dtype="int64"),
+        "errors": figures([s.errors for s in schools]),
+        "warnings": figures([s.warnings for s in schools]),
     }
     for metric_id in metric_ids:
-        columns[metric_id] = pd.array([s.metrics.get(metric_id) for s in schools], dtype="Int64")
-    columns["last_edit"] = _datetimes([s.last_edit for s in schools])
+        columns[metric_id] = figures([s.metrics.get(metric_id) for s in schools])
+    columns["last_edit"] = _datetimes([s.last_edit for s in schools] + blank)
     unread = [", ".join(w.template.title for w in s.workbooks if w.tables is None) for s in schools]
-    columns["workbooks_not_read"] = pd.array([u or None for u in unread], dtype="string")
+    columns["workbooks_not_read"] = pd.array([u or None for u in unread] + blank, dtype="string")
+    status = ["Active"] * len(schools) + ["Inactive"] * len(gone)
+    columns["status"] = category_array(status, SCHOOL_STATUSES)
     return pd.DataFrame(columns)
 
 

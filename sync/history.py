@@ -17,9 +17,12 @@ import datetime as dt
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import standard_templates
+from .config import District, load_config
+from .errors import PlansyncError
 from .results import BenchmarkRecord, SchoolResult, SchoolSnapshot, SyncResult
 from .templates import BENCHMARK_TAB, metric_labels
 from .values import as_text
@@ -151,8 +154,16 @@ class HistoryUnreadable(Exception):
 class History:
     """A district's snapshots in one SQLite file. Open it with `open_history`."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection | None, writable: bool):
+    def __init__(
+        self,
+        path: Path,
+        connection: sqlite3.Connection | None,
+        writable: bool,
+        aliases: dict[str, str] | None = None,
+    ):
         self.path = path
+        # A school's previous ids -> its id now: its older nights read as the same school.
+        self.aliases = dict(aliases or {})
         self.connection = connection
         self.writable = writable
         # What the person running the command should know (a history started or set aside).
@@ -279,12 +290,17 @@ class History:
         benchmarks: bool = True,
     ) -> list[SchoolSnapshot]:
         """Snapshots oldest first: one school's or all, all nights or those before or on a day.
-        Without `benchmarks` the benchmark rows are left out (quicker over a long history)."""
-        where, params = ["1 = 1"], []
+        Without `benchmarks` the benchmark rows are left out (quicker over a long history).
+        Nights recorded under a school's previous id read as the school's id now."""
+        where: list[str] = ["1 = 1"]
+        params: list[str] = []
+        if school_id is not None:
+            ids = [school_id, *(old for old, new in self.aliases.items() if new == school_id)]
+            where.append(f"school_id IN ({', '.join('?' * len(ids))})")
+            params.extend(ids)
         for condition, value in (
-            ("school_id = ?", school_id),
-            ("day < ?", before and before.isoformat()),
-            ("day = ?", on and on.isoformat()),
+            ("day < ?", before.isoformat() if before else None),
+            ("day = ?", on.isoformat() if on else None),
         ):
             if value is not None:
                 where.append(condition)
@@ -305,10 +321,10 @@ class History:
                 params,
             ):
                 records.setdefault((day, school), []).append(BenchmarkRecord(*values))
-        return [
+        found = [
             SchoolSnapshot(
                 day=dt.date.fromisoformat(day),
-                school_id=school,
+                school_id=self.aliases.get(school, school),
                 name=name,
                 coach=coach,
                 completeness=completeness,
@@ -322,6 +338,14 @@ class History:
             )
             for day, school, name, coach, completeness, expected, met, errors, warnings in schools
         ]
+        # One night per school: should a night hold both a school's old and new id (a rename
+        # half-done by hand), the row under its id now wins.
+        unique: dict[tuple[dt.date, str], SchoolSnapshot] = {}
+        for (_day, school, *_rest), snapshot in zip(schools, found, strict=True):
+            key = (snapshot.day, snapshot.school_id)
+            if key not in unique or school == snapshot.school_id:
+                unique[key] = snapshot
+        return sorted(unique.values(), key=lambda s: (s.day, s.school_id))
 
     def _grouped(
         self, table: str, columns: str, condition: str, params: list
@@ -354,13 +378,19 @@ class History:
 
 
 def open_history(
-    path: Path, *, writable: bool = True, ran_before: Callable[[], bool] | None = None
+    path: Path,
+    *,
+    writable: bool = True,
+    ran_before: Callable[[], bool] | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> History:
     """The history at `path`. Writable: a missing or unusable file is replaced by a new history
     (an unusable one is moved aside) and `notes` says so; a missing one is noted only when
     `ran_before()` says earlier runs were recorded (asked only then). Read-only: such a file
-    reads as empty. Never raises for a problem with the file: the nightly run must go on."""
-    history = History(path, None, writable)
+    reads as empty. Never raises for a problem with the file: the nightly run must go on.
+    `aliases` (previous school id -> id now, `District.id_aliases`) makes a renamed school's
+    nights read as one school's."""
+    history = History(path, None, writable, aliases)
     if not path.exists():
         if writable:
             try:
@@ -452,6 +482,51 @@ def _move_aside(path: Path) -> Path:
         if companion.exists():
             companion.rename(aside.with_name(aside.name + suffix))
     return aside
+
+
+# -- last school year ------------------------------------------------------------------------------
+
+
+def last_year(district: District, today: dt.date) -> LastYear:
+    """Last school year's history, through the config's `previous_year` link: each school's
+    snapshot from the same date a year ago (its latest on or before it), read only. Last year's
+    files are never written. Empty when there is no link or nothing recorded."""
+    found = LastYear({}, None, [])
+    link = district.previous_year_config
+    if link is None:
+        return found
+    try:
+        before = load_config(link)
+    except PlansyncError as error:
+        found.notes.append(f"Last year's config could not be read: {error}")
+        return found
+    aliases = {**before.id_aliases(), **district.id_aliases()}
+    history = open_history(before.rollup_dir / HISTORY_NAME, writable=False, aliases=aliases)
+    same_date = _year_before(today)
+    for snapshot in history.snapshots(benchmarks=False):
+        if snapshot.day <= same_date:
+            found.schools[snapshot.school_id] = snapshot  # oldest first: the latest one stays
+    history.close()
+    found.notes += history.notes
+    found.label = before.school_year
+    return found
+
+
+@dataclass
+class LastYear:
+    # School id (as it is now) -> its snapshot from about this date a year ago.
+    schools: dict[str, SchoolSnapshot]
+    # Last year's school year, e.g. "2026-27".
+    label: str | None
+    notes: list[str]
+
+
+def _year_before(day: dt.date) -> dt.date:
+    """The same date a year earlier (Feb 29 becomes Feb 28)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
 
 
 # -- trends ----------------------------------------------------------------------------------------

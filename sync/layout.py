@@ -47,6 +47,8 @@ class TablePlan:
     # Rows to write under the header (the demo uses this), one dict of column key -> value each.
     rows: list[dict[str, Any]] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
+    # A note on a row's first cell, by the row's index in `rows` (rows carried from last year).
+    row_notes: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass

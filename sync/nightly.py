@@ -26,8 +26,9 @@ from .checks import (
 from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
-from .history import HISTORY_NAME, open_history
+from .history import HISTORY_NAME, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, STAMP_TAB
+from .renames import Moved, follow_renames
 from .reports.html import Written, write_report_files
 from .reports.rollup import build_rollup
 from .reports.summary import build_summary
@@ -86,12 +87,18 @@ def _sync(
     tick = _Stopwatch(result.timings)
     report = progress or (lambda phase, done, total: None)
     district.rollup_dir.mkdir(parents=True, exist_ok=True)
+    if write_back:
+        result.notes += [_moved_note(move) for move in follow_renames(district, store)]
 
     with StateStore(district.rollup_dir / STATE_NAME) as state:
         _read_and_check(result, store, state, full, report, tick)
 
         # The rollup of an earlier run is there: a missing history file is news.
-        history = open_history(district.rollup_dir / HISTORY_NAME, ran_before=store.rollup_exists)
+        history = open_history(
+            district.rollup_dir / HISTORY_NAME,
+            ran_before=store.rollup_exists,
+            aliases=district.id_aliases(),
+        )
         previous = history.previous(today)
         for school in result.schools:
             school.previous = previous.get(school.school.id)
@@ -113,6 +120,13 @@ def _sync(
     result.notes += history.notes
     tick("history")
     return result
+
+
+def _moved_note(move: Moved) -> str:
+    where = f"{move.school.name}'s {move.template.title}"
+    if move.problem:
+        return f"{where} is still under its old id {move.old_id}: {move.problem}"
+    return f"{where} was moved from its old id {move.old_id} to {move.school.id}."
 
 
 def read_and_check(
@@ -160,11 +174,14 @@ def report_district(
     """Read and check every school (nothing is written into any workbook), then write the
     district report and the coach pages from those findings and the history."""
     result = read_and_check(district, today, store=store, progress=progress)
-    history = open_history(district.rollup_dir / HISTORY_NAME, writable=False)
+    history = open_history(
+        district.rollup_dir / HISTORY_NAME, writable=False, aliases=district.id_aliases()
+    )
     past = history.snapshots(before=today, benchmarks=False)
     history.close()
-    written = write_report_files(result, past)
-    written.notes += history.notes
+    before = last_year(district, today)
+    written = write_report_files(result, past, before.schools)
+    written.notes += history.notes + before.notes
     return written
 
 
@@ -178,8 +195,10 @@ def _read_and_check(
 ) -> None:
     result.schools = read_district(store, result.district, state, result, full, report)
     tick("read")
-    begun = tuple(cycle.name for cycle in result.district.cycles_begun(result.today))
+    cycles = result.district.cycles
     for school in result.schools:
+        owed = school.school.cycles_expected(cycles, result.today)
+        begun = tuple(cycle.name for cycle in owed)
         check_school(school, CheckContext(school.school.id, result.today, begun))
     tick("check")
 
@@ -231,9 +250,10 @@ def read_district(
     cycles = tuple(cycle.name for cycle in district.cycles)
     slots = [
         (school, template, store.locate(school, template))
-        for school in district.schools
+        for school in district.active_schools  # a school that left is not read or checked
         for template in templates
     ]
+    aliases = district.id_aliases()
     # By (school, template), not by location: a workbook that was never made has no location.
     typed: dict[tuple[str, str], WorkbookTables | StoreError] = {}
     to_read: list[tuple[Template, ReadRequest]] = []
@@ -246,7 +266,7 @@ def read_district(
             continue
         remembered = None if full else _unchanged(store, state, ref, version)
         if remembered is not None:
-            typed[_key(ref)] = _typed(remembered, template, cycles)
+            typed[_key(ref)] = _typed(remembered, template, cycles, aliases)
             result.workbooks_unchanged += 1
         else:
             to_read.append((template, ReadRequest(ref, _not_read(template))))
@@ -262,7 +282,7 @@ def read_district(
             typed[_key(request.ref)] = outcome
         else:
             state.save(outcome)
-            typed[_key(request.ref)] = _typed(outcome, template, cycles)
+            typed[_key(request.ref)] = _typed(outcome, template, cycles, aliases)
             result.workbooks_read += 1
         report("Reading workbooks", done, len(to_read))
 
@@ -299,10 +319,14 @@ def _unchanged(store: Store, state: StateStore, ref: WorkbookRef, version: str |
     return state.load(ref)
 
 
-def _typed(raw: RawWorkbook, template: Template, cycles: tuple[str, ...]):
+def _typed(raw: RawWorkbook, template: Template, cycles: tuple[str, ...], aliases: dict[str, str]):
     """A workbook's typed tables, unless it is a copy of another school's file: none of that may
-    reach this school's summary or rows."""
+    reach this school's summary or rows. A stamp naming one of the school's previous ids (a move
+    whose re-stamp has not happened yet) is the school's own."""
     tables = read_tables(raw, template, cycles)
+    stamped = (tables.stamp or {}).get("school_id", "")
+    if aliases.get(stamped) == raw.ref.school_id:
+        return tables
     if not stamp_matches_school(tables, raw.ref.school_id):
         return _another_schools_copy()
     return tables
@@ -346,7 +370,10 @@ def write_summary(
         template, tables = workbook.template, workbook.tables
         if not template.summary_tab or tables is None:
             continue
-        if not stamp_matches_school(tables, school.school.id):
+        stamped = (tables.stamp or {}).get("school_id", "")
+        if stamped not in school.school.previous_ids and not stamp_matches_school(
+            tables, school.school.id
+        ):
             continue  # another school's file: never write this school's data into it
         remembered = state.remembered(workbook.ref.location)
         if (
@@ -401,13 +428,16 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
     raw = read_file(Path(path))
     stamp = read_stamp(raw) or {}
     template = _template_for(raw.sheet_names, stamp.get("template", ""))
+    school_id = stamp.get("school_id") or "(this workbook)"
     if district is not None:
         cycles = [(cycle.name, cycle.start) for cycle in district.cycles]
+        school = next((s for s in district.schools if school_id in (s.id, *s.previous_ids)), None)
+        owed = school.cycles_expected(district.cycles, today) if school else district.cycles
+        begun = tuple(cycle.name for cycle in owed if cycle.start <= today)
     else:
         cycles = stamp_cycles(stamp)
+        begun = tuple(name for name, start in cycles if start <= today)
     tables = read_tables(raw, template, tuple(name for name, _start in cycles))
-    begun = tuple(name for name, start in cycles if start <= today)
-    school_id = stamp.get("school_id") or "(this workbook)"
     return template, check_workbook(tables, CheckContext(school_id, today, begun))
 
 

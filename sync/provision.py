@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .catalog import standard_templates
 from .config import District, School
 from .layout import WorkbookPlan, plan_workbook
+from .renames import Moved, follow_renames
 from .store import Store, WorkbookRef, check_folders, open_store
 from .templates import Template
 
@@ -25,10 +26,12 @@ class Provisioned:
     school: School
     template: Template
     ref: WorkbookRef
-    # "created", "exists" (left as it was), "would create" (dry run) or "skipped" (by `fill`).
+    # "created", "exists" (left as it was), "would create" (dry run), "skipped" (by `fill`),
+    # "moved" (from a previous school id) or "not moved" (see `move.problem`).
     outcome: str
     # (email, role) access given now, or that would be given on a dry run.
     shared: tuple[tuple[str, str], ...] = ()
+    move: Moved | None = None
 
 
 def provision_district(
@@ -44,11 +47,16 @@ def provision_district(
     check_folders(district, for_sync=False)
     store = store or open_store(district)
     done: list[Provisioned] = []
-    for index, school in enumerate(district.schools, start=1):
+    if not dry_run:
+        for move in follow_renames(district, store):
+            outcome = "moved" if move.problem is None else "not moved"
+            done.append(Provisioned(move.school, move.template, move.ref, outcome, (), move))
+    schools = district.active_schools  # a school that left keeps its files; nothing is added
+    for index, school in enumerate(schools, start=1):
         for template in standard_templates():
             done.append(_provision_one(store, district, school, template, dry_run, fill, now))
         if progress:
-            progress("Provisioning", index, len(district.schools))
+            progress("Provisioning", index, len(schools))
     return done
 
 

@@ -120,6 +120,21 @@ class Store(Protocol):
         """Give the school's people the access the config asks for, unless given before; return
         the (email, role) grants made, or that would be made on a dry run."""
 
+    def relocate(self, ref: WorkbookRef, to: WorkbookRef) -> WorkbookRef:
+        """Make the workbook at `ref` (a school's, under a previous id) the one at `to` (the same
+        school under its id now) and return where it now is: the Excel store moves the file
+        (the whole folder when it can), the Google store re-labels the spreadsheet. Nothing in
+        the workbook changes. Raises WorkbookBusy when it cannot."""
+
+    def restamp(self, ref: WorkbookRef, stamp: dict[str, str]) -> None:
+        """Replace the hidden stamp's entries with `stamp` and touch nothing else; raises
+        WorkbookBusy when the workbook is open or cannot be written."""
+
+    def add_rows(self, ref: WorkbookRef, sheet: str, cells: dict[tuple[int, int], Any]) -> int:
+        """Type values into empty cells of one tab: (row, column), both 1-based -> a str, number
+        or date. A cell that already holds anything is left as it is. Returns how many cells
+        were written; raises WorkbookBusy when the workbook is open or cannot be written."""
+
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         """Replace (or add) the summary tab and touch nothing else; raise WorkbookBusy if the
         workbook is open or no longer at `version`. Returns the workbook's new version."""

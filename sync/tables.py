@@ -253,6 +253,7 @@ class _ColumnReader:
     type: str
     choices: tuple[str, ...]
     strict: bool
+    aliases: tuple[tuple[str, str], ...]
     # Raw value -> how it reads: a column's values repeat ("On Track", "School", a date).
     seen: dict
 
@@ -263,13 +264,16 @@ class _ColumnReader:
         self.type = column.type
         self.choices = tuple(cycles) if column.choices_from == "cycles" else column.choices
         self.strict = column.strict
+        self.aliases = tuple(column.choice_aliases.items())
         self.seen = {}
 
     def parse(self, raw: Any) -> tuple[Any, str | None]:
         key = (type(raw), raw)  # True == 1 == 1.0 as dict keys, but they read differently
         parsed = self.seen.get(key)
         if parsed is None:
-            parsed = self.seen[key] = parse_value(raw, self.type, self.choices, self.strict)
+            parsed = self.seen[key] = parse_value(
+                raw, self.type, self.choices, self.strict, self.aliases
+            )
         return parsed
 
 

@@ -33,6 +33,8 @@ class Column(Spec):
     choices: tuple[str, ...] = ()
     # "tab.column" (values typed in another tab) or "cycles" (the district's monitoring cycles).
     choices_from: str | None = None
+    # Other words schools use for a choice, read as that choice: {Done: Complete}.
+    choice_aliases: dict[str, str] = Field(default_factory=dict)
     # False: a value outside the list is allowed (the dropdown only suggests).
     strict: bool = True
     width: int = 16
@@ -46,6 +48,14 @@ class Column(Spec):
             raise ValueError(f"column {self.key!r} is a choice but lists no choices")
         if self.choices and self.type != "choice":
             raise ValueError(f"column {self.key!r} lists choices but its type is {self.type!r}")
+        if self.choice_aliases and not self.choices:
+            raise ValueError(f"column {self.key!r} has choice_aliases but lists no choices")
+        for alias, choice in self.choice_aliases.items():
+            if choice not in self.choices:
+                raise ValueError(
+                    f"column {self.key!r}: choice_aliases: {alias!r} stands for {choice!r}, "
+                    "which is not one of its choices"
+                )
         return self
 
     @property
@@ -61,6 +71,9 @@ class Tab(Spec):
     nouns: str
     purpose: str
     optional: bool = False
+    # The `plansync rollover --carry` group whose rows are carried into next year's workbook
+    # (strategies, goals, roles); none: the tab starts empty each year.
+    carry: str | None = None
     columns: tuple[Column, ...]
 
     def column(self, key: str) -> Column:

@@ -167,9 +167,14 @@ def normalize_words(text: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _choice_index(choices: tuple[str, ...]) -> dict[str, str]:
-    """Normalized spelling -> the list's own spelling, built once per list of choices."""
-    return {normalize_words(choice): choice for choice in reversed(choices)}
+def _choice_index(
+    choices: tuple[str, ...], aliases: tuple[tuple[str, str], ...] = ()
+) -> dict[str, str]:
+    """Normalized spelling (of a choice or an alias) -> the list's own spelling, built once per
+    list of choices. A choice's own spelling wins over an alias that reads the same."""
+    index = {normalize_words(alias): choice for alias, choice in aliases}
+    index.update((normalize_words(choice), choice) for choice in reversed(choices))
+    return index
 
 
 def parse_date(raw: Any) -> Parsed:
@@ -253,12 +258,18 @@ def parse_number(raw: Any) -> Parsed:
     return Parsed(int(number) if number.is_integer() else number)
 
 
-def parse_choice(raw: Any, choices: Sequence[str], strict: bool = True) -> Parsed:
-    """Match a choice ignoring case and spacing; the value is the list's own spelling."""
+def parse_choice(
+    raw: Any,
+    choices: Sequence[str],
+    strict: bool = True,
+    aliases: tuple[tuple[str, str], ...] = (),
+) -> Parsed:
+    """Match a choice (or one of its aliases: "Done" for Complete) ignoring case and spacing;
+    the value is the list's own spelling."""
     if is_blank(raw):
         return BLANK
     text = as_text(raw)
-    choice = _choice_index(tuple(choices)).get(normalize_words(text))
+    choice = _choice_index(tuple(choices), aliases).get(normalize_words(text))
     if choice is not None:
         return Parsed(choice)
     if not strict:
@@ -281,7 +292,11 @@ def parse_text(raw: Any) -> Parsed:
 
 
 def parse_value(
-    raw: Any, column_type: str, choices: Sequence[str] = (), strict: bool = True
+    raw: Any,
+    column_type: str,
+    choices: Sequence[str] = (),
+    strict: bool = True,
+    aliases: tuple[tuple[str, str], ...] = (),
 ) -> Parsed:
     """Read one raw cell as its column's type."""
     unreadable = _unreadable(raw)
@@ -292,7 +307,7 @@ def parse_value(
     if column_type == "date":
         return parse_date(raw)
     if column_type == "choice":
-        return parse_choice(raw, choices, strict)
+        return parse_choice(raw, choices, strict, aliases)
     if column_type == "number":
         return parse_number(raw)
     return parse_email(raw)

@@ -286,6 +286,7 @@ class FakeGoogle(requests.adapters.BaseAdapter):
                 ("POST", False, None): ("drive.files.create", self._create_file),
                 ("GET", True, None): ("drive.files.get", self._get_file),
                 ("DELETE", True, None): ("drive.files.delete", self._delete_file),
+                ("PATCH", True, None): ("drive.files.update", self._update_file),
                 ("POST", True, "/copy"): ("drive.files.copy", self._copy_file),
                 ("GET", True, "/permissions"): ("drive.permissions.list", self._list_permissions),
                 ("POST", True, "/permissions"): ("drive.permissions.create", self._share),
@@ -602,6 +603,25 @@ class FakeGoogle(requests.adapters.BaseAdapter):
             call, {"supportsAllDrives", "includeItemsFromAllDrives", "acknowledgeAbuse"}
         )
         file = self._drive_file(file_id, call.caller)
+        return 200, self._file_reply(file, call, params)
+
+    def _update_file(self, call: Call, file_id: str) -> tuple[int, dict]:
+        """files.update with a metadata body: a new name; appProperties are merged key by key
+        (a key set to null is removed), as Drive does. Other fields are refused here."""
+        params = _params(call, {"supportsAllDrives"})
+        file = self._drive_file(file_id, call.caller, need="writer")
+        body = call.body or {}
+        unknown = set(body) - {"name", "appProperties"}
+        if unknown:
+            raise ApiError(400, "INVALID_ARGUMENT", f"the fake cannot update {sorted(unknown)}")
+        if "name" in body:
+            file.name = body["name"]
+        for key, value in (body.get("appProperties") or {}).items():
+            if value is None:
+                file.app_properties.pop(key, None)
+            else:
+                file.app_properties[key] = value
+        self._modified(file, call.caller)
         return 200, self._file_reply(file, call, params)
 
     def _delete_file(self, call: Call, file_id: str) -> tuple[int, dict]:

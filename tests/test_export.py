@@ -52,6 +52,7 @@ SCHOOL_COLUMNS = [
     "open_decisions",
     "last_edit",
     "workbooks_not_read",
+    "status",
 ]
 ISSUE_COLUMNS = [
     "school_id",

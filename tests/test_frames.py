@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from district_helpers import TODAY, good_plan, run_sync
+from district_helpers import CONFIG, TODAY, good_plan, run_sync
 from plansync.api import load
 from plansync.catalog import standard_templates
 from plansync.errors import ConfigError
@@ -25,7 +25,7 @@ def _plan_with_faults() -> dict:
     plan = good_plan(" (North)")
     steps = plan["pm_tool"]["action_steps"]
     steps[0]["due_date"] = "TBD"
-    steps[1].update(due_date=dt.date(2026, 11, 20), status="Finished")
+    steps[1].update(due_date=dt.date(2026, 11, 20), status="Waiting on budget")
     plan["pm_tool"]["strategies"][1]["description"] = None
     return plan
 
@@ -59,7 +59,11 @@ def _sheet_rows(grid: list[list[Any]]) -> list[list[Any]]:
 
 
 def test_every_frame_holds_the_rows_the_rollup_shows(make_district, edits):
-    district = make_district({"north": _plan_with_faults()})
+    schools = [
+        *CONFIG["schools"],
+        {"id": "west", "name": "West High", "coach": "James Carter", "active": False},
+    ]
+    district = make_district({"north": _plan_with_faults()}, schools=schools)
     result = run_sync(district)
     sheets = edits.rollup(result.rollup)
     data = load(district, TODAY)
@@ -96,13 +100,14 @@ def test_every_frame_holds_the_rows_the_rollup_shows(make_district, edits):
     schools = sheets["Schools"]
     labels = metric_labels(standard_templates())
     header = ["School", "School ID", "Coach", "Completeness %", "Last run %", "Change"]
-    header += ["Errors", "Warnings", *labels.values(), "Last edit", "Workbooks not read"]
+    header += ["Errors", "Warnings", *labels.values(), "Last edit", "Workbooks not read", "Status"]
     assert schools[0] == header
     columns = ["school_name", "school_id", "coach", "completeness", "last_run", "change"]
-    columns += ["errors", "warnings", *labels, "last_edit", "workbooks_not_read"]
+    columns += ["errors", "warnings", *labels, "last_edit", "workbooks_not_read", "status"]
     frame = data.schools.copy()
     frame["last_edit"] = frame.last_edit.dt.floor("min")  # the rollup shows the minute
     assert _frame_rows(frame, columns) == _sheet_rows(schools)
+    assert frame.status.tolist() == ["Active", "Active", "Inactive"]  # West High left
 
     assert sheets["Issues"][0][3:] == [
         "Severity",
@@ -150,7 +155,7 @@ def test_columns_have_the_dtypes_of_their_template_types(make_district):
     assert data.table("roles", "team").email.dtype == "string"
 
     schools = data.schools
-    assert schools.completeness.dtype == "int64" and schools.overdue_steps.dtype == "Int64"
+    assert schools.completeness.dtype == "Int64" and schools.overdue_steps.dtype == "Int64"
     assert schools.last_edit.dtype == "datetime64[ns]"
     assert schools.last_run.isna().all()  # the first night: no last run
     north = schools.set_index("school_id").loc["north"]

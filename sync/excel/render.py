@@ -125,8 +125,11 @@ def _render_table(sheet: Worksheet, table: TablePlan) -> None:
     sheet.row_dimensions[1].height = 30
     sheet.freeze_panes = "A2"
     keys = [column.key for column in table.columns]
-    for values in table.rows:
+    for number, values in enumerate(table.rows):
         sheet.append([values.get(key) for key in keys])
+        if number in table.row_notes:
+            first = sheet.cell(row=sheet.max_row, column=1)
+            first.comment = Comment(table.row_notes[number], "plansync", width=260, height=90)
         for index, key in enumerate(keys, start=1):
             cell = sheet.cell(row=sheet.max_row, column=index)
             if isinstance(values.get(key), dt.date):

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import python_calamine
 from openpyxl import Workbook
@@ -35,10 +36,11 @@ from ..errors import (
     WorkbookUnreadable,
 )
 from ..grid import OutSheet, a1
-from ..layout import WorkbookPlan
+from ..layout import STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
 from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
 from ..templates import Template
+from .cells import fill_cells
 from .file_kinds import saved_as_other, why_unreadable
 from .package import TEMPORARY_PREFIX, PackageError, put_sheet, sheet_xml
 from .render import plan_workbook, rollup_workbook
@@ -121,6 +123,54 @@ class ExcelStore:
     ) -> list[tuple[str, str]]:
         """Files on disk are shared by their folder's permissions, which the sync leaves alone."""
         return []
+
+    def relocate(self, ref: WorkbookRef, to: WorkbookRef) -> WorkbookRef:
+        """Move the school's folder to its new name (everything in it goes along), or, when a
+        folder of the new name is there already, the one file into it."""
+        source, target = Path(ref.location), Path(to.location)
+        self._writable(source, "moved to the school's new id")
+        try:
+            if not target.parent.exists() and source.parent != self.root:
+                source.parent.rename(target.parent)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                source.rename(target)
+        except OSError as error:
+            raise WorkbookBusy(
+                f"The workbook could not be moved to {to.label} ({error.strerror or error}); it "
+                "stays where it is and is moved on a later run."
+            ) from None
+        return to
+
+    def restamp(self, ref: WorkbookRef, stamp: dict[str, str]) -> None:
+        path = Path(ref.location)
+        self._writable(path, "re-stamped")
+        sheet = OutSheet(STAMP_TAB, widths=[16, 40])
+        for key, value in stamp.items():
+            sheet.add(key, value)
+        try:
+            put_sheet(path, STAMP_TAB, sheet_xml(sheet, protect=False))
+        except (PackageError, OSError) as error:
+            raise WorkbookBusy(f"The workbook's stamp could not be written: {error}.") from None
+
+    def add_rows(self, ref: WorkbookRef, sheet: str, cells: dict[tuple[int, int], Any]) -> int:
+        path = Path(ref.location)
+        self._writable(path, "written to")
+        try:
+            return fill_cells(path, sheet, cells)
+        except (PackageError, OSError) as error:
+            raise WorkbookBusy(f"The rows could not be written into {sheet!r}: {error}.") from None
+
+    @staticmethod
+    def _writable(path: Path, doing: str) -> None:
+        lock = open_elsewhere(path)
+        if lock:
+            raise WorkbookBusy(
+                f"The workbook is open in a spreadsheet program ({lock} is beside it), so it "
+                f"was not {doing}. Close it and run the command again."
+            )
+        if read_only(path) or read_only(path.parent):
+            raise WorkbookBusy(f"The workbook or its folder is read-only, so it was not {doing}.")
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         path = Path(ref.location)

@@ -87,6 +87,15 @@ class Registry:
         self.schools.setdefault(school_id, {})[template_id] = entry
         return entry
 
+    def move(self, old_school_id: str, school_id: str, template_id: str) -> Entry | None:
+        """File a school's entry under its new id (a renamed school), keeping what it knows."""
+        entry = self.schools.get(old_school_id, {}).pop(template_id, None)
+        if entry is not None:
+            self.schools.setdefault(school_id, {})[template_id] = entry
+            if not self.schools[old_school_id]:
+                del self.schools[old_school_id]
+        return entry
+
     def forget(self, spreadsheet_id: str) -> None:
         """Drop the entry of a spreadsheet that is gone (until a new one is recorded)."""
         for books in self.schools.values():

@@ -294,7 +294,8 @@ def _table(table: TablePlan, sheet_id: int) -> list[Request]:
         note = column.help + ("\nRequired." if column.required else "")
         headers.append({**cell_data(column.header, "header"), "note": note})
     rows = [{"values": headers}] + [
-        {"values": list(_data_row(table, values))} for values in table.rows
+        {"values": list(_data_row(table, values, table.row_notes.get(number)))}
+        for number, values in enumerate(table.rows)
     ]
     requests: list[Request] = [
         {
@@ -325,9 +326,12 @@ def _table(table: TablePlan, sheet_id: int) -> list[Request]:
     return requests
 
 
-def _data_row(table: TablePlan, values: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for column in table.columns:
-        yield cell_data(values.get(column.key), wrap=True)
+def _data_row(
+    table: TablePlan, values: dict[str, Any], note: str | None = None
+) -> Iterator[dict[str, Any]]:
+    for index, column in enumerate(table.columns):
+        data = cell_data(values.get(column.key), wrap=True)
+        yield {**data, "note": note} if note and index == 0 else data
 
 
 def _rule(validation: Validation) -> dict[str, Any]:
@@ -354,6 +358,14 @@ def _rule(validation: Validation) -> dict[str, Any]:
     if validation.prompt:
         rule["inputMessage"] = validation.prompt
     return rule
+
+
+def restamp_requests(stamp: dict[str, str], sheet_id: int) -> list[Request]:
+    """Requests that make an existing stamp tab hold exactly `stamp` (and stay hidden)."""
+    rows = [{"values": [cell_data(key), cell_data(value)]} for key, value in stamp.items()]
+    return [
+        {"updateCells": {"range": whole_sheet(sheet_id), "rows": rows, "fields": CELL_FIELDS}},
+    ]
 
 
 def _stamp(stamp: dict[str, str], sheet_id: int) -> list[Request]:

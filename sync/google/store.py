@@ -34,13 +34,21 @@ from ..errors import (
     WorkbookUnreadable,
 )
 from ..grid import OutSheet
-from ..layout import WorkbookPlan
+from ..layout import STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
 from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
 from ..templates import Template
+from ..values import is_blank
 from .client import connect, error_reason, error_status, key_path, load_credentials
 from .registry import Entry, Registry
-from .render import add_sheet, new_workbook, protect, write_out_sheet
+from .render import (
+    add_sheet,
+    cell_data,
+    new_workbook,
+    protect,
+    restamp_requests,
+    write_out_sheet,
+)
 
 SPREADSHEET = "application/vnd.google-apps.spreadsheet"
 FOLDER = "application/vnd.google-apps.folder"
@@ -306,6 +314,81 @@ class GoogleStore:
             wanted.setdefault(coach.email.casefold(), self.settings.coach_role)
         return wanted
 
+    def relocate(self, ref: WorkbookRef, to: WorkbookRef) -> WorkbookRef:
+        """Re-label the spreadsheet for the school's new id: its registry entry, and its Drive
+        name and labels (one Drive request). The spreadsheet, its content and its sharing stay."""
+        labels = {"plansync_school": to.school_id, "plansync_template": to.template_id}
+        try:
+            self._drive(
+                "patch",
+                f"/{ref.location}",
+                params={"fields": "id"},
+                json={"name": to.label, "appProperties": labels},
+            )
+        except APIError as error:
+            raise WorkbookBusy(
+                f"The spreadsheet could not be re-labelled for {to.label} "
+                f"({error_reason(error)}); it is tried again on the next run."
+            ) from None
+        self.registry.move(ref.school_id, to.school_id, ref.template_id)
+        self.registry.save()
+        if self._listing is not None and ref.location in self._listing:
+            record = self._listing[ref.location]
+            record["name"] = to.label
+            record["appProperties"] = {**record.get("appProperties", {}), **labels}
+        return WorkbookRef(to.school_id, to.template_id, ref.location, to.label)
+
+    def restamp(self, ref: WorkbookRef, stamp: dict[str, str]) -> None:
+        """Rewrite the hidden stamp tab with one batchUpdate that touches no other tab."""
+        try:
+            tabs = self._tabs_of(ref.location)
+            found = next((t for t in tabs if t.casefold() == STAMP_TAB), None)
+            if found is None:
+                return
+            sheet_id, _protected = tabs[found]
+            requests = restamp_requests(stamp, sheet_id)
+            self.http.batch_update(ref.location, {"requests": requests})
+        except APIError as error:
+            raise WorkbookBusy(
+                f"The spreadsheet's stamp could not be written ({error_reason(error)})."
+            ) from None
+
+    def add_rows(self, ref: WorkbookRef, sheet: str, cells: dict[tuple[int, int], Any]) -> int:
+        """Read the tab's values (one request), then write the cells that are empty with one
+        batchUpdate (one updateCells per cell, so no other cell is touched)."""
+        try:
+            tabs = self._tabs_of(ref.location)
+            found = next((t for t in tabs if t.casefold() == sheet.casefold()), None)
+            if found is None:
+                raise WorkbookBusy(f"The spreadsheet has no tab {sheet!r}.")
+            sheet_id, _protected = tabs[found]
+            (values,) = self._values(ref.location, [found])
+            empty = {
+                (row, column): value
+                for (row, column), value in cells.items()
+                if is_blank(_at(values, row, column))
+            }
+            requests = [
+                {
+                    "updateCells": {
+                        "start": {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": col - 1},
+                        "rows": [{"values": [cell_data(value)]}],
+                        # Only the value (and a date's format): the column's dropdown stays.
+                        "fields": "userEnteredValue,userEnteredFormat.numberFormat"
+                        if isinstance(value, dt.date)
+                        else "userEnteredValue",
+                    }
+                }
+                for (row, col), value in sorted(empty.items())
+            ]
+            if requests:
+                self.http.batch_update(ref.location, {"requests": requests})
+        except APIError as error:
+            raise WorkbookBusy(
+                f"The rows could not be written into {sheet!r} ({error_reason(error)})."
+            ) from None
+        return len(empty)
+
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         """Rewrite (or add) the summary tab with one batchUpdate that touches no other tab, and
         return the spreadsheet's new Drive version (one Drive request) so that the next run knows
@@ -561,6 +644,11 @@ def _raw_sheet(sheet: dict[str, Any], rows: list[list[Any]]) -> RawSheet:
     return RawSheet(
         properties["title"], rows, hidden=properties.get("hidden", False), merged=merged
     )
+
+
+def _at(values: list[list[Any]], row: int, column: int) -> Any:
+    line = values[row - 1] if row <= len(values) else []
+    return line[column - 1] if column <= len(line) else None
 
 
 def _quoted(title: str) -> str:
