@@ -138,9 +138,13 @@ def schools_frame(result: SyncResult, templates: Sequence[Template]) -> pd.DataF
     }
     for metric_id in metric_ids:
         columns[metric_id] = figures([s.metrics.get(metric_id) for s in schools])
-    columns["last_edit"] = _datetimes([s.last_edit for s in schools] + blank)
-    unread = [", ".join(w.template.title for w in s.workbooks if w.tables is None) for s in schools]
-    columns["workbooks_not_read"] = pd.array([u or None for u in unread] + blank, dtype="string")
+    edits: list[dt.datetime | None] = [s.last_edit for s in schools]
+    columns["last_edit"] = _datetimes(edits + [None] * len(gone))
+    unread: list[str | None] = [
+        ", ".join(w.template.title for w in s.workbooks if w.tables is None) or None
+        for s in schools
+    ]
+    columns["workbooks_not_read"] = pd.array(unread + [None] * len(gone), dtype="string")
     status = ["Active"] * len(schools) + ["Inactive"] * len(gone)
     columns["status"] = category_array(status, SCHOOL_STATUSES)
     return pd.DataFrame(columns)
