@@ -62,7 +62,9 @@ def load(
         day = today or dt.date.today()
     check_folders(district, for_sync=True)
     result = read_and_check(district, day, store=store, progress=progress, keep_state=False)
-    history = open_history(district.rollup_dir / HISTORY_NAME, writable=False)
+    history = open_history(
+        district.rollup_dir / HISTORY_NAME, writable=False, aliases=district.id_aliases()
+    )
     previous = history.previous(day)
     history.close()
     for school in result.schools:
@@ -145,7 +147,12 @@ class PlanData:
         return self._history[kind]
 
     def _snapshots(self, benchmarks: bool) -> list[SchoolSnapshot]:
-        history = open_history(self.district.rollup_dir / HISTORY_NAME, writable=False)
+        # A renamed school's nights under its previous ids read as its id now.
+        history = open_history(
+            self.district.rollup_dir / HISTORY_NAME,
+            writable=False,
+            aliases=self.district.id_aliases(),
+        )
         snapshots = history.snapshots(benchmarks=benchmarks)
         history.close()
         self.notes += [note for note in history.notes if note not in self.notes]
