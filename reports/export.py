@@ -22,6 +22,7 @@ def as_json(result: SyncResult) -> dict:
                 "metrics": school.labelled_metrics,
                 "last_edit": school.last_edit.isoformat() if school.last_edit else None,
                 "issues": [issue.as_json() for issue in school.issues],
+                "notes": [note.as_json(result.today) for note in school.notes],
             }
             for school in result.schools
         ],

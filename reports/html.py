@@ -38,7 +38,7 @@ from ..history import (
     month_ago,
     status_counts,
 )
-from ..results import Issue, SchoolResult, SchoolSnapshot, SyncResult
+from ..results import Issue, Note, NoteSpan, SchoolResult, SchoolSnapshot, SyncResult
 from ..rules import RULES
 from ..rules.helpers import format_date
 from ..tables import Row
@@ -69,11 +69,13 @@ def write_report_files(
     result: SyncResult,
     past: Sequence[SchoolSnapshot],
     last_year: dict[str, SchoolSnapshot] | None = None,
+    spans: Sequence[NoteSpan] = (),
 ) -> Written:
     """Write the report and the coach pages for a sync's results and the nights before it
-    (`last_year`: each school's snapshot from the same point of last school year)."""
+    (`last_year`: each school's snapshot from the same point of last school year; `spans`: the
+    coach notes the history has seen, for how long notes stay open)."""
     folder = result.district.reports_dir
-    pages = build_pages(result, past, last_year)
+    pages = build_pages(result, past, last_year, spans)
     written = Written(folder / REPORT_NAME)
     _write_atomically(written.district, pages.district)
     for coach, (name, html) in pages.coaches.items():
@@ -92,6 +94,23 @@ class IssueView:
     kind: str
     message: str
     severity: str
+
+
+@dataclass
+class NoteView:
+    """A coach note on its coach's page (never on the district page, which only counts them)."""
+
+    school: str
+    school_anchor: str
+    written: str
+    waiting: str
+    author: str
+    about: str
+    where: str
+    text: str
+    response: str
+    status: str
+    changed_since: str
 
 
 @dataclass
@@ -135,9 +154,20 @@ class SchoolView:
     unread: list[str]
     late: list[IssueView]
     missing: list[IssueView]
+    # The coach's notes not yet resolved (open or answered), the longest waiting first.
+    notes: list[NoteView] = field(default_factory=list)
     coach_page: str | None = None
     # Completeness at the same point of last school year (see `previous_year` in the config).
     last_year: int | None = None
+
+    @property
+    def open_notes(self) -> int:
+        """Notes that wait on the school (Open); answered ones wait on the coach."""
+        return sum(1 for note in self.notes if note.status == "Open")
+
+    @property
+    def answered_notes(self) -> int:
+        return sum(1 for note in self.notes if note.status == "Answered")
 
     @property
     def anchor(self) -> str:
@@ -156,7 +186,7 @@ class SchoolView:
         """Who needs the coach first: the most to chase (overdue items and things to fix), then
         the lowest completeness, then the steepest fall. A school with nothing overdue but half
         its plan missing comes before a complete plan with one late step."""
-        to_chase = self.overdue + self.errors + (1 if self.unread else 0)
+        to_chase = self.overdue + self.errors + len(self.notes) + (1 if self.unread else 0)
         return (-to_chase, self.completeness, self.change or 0, self.name.casefold())
 
     def reasons(self) -> list[str]:
@@ -166,6 +196,12 @@ class SchoolView:
             reasons.append(f"{self.overdue} overdue")
         if self.errors:
             reasons.append(f"{self.errors} to fix")
+        if self.answered_notes:
+            reasons.append(
+                f"{self.answered_notes} note{'s' if self.answered_notes > 1 else ''} answered"
+            )
+        if self.open_notes:
+            reasons.append(f"{self.open_notes} note{'s' if self.open_notes > 1 else ''} open")
         reasons.append(f"{self.completeness}% complete")
         if self.change and self.since:
             word = "down" if self.change < 0 else "up"
@@ -182,10 +218,49 @@ class Pages:
     coaches: dict[str, tuple[str, str]]
 
 
+@dataclass
+class NoteTimes:
+    """How long one school's or one coach's notes stay open (figures only, never text)."""
+
+    name: str
+    written: int
+    resolved: int
+    # Days from writing to the first night seen Resolved: the middle value, and the longest.
+    median_days: int | None
+    open_now: int
+    oldest_open: str
+
+
+def note_times(spans: Sequence[NoteSpan], names: dict[str, str], by: str) -> list[NoteTimes]:
+    """Notes grouped per school (`by="school"`) or per coach, with how long they stayed open."""
+    groups: dict[str, list[NoteSpan]] = {}
+    for span in spans:
+        key = span.school_id if by == "school" else (span.coach or "no coach")
+        groups.setdefault(key, []).append(span)
+    latest = max((span.last_seen for span in spans if span.last_seen), default=None)
+    rows = []
+    for key, group in sorted(groups.items(), key=lambda item: names.get(item[0], item[0])):
+        days = sorted((s.resolved - s.written).days for s in group if s.resolved)
+        # Still open: not resolved and still there on the last night (a deleted note is not).
+        still = [s.written for s in group if s.resolved is None and s.last_seen == latest]
+        rows.append(
+            NoteTimes(
+                name=names.get(key, key),
+                written=len(group),
+                resolved=len(days),
+                median_days=days[len(days) // 2] if days else None,
+                open_now=len(still),
+                oldest_open=f"since {format_date(min(still))}" if still else "",
+            )
+        )
+    return rows
+
+
 def build_pages(
     result: SyncResult,
     past: Sequence[SchoolSnapshot],
     last_year: dict[str, SchoolSnapshot] | None = None,
+    spans: Sequence[NoteSpan] = (),
 ) -> Pages:
     """Every page's HTML, from a sync's results and the snapshots of earlier nights."""
     earlier = [snapshot for snapshot in past if snapshot.day < result.today]
@@ -213,14 +288,22 @@ def build_pages(
         headline=_headline(schools, result),
         charts=_charts(schools, earlier, result),
         coaches=[(coach, f"{COACH_FOLDER}/{name}") for coach, name in files.items()],
+        notes_by_school=note_times(
+            spans, {s.school.id: s.school.name for s in result.schools}, "school"
+        ),
+        notes_by_coach=note_times(spans, {}, "coach"),
     )
     coach_pages = {}
     for coach, name in files.items():
         mine = sorted((s for s in schools if s.coach == coach), key=lambda s: s.attention)
+        notes = sorted(
+            (note for school in mine for note in school.notes),
+            key=lambda note: (note.written, note.school),
+        )
         coach_pages[coach] = (
             name,
             env.get_template("coach.html.j2").render(
-                **context, coach=coach, schools=mine, max_listed=MAX_LISTED
+                **context, coach=coach, schools=mine, notes=notes, max_listed=MAX_LISTED
             ),
         )
     return Pages(district_html, coach_pages)
@@ -274,6 +357,32 @@ def _school_view(
         unread=[wb.template.title for wb in school.workbooks if wb.tables is None],
         late=[_issue_view(issue) for issue in late],
         missing=[_issue_view(issue) for issue in missing],
+        notes=[_note_view(school, note, today) for note in school.open_notes],
+    )
+
+
+def _note_view(school: SchoolResult, note: Note, today: dt.date) -> NoteView:
+    days = note.days_open(today)
+    return NoteView(
+        school=school.school.name,
+        school_anchor="school-" + _slug(school.school.id),
+        written=note.written.isoformat() if note.written else "",
+        waiting=(
+            f"since {format_date(note.written)} ({days} day{'s' if days != 1 else ''})"
+            if note.written and days is not None
+            else "no date"
+        ),
+        author=note.author,
+        about=note.about,
+        where=(
+            f"{note.workbook} › {note.target_sheet}!{note.target_cell}"
+            if note.target_cell
+            else f"{note.workbook} › {note.sheet}!A{note.row}"
+        ),
+        text=note.text,
+        response=note.response,
+        status=note.status,
+        changed_since=format_date(note.changed_since) if note.changed_since else "",
     )
 
 

@@ -4,11 +4,13 @@ Tabs: Schools (one row per school: completeness now and at the last run, figures
 edit), Trend (completeness by school, last run vs now, with a chart), Benchmark Status (every
 school's benchmarks counted by cycle, focus and status, with a chart per cycle), then one tab per
 template tab with every school's rows (Strategies, EOY Goals, Benchmarks, Action Steps, Team, ...)
-under a School column, then Issues (every problem, with its place) and About.
+under a School column, then Notes (every coach's notes not yet resolved, by coach, oldest first),
+Issues (every problem, with its place) and About.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from ..catalog import standard_templates
@@ -21,6 +23,7 @@ from ..history import (
 )
 from ..results import BenchmarkRecord, SyncResult
 from ..rules import RULES
+from ..rules.notes import NotesRule
 from ..tables import Row
 from ..templates import BENCHMARK_TAB, Tab, Template, metric_labels
 from .palette import LAST_RUN, score_color, status_color
@@ -32,10 +35,60 @@ def build_rollup(result: SyncResult) -> list[OutSheet]:
     sheets.append(benchmark_status_sheet(result, templates))
     for template in templates:
         for tab in template.tabs:
-            sheets.append(tab_sheet(result, template, tab))
+            if tab.key not in _NOTES_TABS:  # the Notes tab shows them, by coach
+                sheets.append(tab_sheet(result, template, tab))
+    sheets.append(notes_sheet(result))
     sheets.append(issues_sheet(result))
     sheets.append(about_sheet(result))
     return sheets
+
+
+# Tabs the coaches' notes live in: listed once, on the Notes tab, rather than as a plan tab.
+_NOTES_TABS = {
+    rule.tab
+    for template in standard_templates()
+    for rule in template.rules
+    if isinstance(rule, NotesRule)
+}
+
+
+def notes_sheet(result: SyncResult) -> OutSheet:
+    """Every coach's open and answered notes across their schools, oldest first."""
+    headers = [
+        "Coach",
+        "School",
+        "School ID",
+        "Written",
+        "From",
+        "About",
+        "Points to",
+        "Status",
+        "Edited since",
+        "Note",
+        "Response",
+    ]
+    sheet = _table_sheet("Notes", headers, [20, 26, 14, 12, 18, 22, 26, 11, 12, 50, 50])
+    waiting = [
+        (school.school.coach or "", school, note)
+        for school in result.schools
+        for note in school.open_notes
+    ]
+    waiting.sort(key=lambda item: (item[0], item[2].written or dt.date.max, item[1].school.id))
+    for coach, school, note in waiting:
+        sheet.add(
+            coach,
+            school.school.name,
+            school.school.id,
+            note.written,
+            note.author,
+            note.about,
+            f"{note.target_sheet}!{note.target_cell}" if note.target_cell else "nowhere",
+            OutCell(note.status, "warn" if note.status == "Open" else "good"),
+            note.changed_since,
+            note.text,
+            note.response,
+        )
+    return sheet
 
 
 def _table_sheet(name: str, headers: list[str], widths: list[int]) -> OutSheet:

@@ -56,6 +56,7 @@ def build_summary(school: SchoolResult, district: District, today: dt.date) -> O
         "workbooks. Make changes there; anything typed here is replaced.",
         style="muted",
     )
+    _open_notes(sheet, school)
     _at_a_glance(sheet, school)
     _needs_fixing(sheet, school, home)
     _due_lists(sheet, school, today, home)
@@ -79,6 +80,39 @@ def build_summary(school: SchoolResult, district: District, today: dt.date) -> O
         style="muted",
     )
     return sheet
+
+
+def _open_notes(sheet: OutSheet, school: SchoolResult) -> None:
+    """The coach's notes still open, longest waiting first: the conversation comes before the
+    figures. Dates, not day counts, so that a quiet night leaves the tab as it was."""
+    waiting = school.open_notes
+    if not waiting and not school.notes:
+        return
+    sheet.blank()
+    sheet.add(f"Coach notes waiting ({len(waiting)})", style="heading")
+    if not waiting:
+        sheet.add(OutCell("Every note is resolved.", "good"))
+        return
+    sheet.add("About", "Status", "Waiting since", "Changed since", "From", "Note", style="header")
+    for note in waiting[:MAX_LISTED]:
+        if note.target_sheet and note.target_cell:
+            about = OutCell(note.about, link=f"{quote_sheet(note.target_sheet)}!{note.target_cell}")
+        else:
+            about = OutCell(note.about or "(not said)", "warn")
+        changed = (
+            OutCell(f"edited {format_date(note.changed_since)}", "good")
+            if note.changed_since
+            else OutCell("no edit yet", "muted")
+        )
+        answer = f" · Response: {note.response}" if note.response else ""
+        sheet.add(
+            about,
+            OutCell(note.status, "warn" if note.status == "Open" else "text"),
+            format_date(note.written) if note.written else "no date",
+            changed,
+            note.author,
+            OutCell(f"{note.text}{answer}", link=f"{quote_sheet(note.sheet)}!A{note.row}"),
+        )
 
 
 def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:

@@ -298,7 +298,7 @@ def export(config: Path, directory: Path, file_format: str, today: dt.datetime |
 @click.option("--today", type=DATE, help="Pretend it is this day (default: today).")
 def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) -> None:
     """Write a demo district into DIRECTORY, sync it over a few nights and write its report."""
-    from .demo import CONFIG_NAME, past_snapshots, run_demo
+    from .demo import CONFIG_NAME, past_note_spans, past_snapshots, run_demo
     from .reports.html import write_report_files
 
     if (directory / CONFIG_NAME).exists():
@@ -310,7 +310,7 @@ def demo(directory: Path, schools: int, seed: int, today: dt.datetime | None) ->
     with _one_line_errors():
         run = run_demo(directory, schools=schools, seed=seed, today=day, progress=_progress())
         result = run.result
-        written = write_report_files(result, past_snapshots(run))
+        written = write_report_files(result, past_snapshots(run), spans=past_note_spans(run))
     first = result.schools[0]
     pm_tool = first.workbook("pm_tool").ref.label
     nights = f"{len(run.nights)} nights, {run.nights[0]:%b %d} to {run.nights[-1]:%b %d, %Y}"

@@ -14,6 +14,7 @@ started, with a note saying so. Commands that only read (`history`, `report`) ne
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -23,7 +24,15 @@ from pathlib import Path
 from .catalog import standard_templates
 from .config import District, load_config
 from .errors import PlansyncError
-from .results import BenchmarkRecord, SchoolResult, SchoolSnapshot, SyncResult
+from .results import (
+    BenchmarkRecord,
+    Note,
+    NoteRecord,
+    NoteSpan,
+    SchoolResult,
+    SchoolSnapshot,
+    SyncResult,
+)
 from .templates import BENCHMARK_TAB, metric_labels
 from .values import as_text
 
@@ -31,7 +40,8 @@ HISTORY_NAME = "history.sqlite"
 # Marks the file as plansync's history (PRAGMA application_id), so another SQLite file that lands
 # at this path is never mistaken for it or written into.
 APPLICATION_ID = 0x706C6E68
-SCHEMA_VERSION = 1
+# 2: coach notes (a history of version 1 gains the table the first time a sync opens it)
+SCHEMA_VERSION = 2
 
 # The template tab whose rows are recorded one by one.
 NO_STATUS = "No status"
@@ -82,7 +92,22 @@ CREATE TABLE IF NOT EXISTS benchmarks (
     PRIMARY KEY (day, school_id, row)
 );
 """
-_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks")
+# Each coach note's status on each night: no text, only a hash that follows the note from night
+# to night, who wrote it and when, so the history can say how long notes stay open.
+_NOTES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS notes (
+    day TEXT NOT NULL,
+    school_id TEXT NOT NULL,
+    note TEXT NOT NULL,
+    written TEXT,
+    author TEXT NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (day, school_id, note)
+);
+"""
+_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks", "notes")
+# Tables every version of the history has; the others are added by `_migrate`.
+_FIRST_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks")
 
 
 # -- snapshots of a sync's results -----------------------------------------------------------------
@@ -103,7 +128,15 @@ def school_snapshot(school: SchoolResult, day: dt.date) -> SchoolSnapshot:
         issues_by_rule=dict(Counter(issue.rule for issue in school.issues)),
         metrics=dict(school.metrics),
         benchmarks=benchmark_records(school),
+        notes=tuple(
+            NoteRecord(_note_id(note), note.written, note.author, note.status)
+            for note in school.notes
+        ),
     )
+
+
+def _note_id(note: Note) -> str:
+    return hashlib.blake2b(note.key.encode(), digest_size=10).hexdigest()
 
 
 def benchmark_records(school: SchoolResult) -> tuple[BenchmarkRecord, ...]:
@@ -250,6 +283,15 @@ class History:
                     for b in s.benchmarks
                 ],
             )
+            connection.executemany(
+                "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (key, s.school_id, n.id, n.written and n.written.isoformat(), n.author)
+                    + (n.status,)
+                    for s in snapshots
+                    for n in s.notes
+                ],
+            )
 
     def _start_over(self, reason: str) -> None:
         if self.connection is not None:
@@ -347,6 +389,30 @@ class History:
                 unique[key] = snapshot
         return sorted(unique.values(), key=lambda s: (s.day, s.school_id))
 
+    def note_spans(self) -> list[NoteSpan]:
+        """Every coach note the history has seen: when it was written, the school's coach, and
+        the first night it was seen Resolved (None while it is still open)."""
+        if not self._has_notes():
+            return []
+        rows = self._query(
+            "SELECT n.school_id, s.coach, n.note, n.written, n.day, n.status FROM notes n "
+            "JOIN schools s ON s.day = n.day AND s.school_id = n.school_id ORDER BY n.day"
+        )
+        spans: dict[tuple[str, str], NoteSpan] = {}
+        for school, coach, note, written, day, status in rows:
+            seen = dt.date.fromisoformat(day)
+            span = spans.get((school, note))
+            if span is None:
+                start = dt.date.fromisoformat(written) if written else seen
+                span = NoteSpan(school, coach, start, None)
+            resolved = span.resolved or seen if status == "Resolved" else None
+            spans[(school, note)] = NoteSpan(school, coach, span.written, resolved, seen)
+        return list(spans.values())
+
+    def _has_notes(self) -> bool:
+        rows = self._query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'notes'")
+        return bool(rows)
+
     def _grouped(
         self, table: str, columns: str, condition: str, params: list
     ) -> dict[tuple[str, str], list[tuple]]:
@@ -413,6 +479,8 @@ def open_history(
         return history
     try:
         _check_schema(connection)
+        if writable:
+            _migrate(connection)
     except sqlite3.OperationalError as error:  # busy or locked: leave it as it is
         connection.close()
         history.notes.append(f"The history file {path} could not be opened ({error}).")
@@ -456,13 +524,24 @@ def _check_schema(connection: sqlite3.Connection) -> None:
         raise HistoryUnreadable("it is not a plansync history")
     if version > SCHEMA_VERSION:
         raise HistoryUnreadable(f"it was written by a newer plansync (history version {version})")
-    if not set(_TABLES) <= tables:
+    if not set(_FIRST_TABLES) <= tables:
         raise HistoryUnreadable("some of its tables are missing")
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Bring a history written by an older plansync up to this version (adding tables only:
+    nothing recorded is changed)."""
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if version >= SCHEMA_VERSION:
+        return
+    with connection:
+        connection.executescript(_NOTES_SCHEMA)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _create_schema(connection: sqlite3.Connection) -> None:
     with connection:
-        connection.executescript(_SCHEMA)
+        connection.executescript(_SCHEMA + _NOTES_SCHEMA)
         connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

@@ -60,6 +60,20 @@ class WorkbookPlan:
     stamp: dict[str, str]
     # Recorded as the file's last save (the demo backdates it to look lived-in).
     saved_at: dt.datetime | None = None
+    # Who may type in the columns each side owns (`Column.typed_by`): the coach's email, the
+    # school team's emails. Google protects those columns for them; Excel only marks them.
+    editors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+SIDE_LABELS = {"coach": "The coach types here", "school": "The school team types here"}
+# Header colours of the columns each side owns, so a glance tells whose column it is.
+SIDE_COLORS = {"coach": "7A4EA3", "school": "2E7D4F"}
+
+
+def header_note(column: Column) -> str:
+    """The note on a table's header cell: the column's help, who types there, required."""
+    side = f"{SIDE_LABELS[column.typed_by]}.\n" if column.typed_by else ""
+    return side + column.help + ("\nRequired." if column.required else "")
 
 
 def plan_workbook(
@@ -84,7 +98,17 @@ def plan_workbook(
         summary=summary,
         stamp=stamp_for(template, school, district, now),
         saved_at=now,
+        editors=side_editors(school, district),
     )
+
+
+def side_editors(school: School, district: District) -> dict[str, tuple[str, ...]]:
+    """The coach's email and the school team's emails, for the columns each side owns."""
+    coach = next((c for c in district.coaches if c.name == school.coach), None)
+    return {
+        "coach": (coach.email,) if coach and coach.email else (),
+        "school": tuple(school.team),
+    }
 
 
 def stamp_for(template: Template, school: School, district: District, now: dt.datetime) -> dict:

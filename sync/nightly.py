@@ -28,6 +28,7 @@ from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
 from .history import HISTORY_NAME, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, STAMP_TAB
+from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
 from .reports.html import Written, write_report_files
 from .reports.rollup import build_rollup
@@ -178,9 +179,10 @@ def report_district(
         district.rollup_dir / HISTORY_NAME, writable=False, aliases=district.id_aliases()
     )
     past = history.snapshots(before=today, benchmarks=False)
+    spans = history.note_spans()
     history.close()
     before = last_year(district, today)
-    written = write_report_files(result, past, before.schools)
+    written = write_report_files(result, past, before.schools, spans)
     written.notes += history.notes + before.notes
     return written
 
@@ -200,6 +202,7 @@ def _read_and_check(
         owed = school.school.cycles_expected(cycles, result.today)
         begun = tuple(cycle.name for cycle in owed)
         check_school(school, CheckContext(school.school.id, result.today, begun))
+        read_school_notes(school, state, result.today)
     tick("check")
 
 
@@ -256,6 +259,7 @@ def read_district(
     aliases = district.id_aliases()
     # By (school, template), not by location: a workbook that was never made has no location.
     typed: dict[tuple[str, str], WorkbookTables | StoreError] = {}
+    fresh: set[tuple[str, str]] = set()
     to_read: list[tuple[Template, ReadRequest]] = []
     for _school, template, ref in slots:
         try:
@@ -283,6 +287,7 @@ def read_district(
         else:
             state.save(outcome)
             typed[_key(request.ref)] = _typed(outcome, template, cycles, aliases)
+            fresh.add(_key(request.ref))
             result.workbooks_read += 1
         report("Reading workbooks", done, len(to_read))
 
@@ -292,7 +297,7 @@ def read_district(
         if isinstance(found, StoreError):
             workbook = WorkbookResult(template, ref, error=found)
         else:
-            workbook = WorkbookResult(template, ref, found)
+            workbook = WorkbookResult(template, ref, found, read_tonight=_key(ref) in fresh)
         schools.setdefault(school.id, SchoolResult(school, [])).workbooks.append(workbook)
     return list(schools.values())
 
@@ -351,6 +356,21 @@ def check_school(school: SchoolResult, ctx: CheckContext) -> None:
         _add(school, outcome)
         for metric in workbook.template.metrics:
             school.metrics[metric.id] = metric_value(metric, workbook.tables, ctx.today)
+
+
+def read_school_notes(school: SchoolResult, state: StateStore, today: dt.date) -> None:
+    """The school's coach notes, marked "changed since" from the rows' hashes in the state store,
+    and the changes to a note that break the coach's and the school's turns."""
+    for workbook in school.workbooks:
+        tables = workbook.tables
+        if tables is None or notes_rule(tables) is None:
+            continue
+        hashes = row_hashes(tables) if workbook.read_tonight else None
+        # A change is dated by the save that brought it (the run sees it the night after).
+        saved = tables.modified.date() if tables.modified else today
+        marks = state.row_marks(workbook.ref.location, hashes, min(saved, today))
+        school.notes += read_notes(school.school.id, tables, marks)
+        school.issues += check_sides(school.school.id, tables, marks, min(saved, today))
 
 
 def _add(school: SchoolResult, outcome: WorkbookCheck) -> None:

@@ -103,6 +103,29 @@ class BenchmarkRecord:
 
 
 @dataclass(frozen=True)
+class NoteRecord:
+    """A coach note's status on a night, as the history keeps it: no text, only an id that
+    follows the note from night to night."""
+
+    id: str
+    written: dt.date | None
+    author: str
+    status: str
+
+
+@dataclass(frozen=True)
+class NoteSpan:
+    """One note across the nights: written when, by which school's coach, resolved when."""
+
+    school_id: str
+    coach: str | None
+    written: dt.date
+    resolved: dt.date | None
+    # The last night it was seen at all (a deleted note is no longer open).
+    last_seen: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class SchoolSnapshot:
     """One school on one night."""
 
@@ -119,6 +142,7 @@ class SchoolSnapshot:
     # Rollup figures by metric id; None when the workbook holding it could not be read.
     metrics: dict[str, int | None] = field(default_factory=dict)
     benchmarks: tuple[BenchmarkRecord, ...] = ()
+    notes: tuple[NoteRecord, ...] = ()
 
     @property
     def overdue_steps(self) -> int | None:
@@ -129,12 +153,73 @@ class SchoolSnapshot:
         return self.metrics.get(OPEN_DECISIONS)
 
 
+@dataclass(frozen=True)
+class Note:
+    """One coach note in a school's Coach Notes tab, as the sync understood it tonight.
+
+    Its text is the school's and the coach's own words: shown only to that school and its coach,
+    always written as text, escaped in HTML."""
+
+    school_id: str
+    workbook: str
+    sheet: str
+    row: int
+    # The day it was written; None when the note has no readable date.
+    written: dt.date | None
+    author: str
+    about: str
+    text: str
+    response: str
+    # Open, Answered or Resolved (a blank status reads Open, or Answered once there is a response).
+    status: str
+    # Where About points (tab as named, cell), None when it points nowhere.
+    target_sheet: str | None
+    target_cell: str | None
+    # The first day the rows it is about were seen edited on or after the note's date.
+    changed_since: dt.date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting on someone: not Resolved."""
+        return self.status != "Resolved"
+
+    def days_open(self, today: dt.date) -> int | None:
+        return (today - self.written).days if self.written else None
+
+    @property
+    def key(self) -> str:
+        """What identifies the note from night to night, wherever its row moves."""
+        return "|".join(
+            (
+                self.school_id,
+                self.written.isoformat() if self.written else "",
+                self.author,
+                self.about,
+                self.text,
+            )
+        )
+
+    def as_json(self, today: dt.date) -> dict:
+        return {
+            "row": self.row,
+            "written": self.written.isoformat() if self.written else None,
+            "from": self.author,
+            "about": self.about,
+            "points_to": f"{self.target_sheet}!{self.target_cell}" if self.target_cell else None,
+            "status": self.status,
+            "days_open": self.days_open(today),
+            "changed_since": self.changed_since.isoformat() if self.changed_since else None,
+        }
+
+
 @dataclass
 class WorkbookResult:
     template: Template
     ref: WorkbookRef
     tables: WorkbookTables | None = None
     error: StoreError | None = None
+    # Read from the workbook tonight (not taken from the state store as the last run left it).
+    read_tonight: bool = False
 
     @property
     def unread_reason(self) -> StoreError:
@@ -153,6 +238,14 @@ class SchoolResult:
     metrics: dict[str, int | None] = field(default_factory=dict)
     # This school on the last night before this run (history.py), for "last run vs now".
     previous: SchoolSnapshot | None = None
+    # The coach's notes in its Coach Notes tab, in row order.
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def open_notes(self) -> list[Note]:
+        """Notes not yet resolved, the longest waiting first."""
+        waiting = [note for note in self.notes if note.is_open]
+        return sorted(waiting, key=lambda note: (note.written or dt.date.max, note.row))
 
     @property
     def completeness(self) -> int:

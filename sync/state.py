@@ -22,7 +22,8 @@ from .packing import unpack_sheets
 from .store import RawWorkbook, WorkbookRef
 
 STATE_NAME = ".plansync-state.sqlite"
-SCHEMA_VERSION = "3"  # 2: cells left out of a sheet; 3: a hash of the school's tabs
+# 2: cells left out of a sheet; 3: a hash of the school's tabs; 4: per-row hashes (notes)
+SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,7 +38,28 @@ CREATE TABLE workbooks (
     summary_version TEXT
 );
 CREATE TABLE outputs (name TEXT PRIMARY KEY, hash TEXT NOT NULL);
+CREATE TABLE rows (
+    location TEXT NOT NULL,
+    tab TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    changed TEXT,
+    PRIMARY KEY (location, tab, row)
+);
 """
+
+# (tab key, row number) -> a hash of what the row holds.
+RowHashes = dict[tuple[str, int], str]
+
+
+@dataclass(frozen=True)
+class RowMark:
+    """A row as the sync last saw it: its hash, the hash before that night's change, and the day
+    it was last seen changed (None while it has only ever been seen as it was first read)."""
+
+    hash: str
+    before: str | None
+    changed: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -118,9 +140,23 @@ class StateStore:
                 raise
             return None  # read-only, the state only saves work: read the workbook instead
 
+    def _all(self, sql: str, params: tuple) -> list[Any]:
+        if self.db is None:
+            return []
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error:
+            if not self.read_only:
+                raise
+            return []
+
     def _change(self, sql: str, params: tuple) -> None:
         if self.db is not None and not self.read_only:
             self.db.execute(sql, params)
+
+    def _change_many(self, sql: str, rows: list[tuple]) -> None:
+        if self.db is not None and not self.read_only:
+            self.db.executemany(sql, rows)
 
     # -- workbooks --------------------------------------------------------------------------------
 
@@ -175,6 +211,42 @@ class StateStore:
 
     def forget(self, location: str) -> None:
         self._change("DELETE FROM workbooks WHERE location = ?", (location,))
+        self._change("DELETE FROM rows WHERE location = ?", (location,))
+
+    # -- rows: when each row of a workbook last changed ------------------------------------------
+
+    def row_marks(
+        self, location: str, hashes: RowHashes | None, day: dt.date
+    ) -> dict[tuple[str, int], RowMark]:
+        """Each row's mark; with `hashes` (the workbook was read again), rows whose hash differs
+        from the last one seen, or that are new in a workbook seen before, are marked changed on
+        `day`. Without, the marks as they were. Only rows of workbooks read again cost anything."""
+        stored = {
+            (tab, row): (hash_, dt.date.fromisoformat(changed) if changed else None)
+            for tab, row, hash_, changed in self._all(
+                "SELECT tab, row, hash, changed FROM rows WHERE location = ?", (location,)
+            )
+        }
+        if hashes is None:
+            return {key: RowMark(h, None, changed) for key, (h, changed) in stored.items()}
+        seen_before = bool(stored)
+        marks: dict[tuple[str, int], RowMark] = {}
+        for key, hash_ in hashes.items():
+            old = stored.get(key)
+            if old is not None and old[0] == hash_:
+                marks[key] = RowMark(hash_, None, old[1])
+            else:
+                changed = day if seen_before else None
+                marks[key] = RowMark(hash_, old[0] if old else None, changed)
+        self._change("DELETE FROM rows WHERE location = ?", (location,))
+        self._change_many(
+            "INSERT INTO rows VALUES (?, ?, ?, ?, ?)",
+            [
+                (location, tab, row, mark.hash, mark.changed.isoformat() if mark.changed else None)
+                for (tab, row), mark in marks.items()
+            ],
+        )
+        return marks
 
     # -- outputs ----------------------------------------------------------------------------------
 

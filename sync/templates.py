@@ -41,6 +41,9 @@ class Column(Spec):
     help: str
     # The sentence that explains, in a school's words, why a blank required cell matters.
     why: str | None = None
+    # Who types in this column when the two sides share a tab (the Coach Notes): the coach or the
+    # school team. Google protects each side's columns for its own people; Excel marks them.
+    typed_by: Literal["coach", "school"] | None = None
 
     @model_validator(mode="after")
     def _choices_make_sense(self) -> Column:

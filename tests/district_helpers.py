@@ -32,6 +32,7 @@ PM_TOOL_TABS = [
     "Benchmarks",
     "Action Steps",
     "Fidelity",
+    "Coach Notes",
     "_plansync",
 ]
 BACKENDS = ("excel", "google")

@@ -434,6 +434,10 @@ class FakeGoogle(requests.adapters.BaseAdapter):
             raise invalid(f"Invalid JSON payload received. Unknown name in {sorted(body)}")
         working = file.spreadsheet.snapshot()
         replies = working.batch_update(body.get("requests"))
+        for sheet in working.sheets:
+            for protected in sheet.protected:
+                # The spreadsheet's owner stays an editor of every range it protects.
+                protected.setdefault("_owner", file.created_by)
         file.spreadsheet = working
         self._modified(file, call.caller)
         return 200, {"spreadsheetId": key, "replies": replies}
@@ -454,7 +458,9 @@ class FakeGoogle(requests.adapters.BaseAdapter):
         params = _params(call, {"valueInputOption", "includeValuesInResponse"})
         _only(params, "valueInputOption", "RAW", required=True)
         file = self._spreadsheet(key, call.caller, need="writer")
-        reply = file.spreadsheet.put_values(text, (call.body or {}).get("values", []))
+        values = (call.body or {}).get("values", [])
+        file.spreadsheet.check_editor(text, values, call.caller)
+        reply = file.spreadsheet.put_values(text, values)
         self._modified(file, call.caller)
         return 200, reply
 
@@ -465,6 +471,8 @@ class FakeGoogle(requests.adapters.BaseAdapter):
             raise invalid("the fake accepts valueInputOption RAW only")
         file = self._spreadsheet(key, call.caller, need="writer")
         working = file.spreadsheet.snapshot()
+        for d in body.get("data", []):
+            working.check_editor(d["range"], d.get("values", []), call.caller)
         replies = [
             working.put_values(d["range"], d.get("values", [])) for d in body.get("data", [])
         ]
@@ -475,6 +483,7 @@ class FakeGoogle(requests.adapters.BaseAdapter):
     def _values_clear(self, call: Call, key: str, text: str) -> tuple[int, dict]:
         _params(call, set())
         file = self._spreadsheet(key, call.caller, need="writer")
+        file.spreadsheet.check_editor(text, None, call.caller)
         reply = file.spreadsheet.clear_values(text)
         self._modified(file, call.caller)
         return 200, reply

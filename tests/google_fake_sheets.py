@@ -217,6 +217,8 @@ class Sheet:
         ):
             if value:
                 data[key] = copy.deepcopy(value)
+        for protected in data.get("protectedRanges", []):
+            protected.pop("_owner", None)  # the fake's own record, not part of Google's reply
         if self.basic_filter:
             data["basicFilter"] = copy.deepcopy(self.basic_filter)
         return data
@@ -542,6 +544,30 @@ class Spreadsheet:
         if rows:
             found["values"] = rows
         return found
+
+    def check_editor(self, text: str, values: list[list[Any]] | None, caller: str) -> None:
+        """Refuse, as Sheets does with 403, a write by someone who is not an editor of a
+        protected range it touches (warning-only ranges only warn, in the browser)."""
+        sheet, (top, left, bottom, right) = self.resolve(text)
+        if values is not None:
+            bottom = top + len(values)
+            right = left + max((len(row) for row in values), default=0)
+        for protected in sheet.protected:
+            if protected.get("warningOnly"):
+                continue
+            span = protected["range"]
+            p_top, p_bottom = span.get("startRowIndex", 0), span.get("endRowIndex", sheet.rows)
+            p_left = span.get("startColumnIndex", 0)
+            p_right = span.get("endColumnIndex", sheet.columns)
+            overlaps = top < p_bottom and p_top < bottom and left < p_right and p_left < right
+            editors = protected.get("editors", {}).get("users", [])
+            if overlaps and caller not in editors and caller != protected.get("_owner"):
+                raise ApiError(
+                    403,
+                    "PERMISSION_DENIED",
+                    "You are trying to edit a protected cell or object. Please contact the "
+                    "spreadsheet owner to remove protection if you need to edit.",
+                )
 
     def put_values(self, text: str, values: list[list[Any]]) -> dict[str, Any]:
         """Write values as RAW input: text stays text, numbers numbers; None skips a cell."""

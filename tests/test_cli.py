@@ -56,6 +56,13 @@ def test_the_demo_has_plans_of_varied_completeness(tmp_path):
         "not-measurable",
         "invalid-choice",
     } <= rules
+    # The coaches' notes loop: some notes open, some answered, some resolved, and some acted on.
+    notes = [note for school in schools for note in school["notes"]]
+    assert {note["status"] for note in notes} == {"Open", "Answered", "Resolved"}
+    assert any(note["changed_since"] for note in notes)
+    assert not rules & {"note-about-unknown", "note-about-missing", "note-date-missing"}
+    report = (tmp_path / "reports" / "District Report.html").read_text("utf-8")
+    assert "how long they stay open" in report
 
 
 def test_sync_json_is_the_stable_interface_for_scripts(make_district, edits):

@@ -71,6 +71,8 @@ def test_every_frame_holds_the_rows_the_rollup_shows(make_district, edits):
     for template in standard_templates():
         for tab in template.tabs:
             frame = data.table(template.id, tab.key)
+            if tab.key == "notes":
+                continue  # the rollup shows the coach notes by coach, on a Notes tab of its own
             grid = sheets[tab.title]
             assert grid[0] == ["School", "School ID", "Row", *[c.header for c in tab.columns]]
             keys = ["school_name", "school_id", "row", *[c.key for c in tab.columns]]

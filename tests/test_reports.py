@@ -48,6 +48,7 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
         "Meetings",
         "Decisions",
         "Communication",
+        "Notes",
         "Issues",
         "About",
     ]

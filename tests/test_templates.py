@@ -42,6 +42,7 @@ def test_the_three_standard_templates_load_with_their_versions():
         "Benchmarks",
         "Action Steps",
         "Fidelity",
+        "Coach Notes",
     ]
     assert pm_tool.summary_tab == "Coach Summary"
 

@@ -8,13 +8,14 @@ any caller would, and nothing in the engine imports it. `plansync demo` (cli.py)
 """
 
 from .district import CONFIG_NAME, DemoFiller, demo_district, write_demo
-from .nights import DemoRun, past_snapshots, run_demo
+from .nights import DemoRun, past_note_spans, past_snapshots, run_demo
 
 __all__ = [
     "CONFIG_NAME",
     "DemoFiller",
     "DemoRun",
     "demo_district",
+    "past_note_spans",
     "past_snapshots",
     "run_demo",
     "write_demo",

@@ -11,13 +11,14 @@ import copy
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 from ..config import Coach, Cycle, District, School, dump_config, load_config
 from ..layout import WorkbookPlan
 from ..provision import provision_district
 from ..templates import Template
 from .content import Rows, SchoolContent, email_address, slug
-from .texts import Level, people
+from .texts import Level, coach_notes, people
 
 DISTRICT_NAME = "Riverside Unified School District"
 CONFIG_NAME = "district.yaml"
@@ -135,6 +136,8 @@ class DemoFiller:
         rows = content.rows(template.id)
         if template.id == "pm_tool" and days_back > 0:
             rows = as_of(rows, profile, self.night, days_back, self.district)
+        if template.id == "pm_tool":
+            rows["notes"] = coach_notes_as_of(school, number, self.night, days_back)
         for table in plan.tables:
             table.rows = rows.get(table.tab.key, [])
         # Renamed a tab and a column last week, so the sync no longer finds them as it did.
@@ -144,6 +147,34 @@ class DemoFiller:
             steps.headers = ["Materials" if h == "Resources" else h for h in steps.headers]
         plan.saved_at = content.last_saved() - dt.timedelta(days=days_back)
         return plan
+
+
+def coach_notes_as_of(
+    school: School, number: int, night: dt.date, days_back: int
+) -> list[dict[str, Any]]:
+    """The school's Coach Notes on a night: the coach writes a note every two weeks from four
+    weeks ago; two schools in three answer within ten days, and the coach resolves an
+    answered note three weeks after it was written. The rest stay open, so the loop shows both."""
+    rows: list[dict[str, Any]] = []
+    for index, text in enumerate(coach_notes()):
+        written_back = 30 - 14 * index  # days before today the note was written: 30, 16, 2
+        if days_back > written_back or written_back < 0:
+            continue
+        age = written_back - days_back  # days since it was written, on this night
+        answers = (number + index) % 3 != 2
+        answered = answers and age >= 10
+        resolved = answered and age >= 20
+        rows.append(
+            {
+                "date": night - dt.timedelta(days=age),
+                "author": school.coach or "Your coach",
+                "about": text.about,
+                "note": text.note,
+                "response": text.response if answered else None,
+                "status": "Resolved" if resolved else "Answered" if answered else "Open",
+            }
+        )
+    return rows
 
 
 def as_of(rows: Rows, profile: str, night: dt.date, days_back: int, district: District) -> Rows:

@@ -18,7 +18,7 @@ from ..config import District
 from ..history import HISTORY_NAME, SchoolSnapshot, open_history
 from ..layout import WorkbookPlan, plan_workbook
 from ..nightly import Progress, sync_district
-from ..results import SyncResult
+from ..results import NoteSpan, SyncResult
 from ..store import open_store
 from .district import DemoFiller, write_demo
 
@@ -62,6 +62,14 @@ def run_demo(
         result = sync_district(district, today=night, write_back=night == today, progress=progress)
     assert result is not None  # there is always at least one night
     return DemoRun(district, config, nights, result)
+
+
+def past_note_spans(run: DemoRun) -> list[NoteSpan]:
+    """Every coach note the demo's nights recorded, for how long notes stay open."""
+    history = open_history(run.district.rollup_dir / HISTORY_NAME, writable=False)
+    spans = history.note_spans()
+    history.close()
+    return spans
 
 
 def past_snapshots(run: DemoRun) -> list[SchoolSnapshot]:

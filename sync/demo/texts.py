@@ -159,6 +159,19 @@ def people() -> People:
     )
 
 
+@dataclass(frozen=True)
+class CoachNote:
+    about: str
+    note: str
+    response: str
+
+
+@cache
+def coach_notes() -> tuple[CoachNote, ...]:
+    """The notes in `data/coach_notes.yaml`."""
+    return _records(CoachNote, _read("coach_notes.yaml")["notes"], "notes")
+
+
 @cache
 def school_texts() -> SchoolTexts:
     """The texts in `data/school_texts.yaml`."""

@@ -19,7 +19,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..grid import OutCell, OutChart, OutSheet, column_letter
-from ..layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
+from ..layout import (
+    DATE_FORMAT,
+    SIDE_COLORS,
+    STAMP_TAB,
+    TABLE_ROWS,
+    TablePlan,
+    Validation,
+    WorkbookPlan,
+    header_note,
+)
 from .package import MAX_CELL_TEXT
 
 if TYPE_CHECKING:
@@ -112,9 +121,13 @@ def _render_table(sheet: Worksheet, table: TablePlan) -> None:
         letter = column_letter(index)
         header = sheet.cell(row=1, column=index)
         header.font = _FONTS["header"]
-        header.fill = _HEADER_FILL
+        header.fill = (
+            PatternFill("solid", fgColor=SIDE_COLORS[column.typed_by])
+            if column.typed_by
+            else _HEADER_FILL
+        )
         header.alignment = Alignment(wrap_text=True, vertical="center")
-        note = column.help + ("\nRequired." if column.required else "")
+        note = header_note(column)
         header.comment = Comment(note, "plansync", width=260, height=110)
         sheet.column_dimensions[letter].width = column.width
         if column.type == "date":

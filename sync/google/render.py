@@ -15,7 +15,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..grid import OutCell, OutSheet, Style
-from ..layout import DATE_FORMAT, STAMP_TAB, TABLE_ROWS, TablePlan, Validation, WorkbookPlan
+from ..layout import (
+    DATE_FORMAT,
+    SIDE_COLORS,
+    SIDE_LABELS,
+    STAMP_TAB,
+    TABLE_ROWS,
+    TablePlan,
+    Validation,
+    WorkbookPlan,
+    header_note,
+)
 
 Request = dict[str, Any]
 
@@ -284,6 +294,7 @@ def new_workbook(plan: WorkbookPlan, first_sheet_id: int) -> list[Request]:
         requests.append(protect(summary_id))
     for table in plan.tables:
         requests += _table(table, gids[table.title])
+        requests += side_protections(table, gids[table.title], plan.editors)
     requests += _stamp(plan.stamp, gids[STAMP_TAB])
     return requests
 
@@ -291,8 +302,11 @@ def new_workbook(plan: WorkbookPlan, first_sheet_id: int) -> list[Request]:
 def _table(table: TablePlan, sheet_id: int) -> list[Request]:
     headers = []
     for column in table.columns:
-        note = column.help + ("\nRequired." if column.required else "")
-        headers.append({**cell_data(column.header, "header"), "note": note})
+        cell = {**cell_data(column.header, "header"), "note": header_note(column)}
+        if column.typed_by:  # whose column it is, at a glance
+            side = {"rgbColor": color(SIDE_COLORS[column.typed_by])}
+            cell["userEnteredFormat"] = {**cell["userEnteredFormat"], "backgroundColorStyle": side}
+        headers.append(cell)
     rows = [{"values": headers}] + [
         {"values": list(_data_row(table, values, table.row_notes.get(number)))}
         for number, values in enumerate(table.rows)
@@ -323,6 +337,31 @@ def _table(table: TablePlan, sheet_id: int) -> list[Request]:
         validation = table.validations.get(index + 1)
         if validation:
             requests.append({"setDataValidation": {"range": body, "rule": _rule(validation)}})
+    return requests
+
+
+def side_protections(
+    table: TablePlan, sheet_id: int, editors: dict[str, tuple[str, ...]]
+) -> list[Request]:
+    """Each side's columns (a note's Date, From, About and Note for the coach; Response for the
+    school) protected so that only that side's people can type there. Google keeps the
+    spreadsheet's owner (the sync's account) an editor of every protected range."""
+    requests: list[Request] = []
+    for index, column in enumerate(table.columns):
+        if not column.typed_by:
+            continue
+        requests.append(
+            {
+                "addProtectedRange": {
+                    "protectedRange": {
+                        "range": area(sheet_id, (1, TABLE_ROWS), (index, index + 1)),
+                        "description": f"{column.header}: {SIDE_LABELS[column.typed_by]}",
+                        "warningOnly": False,
+                        "editors": {"users": list(editors.get(column.typed_by, ()))},
+                    }
+                }
+            }
+        )
     return requests
 
 

@@ -23,6 +23,7 @@ from .base import IssueKind, Rule
 from .count import CountRule
 from .date_order import DateOrderRule
 from .measurable import MeasurableRule
+from .notes import NotesRule
 from .overdue import OverdueRule
 from .required_when import RequiredWhenRule
 from .structure import ISSUES as STRUCTURE_ISSUES
@@ -37,6 +38,7 @@ KINDS: tuple[type[Rule], ...] = (
     MeasurableRule,
     DateOrderRule,
     UniqueRule,
+    NotesRule,
 )
 
 
