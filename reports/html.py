@@ -26,7 +26,6 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .. import __version__
 from ..catalog import standard_templates
 from ..errors import ReportNotWritten
 from ..files import write_replacing
@@ -44,6 +43,7 @@ from ..rules.helpers import format_date
 from ..tables import Row
 from ..templates import OPEN_DECISIONS
 from ..values import normalize_words
+from ..version import __version__
 from . import svg
 from .palette import STATUS_COLORS, score_color
 

@@ -529,7 +529,7 @@ def open_history(
                 )
         return history
     try:
-        connection = _connect(path)
+        connection = _connect(path, read_only=not writable)
     except sqlite3.Error as error:
         history.notes.append(f"The history file {path} could not be opened ({error}).")
         return history
@@ -569,7 +569,10 @@ def open_history(
     return history
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    """A connection; `read_only` opens the file so that SQLite itself cannot change it."""
+    if read_only:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
     create_with_umask(path)
     connection = sqlite3.connect(path, timeout=BUSY_SECONDS)
     connection.execute("PRAGMA foreign_keys = OFF")

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from . import __version__
 from .config import District, School
 from .grid import OutSheet, column_letter, quote_sheet
 from .templates import Column, Tab, Template
+from .version import __version__
 
 # Dropdowns and date formats reach this far down each table; plenty for a year's plan.
 TABLE_ROWS = 500

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import __version__
 from .catalog import district_templates, standard_templates
 from .checks import (
     CheckContext,
@@ -50,6 +49,7 @@ from .store import (
 )
 from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles, stamp_year_end
 from .templates import Template
+from .version import __version__
 
 Progress = Callable[[str, int, int], None]
 
@@ -159,17 +159,31 @@ def read_and_check(
     *,
     store: Store | None = None,
     progress: Progress | None = None,
+    keep_state: bool = True,
 ) -> SyncResult:
     """The sync's read and check phases alone: every school's findings, nothing written into a
-    workbook (the state store still saves the next sync from reading what this read)."""
+    workbook. The state store still saves the next sync from reading what this read, under the
+    sync's lock.
+
+    `keep_state=False` writes nothing at all (`plansync.load`): the state store is only read, and
+    no lock is taken, since taking it writes the lock file. That is safe beside a running sync:
+    SQLite gives a reader the state as last committed, and every workbook the sync writes is
+    replaced in one step, so a workbook newer than the state is simply read from its file. A
+    store's finish() (the Google registry's save) is not called either.
+    """
     result = SyncResult(district, today, [], templates=district_templates(district))
     report = progress or (lambda phase, done, total: None)
     store = store or open_store(district)
+    tick = _Stopwatch(result.timings)
+    if not keep_state:
+        with StateStore(district.rollup_dir / STATE_NAME, read_only=True) as state:
+            _read_and_check(result, store, state, False, report, tick)
+        return result
     with (
         district_lock(district.rollup_dir),  # it shares the state store with the nightly sync
         StateStore(district.rollup_dir / STATE_NAME) as state,
     ):
-        _read_and_check(result, store, state, False, report, _Stopwatch(result.timings))
+        _read_and_check(result, store, state, False, report, tick)
     store.finish()
     return result
 

@@ -80,12 +80,30 @@ class Remembered:
 
 
 class StateStore:
-    """Open (or start afresh) the state file; use as a context manager to commit at the end."""
+    """Open (or start afresh) the state file; use as a context manager to commit at the end.
 
-    def __init__(self, path: Path):
+    `read_only` (for `plansync.load`, which must leave every file as it found it): the file is
+    opened read-only, never created, started afresh or written; a missing or unusable one
+    remembers nothing, and what would be remembered is dropped."""
+
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
         self.rebuilt = False
-        self.db = self._open()
+        self.read_only = read_only
+        self.db: sqlite3.Connection | None = self._open_read_only() if read_only else self._open()
+
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        if not self.path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.Error:
+            return None
+        if version and version[0] == SCHEMA_VERSION:
+            return db
+        db.close()
+        return None
 
     def _open(self) -> sqlite3.Connection:
         if os.path.lexists(self.path) and not self.path.is_file():
@@ -132,6 +150,11 @@ class StateStore:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self.db is None:
+            return
+        if self.read_only:
+            self.db.close()
+            return
         if exc[0] is not None and issubclass(exc[0], sqlite3.Error):
             self.db.close()  # rolled back: the file is as it was
             raise self._unusable(exc[1]) from None
@@ -143,23 +166,51 @@ class StateStore:
         finally:
             self.db.close()
 
+    def _row(self, sql: str, params: tuple) -> Any:
+        if self.db is None:
+            return None
+        try:
+            return self.db.execute(sql, params).fetchone()
+        except sqlite3.Error:
+            if not self.read_only:
+                raise
+            return None  # read-only, the state only saves work: read the workbook instead
+
+    def _all(self, sql: str, params: tuple) -> list[Any]:
+        if self.db is None:
+            return []
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error:
+            if not self.read_only:
+                raise
+            return []
+
+    def _change(self, sql: str, params: tuple) -> None:
+        if self.db is not None and not self.read_only:
+            self.db.execute(sql, params)
+
+    def _change_many(self, sql: str, rows: list[tuple]) -> None:
+        if self.db is not None and not self.read_only:
+            self.db.executemany(sql, rows)
+
     # -- workbooks --------------------------------------------------------------------------------
 
     def remembered(self, location: str) -> Remembered | None:
-        row = self.db.execute(
+        row = self._row(
             "SELECT version, digest, summary_hash, summary_version FROM workbooks "
             "WHERE location = ?",
             (location,),
-        ).fetchone()
+        )
         return Remembered(*row) if row else None
 
     def load(self, ref: WorkbookRef) -> RawWorkbook | None:
         """The workbook as last read, or None when the stored copy cannot be used."""
-        row = self.db.execute(
+        row = self._row(
             "SELECT version, digest, content, modified, sheets, date1904 FROM workbooks "
             "WHERE location = ?",
             (ref.location,),
-        ).fetchone()
+        )
         if row is None:
             return None
         version, digest, content, modified, blob, date1904 = row
@@ -178,7 +229,7 @@ class StateStore:
         if raw.packed is None or raw.content is None:
             raise ValueError(f"{raw.ref.label} was not packed where it was read")
         modified = raw.modified.isoformat() if raw.modified else None
-        self.db.execute(
+        self._change(
             "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
             (
                 raw.ref.location,
@@ -193,21 +244,21 @@ class StateStore:
 
     def touched(self, location: str, version: str) -> None:
         """The file was saved without a change to its content: remember its new version."""
-        self.db.execute("UPDATE workbooks SET version = ? WHERE location = ?", (version, location))
+        self._change("UPDATE workbooks SET version = ? WHERE location = ?", (version, location))
 
     def summary_written(
         self, location: str, summary_hash: str, version: str | None, digest: str | None
     ) -> None:
         """The summary tab was written: the workbook's new version is ours, not a school's edit."""
-        self.db.execute(
+        self._change(
             "UPDATE workbooks SET summary_hash = ?, summary_version = ?, version = ?, "
             "digest = COALESCE(?, digest) WHERE location = ?",
             (summary_hash, version, version, digest, location),
         )
 
     def forget(self, location: str) -> None:
-        self.db.execute("DELETE FROM workbooks WHERE location = ?", (location,))
-        self.db.execute("DELETE FROM rows WHERE location = ?", (location,))
+        self._change("DELETE FROM workbooks WHERE location = ?", (location,))
+        self._change("DELETE FROM rows WHERE location = ?", (location,))
 
     # -- rows: when each row of a workbook last changed ------------------------------------------
 
@@ -219,7 +270,7 @@ class StateStore:
         `day`. Without, the marks as they were. Only rows of workbooks read again cost anything."""
         stored = {
             (tab, row): (hash_, dt.date.fromisoformat(changed) if changed else None)
-            for tab, row, hash_, changed in self.db.execute(
+            for tab, row, hash_, changed in self._all(
                 "SELECT tab, row, hash, changed FROM rows WHERE location = ?", (location,)
             )
         }
@@ -234,8 +285,8 @@ class StateStore:
             else:
                 changed = day if seen_before else None
                 marks[key] = RowMark(hash_, old[0] if old else None, changed)
-        self.db.execute("DELETE FROM rows WHERE location = ?", (location,))
-        self.db.executemany(
+        self._change("DELETE FROM rows WHERE location = ?", (location,))
+        self._change_many(
             "INSERT INTO rows VALUES (?, ?, ?, ?, ?)",
             [
                 (location, tab, row, mark.hash, mark.changed.isoformat() if mark.changed else None)
@@ -247,11 +298,11 @@ class StateStore:
     # -- outputs ----------------------------------------------------------------------------------
 
     def output_hash(self, name: str) -> str | None:
-        row = self.db.execute("SELECT hash FROM outputs WHERE name = ?", (name,)).fetchone()
+        row = self._row("SELECT hash FROM outputs WHERE name = ?", (name,))
         return row[0] if row else None
 
     def output_written(self, name: str, content_hash: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
+        self._change("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
 
 
 def _damaged(error: sqlite3.Error) -> bool:

@@ -218,5 +218,12 @@ def read_file(path: Path) -> RawWorkbook:
     return workbook
 
 
+def write_file(path: Path, sheets: list[OutSheet]) -> None:
+    """Write sheets as one new spreadsheet file at `path` (an .xlsx), outside any district and
+    whatever the district's backend; an OSError when it cannot be written."""
+    writer = next(backend.write_file for backend in BACKENDS.values() if backend.write_file)
+    load(writer)(path, sheets)
+
+
 def _store_class(district: District) -> Any:
     return load(BACKENDS[district.backend].store)

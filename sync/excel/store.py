@@ -340,6 +340,13 @@ def read_file(path: Path) -> RawWorkbook:
     return read_xlsx(path, WorkbookRef("", "", str(path), str(path)))
 
 
+def write_file(path: Path, sheets: list[OutSheet]) -> None:
+    """Write sheets as an .xlsx file at `path`, outside any district (`plansync export`),
+    replacing a file there in one step. Text is written as text, never run as a formula. Raises
+    OSError when the file cannot be written."""
+    _save_replacing(rollup_workbook(sheets), path)
+
+
 def _lists_beside_the_stamp(path: Path, ref: WorkbookRef) -> list[list[Any]]:
     """The stamp tab's cells from its third column on (the dropdowns' choices, layout.LISTS_COLUMN),
     row by row, so that a new stamp keeps them."""
