@@ -29,13 +29,14 @@ from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
 from .history import HISTORY_NAME, last_year, open_history
-from .layout import INSTRUCTIONS_TAB, STAMP_TAB, needs_migrate
+from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
 from .reports.html import Written, write_report_files
 from .reports.rollup import build_rollup
 from .reports.summary import build_summary, summary_content
 from .results import Issue, SchoolResult, SyncResult, WorkbookResult
+from .rules.roster import school_roster
 from .run_lock import district_lock
 from .state import STATE_NAME, StateStore, content_hash
 from .store import (
@@ -116,6 +117,7 @@ def _sync(
             for index, school in enumerate(result.schools, start=1):
                 sheet = build_summary(school, district, today)
                 result.summaries_written += write_summary(store, state, school, sheet, full)
+                result.rosters_written += write_rosters(store, state, school)
                 report("Writing summary tabs", index, total)
         tick("write_back")
 
@@ -485,6 +487,63 @@ def write_summary(
         )
         written += 1
     return written
+
+
+def write_rosters(store: Store, state: StateStore, school: SchoolResult) -> int:
+    """Copy the school's roster (the names on its Team tab) into the stamp tab of each of its
+    workbooks whose copy differs, for the person columns' dropdowns. A workbook is compared with
+    its copy as read tonight or, when it came from the state store, as the sync last wrote it:
+    a night the team did not change writes nothing. Returns how many copies were written."""
+    read = [workbook.tables for workbook in school.workbooks if workbook.tables is not None]
+    names = school_roster(read)
+    if names is None:
+        return 0  # the roster's workbook was not read: keep the copies as they are
+    names = names[:ROSTER_ROWS]
+    wanted = _roster_hash(names)
+    written = 0
+    for workbook in school.workbooks:
+        template, tables = workbook.template, workbook.tables
+        if tables is None or tables.stamp is None:
+            continue  # no stamp tab to hold the copy (the structure rule reports it)
+        stamped = tables.stamp.get("school_id", "")
+        if stamped not in school.school.previous_ids and not stamp_matches_school(
+            tables, school.school.id
+        ):
+            continue  # another school's file: never write this school's data into it
+        location = workbook.ref.location
+        key = f"roster:{location}"
+        held = _roster_hash(tables.roster) if tables.roster is not None else None
+        if not workbook.read_tonight:
+            held = state.output_hash(key) or held  # what the sync wrote since it read the file
+        elif held is not None and state.output_hash(key) != held:
+            state.output_written(key, held)
+        if held == wanted:
+            continue
+        remembered = state.remembered(location)
+        current = remembered.version if remembered and remembered.version else tables.version
+        try:
+            version = store.write_roster(workbook.ref, names, current)
+        except StoreError as error:
+            school.issues.append(
+                Issue(
+                    "roster-not-written",
+                    "warning",
+                    school.school.id,
+                    template.title,
+                    STAMP_TAB,
+                    None,
+                    error.reason,
+                )
+            )
+            continue
+        state.written_by_sync(location, version, store.digest(workbook.ref))
+        state.output_written(key, wanted)
+        written += 1
+    return written
+
+
+def _roster_hash(names: tuple[str, ...]) -> str:
+    return hashlib.blake2b(repr(names).encode(), digest_size=16).hexdigest()
 
 
 class _Stopwatch:

@@ -385,6 +385,8 @@ class SyncResult:
     workbooks_read: int = 0
     workbooks_unchanged: int = 0
     summaries_written: int = 0
+    # Workbooks whose copy of the school's roster (the person columns' dropdown) was rewritten.
+    rosters_written: int = 0
     rollup_written: bool = False
     # What the person running the sync should know beyond the schools' issues.
     notes: list[str] = field(default_factory=list)
@@ -403,8 +405,10 @@ class SyncResult:
         errors = sum(school.errors for school in self.schools)
         warnings = sum(school.warnings for school in self.schools)
         rollup = "rollup written" if self.rollup_written else "rollup unchanged"
+        rosters = f"{self.rosters_written} rosters copied, " if self.rosters_written else ""
         return (
             f"{len(self.schools)} schools: {self.workbooks_read} workbooks read, "
             f"{self.workbooks_unchanged} unchanged; {errors} errors, {warnings} warnings; "
-            f"{self.summaries_written} summary tabs written, {rollup}; {seconds:.1f} s"
+            f"{self.summaries_written} summary tabs written, {rosters}{rollup}; "
+            f"{seconds:.1f} s"
         )

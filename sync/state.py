@@ -256,6 +256,16 @@ class StateStore:
             (summary_hash, version, version, digest, location),
         )
 
+    def written_by_sync(self, location: str, version: str | None, digest: str | None) -> None:
+        """The sync changed the workbook beyond its summary (the roster copy on its stamp tab):
+        the new version is ours, not a school's edit, and a summary tab that stood still does."""
+        self._change(
+            "UPDATE workbooks SET summary_version = CASE WHEN summary_version = version "
+            "THEN ? ELSE summary_version END, version = ?, digest = COALESCE(?, digest) "
+            "WHERE location = ?",
+            (version, version, digest, location),
+        )
+
     def forget(self, location: str) -> None:
         self._change("DELETE FROM workbooks WHERE location = ?", (location,))
         self._change("DELETE FROM rows WHERE location = ?", (location,))

@@ -135,6 +135,12 @@ class Store(Protocol):
         """Replace the hidden stamp's entries with `stamp` and touch nothing else; raises
         WorkbookBusy when the workbook is open or cannot be written."""
 
+    def write_roster(self, ref: WorkbookRef, names: tuple[str, ...], version: str) -> str | None:
+        """Make the hidden stamp tab's roster column (layout.ROSTER_COLUMN, the person columns'
+        dropdown) hold `names` under its title, touching nothing else; raise WorkbookBusy when
+        the workbook is open, has no stamp tab or is no longer at `version`. Returns the
+        workbook's new version."""
+
     def add_rows(self, ref: WorkbookRef, sheet: str, cells: dict[tuple[int, int], Any]) -> int:
         """Type values into empty cells of one tab: (row, column), both 1-based -> a str, number
         or date. A cell that already holds anything is left as it is. Returns how many cells

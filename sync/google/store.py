@@ -49,6 +49,7 @@ from .render import (
     new_workbook,
     protect,
     restamp_requests,
+    roster_requests,
     write_out_sheet,
 )
 
@@ -384,6 +385,36 @@ class GoogleStore:
             raise WorkbookBusy(
                 f"The spreadsheet's stamp could not be written ({error_reason(error)})."
             ) from None
+
+    def write_roster(self, ref: WorkbookRef, names: tuple[str, ...], version: str) -> str | None:
+        """Rewrite the stamp tab's roster column: one read of the tab (how many rows it uses)
+        and one batchUpdate touching nothing else, then the new Drive version (as
+        write_summary). `version` is not needed: Sheets merges edits cell by cell."""
+        try:
+            tabs = self._tabs_of(ref.location)
+            found = next((t for t in tabs if t.casefold() == STAMP_TAB), None)
+            if found is None:
+                raise WorkbookBusy(
+                    f"The spreadsheet has no hidden {STAMP_TAB} tab, so the roster its person "
+                    "columns offer was not updated. `plansync migrate` adds it."
+                )
+            sheet_id, _protected = tabs[found]
+            (values,) = self._values(ref.location, [found])
+            requests = roster_requests(names, sheet_id, len(values))
+            self.http.batch_update(ref.location, {"requests": requests})
+        except APIError as error:
+            self._tabs.pop(ref.location, None)  # whatever was known of its tabs may be wrong
+            raise WorkbookBusy(
+                "The roster the person columns offer could not be written "
+                f"({error_reason(error)}); it will be on the next run."
+            ) from None
+        try:
+            file = self._drive("get", f"/{ref.location}", params={"fields": "version"})
+        except APIError:
+            return None  # the next run reads the spreadsheet again: slower, never wrong
+        new_version = str(file["version"]) if "version" in file else None
+        self._record_tabs(ref.location, new_version)
+        return new_version
 
     def add_rows(self, ref: WorkbookRef, sheet: str, cells: dict[tuple[int, int], Any]) -> int:
         """Read the tab's values (one request), then write the cells that are empty with one

@@ -10,12 +10,14 @@ roster: a name or a role listed there ("Principal"), several joined by "and" or 
 one of the `owns` rows. Each name and each roster person is one quality check.
 
 The cross-workbook part runs in `check_school`, once per school, since the roster lives in one
-workbook (the roles tracker) and the names in all three.
+workbook (the roles tracker) and the names in all three. `school_roster` gives the roster's names
+for the person columns' dropdowns, which the nightly sync copies into each workbook's stamp tab.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from ..tables import WorkbookTables
@@ -49,6 +51,19 @@ class RosterRule(QualityRule):
 
     def sources(self) -> tuple[str, ...]:
         return (self.owns,)
+
+    def names_in(self, tables: WorkbookTables) -> tuple[str, ...] | None:
+        """The roster's names as typed, each once, in the tab's order; None when the workbook
+        lacks the roster tab or its name column (nothing to offer is not an empty team)."""
+        roster = tables.tables[self.tab]
+        if not roster.found or self.name not in roster.columns:
+            return None
+        names: dict[str, str] = {}
+        for row in roster.rows:
+            name = " ".join(row.text(self.name).split())
+            if name:
+                names.setdefault(normalize_words(name), name)
+        return tuple(names.values())
 
     def check(self, tables: WorkbookTables, ctx: CheckContext, result: WorkbookCheck) -> None:
         roster = tables.tables[self.tab]
@@ -125,6 +140,16 @@ class RosterRule(QualityRule):
                             f"roster ({where}). Pick a name from the roster, or add the person "
                             "there.",
                         )
+
+
+def school_roster(workbooks: Iterable[WorkbookTables]) -> tuple[str, ...] | None:
+    """The names on the school's roster, from whichever of its workbooks holds a roster rule;
+    None when none does or the roster cannot be told (that workbook was not read)."""
+    for tables in workbooks:
+        for rule in tables.template.rules:
+            if isinstance(rule, RosterRule):
+                return rule.names_in(tables)
+    return None
 
 
 def _group_pattern(groups: tuple[str, ...]) -> re.Pattern[str] | None:
