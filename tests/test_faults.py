@@ -422,8 +422,12 @@ def test_a_workbook_saved_between_read_and_write_back_keeps_the_new_edits(make_d
 
     result = run_sync(district, progress=someone_saves_when_reading_is_done)
     issues = result.schools[0].issues
-    assert [(i.rule, i.sheet) for i in issues] == [("summary-not-written", "Coach Summary")]
-    assert "changed while the sync was running" in issues[0].message
+    # Neither the summary nor the roster's copy (the first night's) is written over the edit.
+    assert [(i.rule, i.sheet) for i in issues] == [
+        ("summary-not-written", "Coach Summary"),
+        ("roster-not-written", "_plansync"),
+    ]
+    assert all("changed while the sync was running" in issue.message for issue in issues)
     assert cells(path, "Action Steps")[2][5] == "Carla Diaz"
     assert_nothing_lost(saved, district.workbooks_dir)
     assert rolled_up(result) == SCHOOL_NAMES
@@ -442,7 +446,10 @@ def test_a_file_put_back_with_the_same_size_and_time_still_counts_as_changed(mak
             backup.replace(path)
 
     result = run_sync(district, progress=restored_when_reading_is_done)
-    assert school_issues(result, "north") == [("summary-not-written", "Coach Summary", None)]
+    assert school_issues(result, "north") == [
+        ("summary-not-written", "Coach Summary", None),
+        ("roster-not-written", "_plansync", None),  # the first night's copy of the team
+    ]
 
 
 def test_a_50000_row_table_is_read_checked_and_summarised(make_district, tmp_path):
