@@ -117,12 +117,16 @@ def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decision
         "Action Steps, Due Date, row 3 | Ben Brooks | Nov 18, 2026 | Action step "
         "“Set up the attendance team”"
     )
-    soon = text.index("Due next (3)")
+    # The next steps due, whatever their date, earliest first (the plan has two responsibilities).
+    soon = text.index("Due next (4)")
     assert text[soon + 2].startswith("Action Steps, Due Date, row 4 | Ana Alvarez | Dec 4, 2026")
     assert text[soon + 3].startswith(
         "Roles and Responsibilities › Responsibilities, Due Date, row 2"
     )
-    assert text[soon + 4].startswith("Decision Log › Decisions, Decide By, row 3 | Principal")
+    assert text[soon + 4].startswith(
+        "Roles and Responsibilities › Responsibilities, Due Date, row 3"
+    )
+    assert text[soon + 5].startswith("Decision Log › Decisions, Decide By, row 3 | Principal")
     assert not any("days" in line and "late" in line for line in text)
     cycles = text.index("Benchmarks by cycle")
     assert text[cycles + 1] == (
