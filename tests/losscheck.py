@@ -6,9 +6,9 @@ sync, `assert_nothing_lost(before, folder)` checks that
 * the same files are there (no file gone, no temporary file or half-written copy left behind);
 * every tab other than the coach summary is cell-for-cell the same: type, value and formula (on
   the hidden stamp tab, all but its roster column C, plansync's copy of the school's team);
-* every package part other than the summary and stamp tabs' own parts is byte-for-byte the same (formulas,
-  styles, comments, anything a program may keep in a part), except that adding a deleted summary
-  tab back adds one entry to each of three index parts and one new part;
+* every package part other than the summary and stamp tabs' own parts is byte-for-byte the same
+  (formulas, styles, comments, anything a program may keep in a part), except that adding a
+  deleted summary tab back adds one entry to each of three index parts and one new part;
 * a file that is not a workbook package (a CSV, a damaged or password-protected file) is
   byte-for-byte the same.
 """

@@ -213,5 +213,9 @@ def test_excels_lock_file_is_not_a_copy(make_district):
     (folder / "~$PM Tool.xlsx").write_bytes(b"lock")
     (folder / "PM Tool (1).csv").write_bytes(b"a,b")
     result = run_sync(district)
-    # The lock file says the workbook is open (so its summary waits), never that it was copied.
-    assert [issue.rule for issue in result.schools[0].issues] == ["summary-not-written"]
+    # The lock file says the workbook is open (so its summary and roster copy wait), never that
+    # it was copied.
+    assert [issue.rule for issue in result.schools[0].issues] == [
+        "summary-not-written",
+        "roster-not-written",
+    ]
