@@ -6,7 +6,7 @@ from ..results import SyncResult
 
 
 def as_json(result: SyncResult) -> dict:
-    """Schools with their completeness, figures and issues, and where the rollup was written."""
+    """Schools with their completeness, quality, figures and issues, and where the rollup is."""
     return {
         "district": result.district.district,
         "today": result.today.isoformat(),
@@ -18,6 +18,7 @@ def as_json(result: SyncResult) -> dict:
                 "name": school.school.name,
                 "coach": school.school.coach,
                 "completeness": school.completeness,
+                "quality": school.quality,
                 "errors": school.errors,
                 "warnings": school.warnings,
                 "metrics": school.labelled_metrics,

@@ -26,7 +26,6 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .. import __version__
 from ..catalog import standard_templates
 from ..errors import ReportNotWritten
 from ..files import write_replacing
@@ -44,6 +43,7 @@ from ..rules.helpers import format_date
 from ..tables import Row
 from ..templates import OPEN_DECISIONS
 from ..values import normalize_words
+from ..version import __version__
 from . import svg
 from .palette import STATUS_COLORS, score_color
 
@@ -163,6 +163,7 @@ class SchoolView:
     completeness: int
     met: int
     expected: int
+    quality: int
     errors: int
     warnings: int
     # Overdue items of every kind: action steps, responsibilities, decisions.
@@ -179,6 +180,8 @@ class SchoolView:
     unread: list[str]
     late: list[IssueView]
     missing: list[IssueView]
+    # The quality rules' findings: what would make the plan stronger.
+    stronger: list[IssueView]
     # The coach's notes not yet resolved (open or answered), the longest waiting first.
     notes: list[NoteView] = field(default_factory=list)
     coach_page: str | None = None
@@ -207,12 +210,19 @@ class SchoolView:
         return "#" + score_color(self.completeness)
 
     @property
+    def quality_color(self) -> str:
+        return "#" + score_color(self.quality)
+
+    @property
     def attention(self) -> tuple:
         """Who needs the coach first: the most to chase (overdue items and things to fix), then
-        the lowest completeness, then the steepest fall. A school with nothing overdue but half
-        its plan missing comes before a complete plan with one late step."""
+        the weakest plan, completeness and quality taken together (their mean, lowest first),
+        then the steepest fall. A school with nothing overdue but half its plan missing, or a
+        complete plan that meets few of the guides' criteria, comes before a complete, sound
+        plan with one late step. Notes not yet resolved count as things to chase."""
         to_chase = self.overdue + self.errors + len(self.notes) + (1 if self.unread else 0)
-        return (-to_chase, self.completeness, self.change or 0, self.name.casefold())
+        standing = self.completeness + self.quality
+        return (-to_chase, standing, self.change or 0, self.name.casefold())
 
     def reasons(self) -> list[str]:
         """Why a school sits where it does on its coach's page, in a few words."""
@@ -228,6 +238,9 @@ class SchoolView:
         if self.open_notes:
             reasons.append(f"{self.open_notes} note{'s' if self.open_notes > 1 else ''} open")
         reasons.append(f"{self.completeness}% complete")
+        reasons.append(f"{self.quality}% quality")
+        if self.stronger:
+            reasons.append(f"{len(self.stronger)} to strengthen")
         if self.change and self.since:
             word = "down" if self.change < 0 else "up"
             reasons.append(f"{word} {abs(self.change)} since {_short(self.since)}")
@@ -357,7 +370,7 @@ def _school_view(
     info = school.school
     before = baseline.get(info.id)
     late = [i for i in school.issues if i.rule == "overdue"]
-    missing = [i for i in school.issues if i.rule != "overdue"]
+    missing = [i for i in school.issues if i.rule != "overdue" and not i.quality]
     missing.sort(key=lambda issue: issue.severity != "error")
     strategies, loose = _strategies(school)
     edit = school.last_edit
@@ -368,6 +381,7 @@ def _school_view(
         completeness=school.completeness,
         met=school.met,
         expected=school.expected,
+        quality=school.quality,
         errors=school.errors,
         warnings=school.warnings,
         overdue=len(late),
@@ -382,6 +396,7 @@ def _school_view(
         unread=[wb.template.title for wb in school.workbooks if not wb.was_read],
         late=[_issue_view(school, issue) for issue in late],
         missing=[_issue_view(school, issue) for issue in missing],
+        stronger=[_issue_view(school, issue) for issue in school.quality_issues],
         notes=[_note_view(school, note, today) for note in school.open_notes],
     )
 

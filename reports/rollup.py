@@ -109,6 +109,7 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
         "Completeness %",
         "Last run %",
         "Change",
+        "Quality %",
         "Errors",
         "Warnings",
         *labels,
@@ -117,9 +118,9 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
         "Status",
     ]
     figure_widths = [max(11, len(label) + 2) for label in labels]
-    widths = [28, 18, 20, 14, 11, 9, 9, 10, *figure_widths, 18, 30, 12]
+    widths = [28, 18, 20, 14, 11, 9, 10, 9, 10, *figure_widths, 18, 30, 12]
     sheet = _table_sheet("Schools", headers, widths)
-    sheet.score_columns = [4, 5]
+    sheet.score_columns = [4, 5, 7]
     for school in sorted(result.schools, key=lambda s: s.school.name.casefold()):
         figures = [school.metrics.get(metric_id) for metric_id in figures_named]
         unread = ", ".join(wb.template.title for wb in school.workbooks if not wb.was_read)
@@ -130,6 +131,7 @@ def schools_sheet(result: SyncResult, templates: tuple[Template, ...]) -> OutShe
             school.school.coach or "",
             OutCell(school.completeness, "text"),
             *_last_run(school.completeness, school.previous),
+            OutCell(school.quality, "text"),
             school.errors,
             school.warnings,
             *figures,
@@ -335,8 +337,8 @@ def about_sheet(result: SyncResult) -> OutSheet:
     rows = [
         (
             "Schools",
-            "One row per school: completeness, errors and warnings, the plan's figures and "
-            "when the school last saved a workbook.",
+            "One row per school: completeness, quality, errors and warnings, the plan's "
+            "figures and when the school last saved a workbook.",
         ),
         (
             "Completeness %",
@@ -344,6 +346,14 @@ def about_sheet(result: SyncResult) -> OutSheet:
             "needs (2-3 strategies, 2-3 goals per strategy, 2-4 benchmarks per strategy in each "
             "cycle that has begun, ...). A missing workbook counts the rows it should hold. "
             "Warnings do not lower it; 100 means nothing required is missing.",
+        ),
+        (
+            "Quality %",
+            "The share of the quality checks the plan passes: the field guides' criteria for a "
+            "good plan (a strategy in one sentence, goals with a baseline and the students they "
+            "serve, benchmarks tied to goals, owners on the team roster, steps in order). Each "
+            "strategy, goal, benchmark, step or name looked at is one check; the Issues tab "
+            "lists the ones that failed as warnings. Blank cells do not lower it.",
         ),
         (
             "Plan tabs",

@@ -76,6 +76,7 @@ def build_summary(
     _open_notes(sheet, school)
     _at_a_glance(sheet, school)
     _needs_fixing(sheet, school, home)
+    _quality_notes(sheet, school, home)
     _due_lists(sheet, school, today, home)
     for workbook in school.workbooks:
         for section in workbook.template.summary:
@@ -85,6 +86,11 @@ def build_summary(
         "Completeness is the share of required cells filled in, counting the rows a plan still "
         "needs (2-3 strategies, 2-3 goals per strategy, 2-4 benchmarks per strategy in each "
         "cycle that has begun, ...). Warnings such as overdue steps do not lower it.",
+        style="muted",
+    )
+    sheet.add(
+        "Quality is the share of the field guides' checks the plan passes: each strategy, goal, "
+        "benchmark, step and name looked at is one check. Blank cells do not lower it.",
         style="muted",
     )
     return sheet
@@ -145,6 +151,14 @@ def _at_a_glance(sheet: OutSheet, school: SchoolResult) -> None:
         ),
     )
     sheet.add(OutCell("Since", "header"), _score_since(school.score_since, score))
+    judged = school.judged
+    sheet.add(
+        OutCell("Quality", "header"),
+        OutCell(
+            f"{school.quality}% · {school.passed} of {judged} quality checks passed",
+            score_style(school.quality),
+        ),
+    )
     # Figures as text, so they line up on the left with the score above them.
     sheet.add(OutCell("Errors to fix", "header"), OutCell(str(school.errors)))
     sheet.add(OutCell("Warnings", "header"), OutCell(str(school.warnings)))
@@ -192,13 +206,28 @@ def _table_place(table: Table, key: str, row_number: int) -> tuple[str, str | No
 
 
 def _needs_fixing(sheet: OutSheet, school: SchoolResult, home: Template) -> None:
-    listed = [i for i in school.issues if i.rule != "overdue"]
+    listed = [i for i in school.issues if i.rule != "overdue" and not i.quality]
     listed.sort(key=lambda issue: issue.severity != "error")
     sheet.blank()
     sheet.add(f"What is missing or needs fixing ({len(listed)})", style="heading")
     if not listed:
         sheet.add(OutCell("Nothing is missing.", "good"))
         return
+    _issue_rows(sheet, school, listed, home)
+
+
+def _quality_notes(sheet: OutSheet, school: SchoolResult, home: Template) -> None:
+    """The quality rules' findings: what a coach would raise on a visit."""
+    listed = school.quality_issues
+    sheet.blank()
+    sheet.add(f"What would make the plan stronger ({len(listed)})", style="heading")
+    if not listed:
+        sheet.add(OutCell("The plan meets every quality check.", "good"))
+        return
+    _issue_rows(sheet, school, listed, home)
+
+
+def _issue_rows(sheet: OutSheet, school: SchoolResult, listed: list[Issue], home: Template) -> None:
     sheet.add("Where", "Kind", "What to fix", style="header")
     for issue in listed[:MAX_LISTED]:
         sheet.add(

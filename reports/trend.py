@@ -60,6 +60,7 @@ def _night_json(snapshot: SchoolSnapshot, labels: dict[str, str]) -> dict:
     return {
         "day": snapshot.day.isoformat(),
         "completeness": snapshot.completeness,
+        "quality": snapshot.quality,
         "expected": snapshot.expected,
         "met": snapshot.met,
         "errors": snapshot.errors,
@@ -141,12 +142,14 @@ def school_table(snapshots: Sequence[SchoolSnapshot], cycles: Sequence[str]) -> 
     lines = [
         f"{last.name} ({last.school_id}){coach} · {_span([s.day for s in runs])}",
         "",
-        f"{'Night':<13} {'Complete':>8} {'Errors':>6} {'Warnings':>8} {'Overdue steps':>13} "
-        f"{'Open decisions':>14}  Benchmarks",
+        f"{'Night':<13} {'Complete':>8} {'Quality':>7} {'Errors':>6} {'Warnings':>8} "
+        f"{'Overdue steps':>13} {'Open decisions':>14}  Benchmarks",
     ]
     for snapshot in runs:
+        quality = "–" if snapshot.quality is None else f"{snapshot.quality}%"
         lines.append(
-            f"{format_date(snapshot.day):<13} {snapshot.completeness:>7}% {snapshot.errors:>6} "
+            f"{format_date(snapshot.day):<13} {snapshot.completeness:>7}% {quality:>7} "
+            f"{snapshot.errors:>6} "
             f"{snapshot.warnings:>8} {_figure(snapshot.overdue_steps):>13} "
             f"{_figure(snapshot.open_decisions):>14}  {_benchmarks(snapshot, cycles)}"
         )

@@ -25,10 +25,15 @@ class Backend:
     # For a backend whose workbooks are files: a function reading one file named by its path,
     # `(Path) -> RawWorkbook` (`plansync check` reads a workbook outside any district).
     read_file: str | None = None
+    # ... and a function writing sheets as one file, `(Path, list[OutSheet]) -> None`
+    # (`plansync export --format xlsx`).
+    write_file: str | None = None
 
 
 BACKENDS: dict[str, Backend] = {
-    "excel": Backend(".excel:ExcelStore", read_file=".excel:read_file"),
+    "excel": Backend(
+        ".excel:ExcelStore", read_file=".excel:read_file", write_file=".excel:write_file"
+    ),
     "google": Backend(".google.store:GoogleStore"),
 }
 DEFAULT_BACKEND = "excel"

@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 
 from .errors import StoreError
+from .results import Issue
 from .rules.base import CheckContext, Rule, WorkbookCheck
 from .rules.helpers import rows_where
 from .rules.overdue import OverdueRule, overdue_rows
 from .rules.structure import (
+    STRAY_COPY,
     check_cells,
     check_stamp,
     check_structure,
@@ -30,6 +32,7 @@ __all__ = [
     "CheckContext",
     "WorkbookCheck",
     "check_absent_workbook",
+    "check_across_workbooks",
     "check_workbook",
     "findings_change_on",
     "metric_value",
@@ -79,6 +82,33 @@ def check_absent_workbook(
     for rule in template.rules:
         _registered(rule).check(tables, ctx, result)
     return result
+
+
+def check_across_workbooks(
+    workbooks: dict[str, WorkbookTables], ctx: CheckContext, results: dict[str, WorkbookCheck]
+) -> None:
+    """The checks that span a school's workbooks (a name on the PM Tool against the roster in the
+    roles tracker), after each workbook's own. `workbooks` and `results` are keyed by template id
+    and hold the workbooks that could be read; each rule adds its findings to the workbook where
+    they are."""
+    for tables in workbooks.values():
+        for rule in tables.template.rules:
+            _registered(rule).check_school(workbooks, ctx, results)
+
+
+def stray_copy_issue(school_id: str, workbook: str, name: str, label: str) -> Issue:
+    """A file in the school's folder that looks like a copy of one of its workbooks."""
+    return Issue(
+        STRAY_COPY.id,
+        STRAY_COPY.severity,
+        school_id,
+        workbook,
+        None,
+        None,
+        f"“{name}” looks like a copy of the {workbook} ({label}). The sync reads only the "
+        f"{workbook} itself, so anything typed in the copy never reaches the plan: move what it "
+        "holds into the workbook, then delete or rename the copy.",
+    )
 
 
 def _registered(rule: RuleSpec) -> Rule:

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__
 from .config import District, load_config
 from .errors import PlansyncError
 from .runlog import RunLog, quiet_unraisable, record_crash
+from .version import __version__
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns
@@ -222,10 +222,10 @@ def sync(
         click.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))
         return
     width = max(len(school.school.name) for school in result.schools)
-    log.info(f"{'School':<{width}}  Complete  Errors  Warnings")
+    log.info(f"{'School':<{width}}  Complete  Quality  Errors  Warnings")
     for school in result.schools:
         line = (
-            f"{school.school.name:<{width}}  {school.completeness:>7}%  "
+            f"{school.school.name:<{width}}  {school.completeness:>7}%  {school.quality:>6}%  "
             f"{school.errors:>6}  {school.warnings:>8}"
         )
         trouble = school.run_problems()
@@ -401,6 +401,39 @@ def report(config: Path, today: dt.datetime | None) -> None:
     click.echo(f"District report: {written.district}")
     for coach, path in written.coaches.items():
         click.echo(f"  coach page    {path}  ({coach})")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["csv", "parquet", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="The files' format (parquet needs the plansync[parquet] extra).",
+)
+@click.option("--today", type=DATE, help="The date overdue checks use (default: today).")
+def export(config: Path, directory: Path, file_format: str, today: dt.datetime | None) -> None:
+    """Write every plan tab, the schools, the issues and the history as files for BI tools.
+
+    One file per table in DIRECTORY, and a README.txt describing every column. The workbooks are
+    read and checked as the sync does, but nothing is written into them.
+    """
+    from .frame_files import README, export_district
+
+    district = _district(config)
+    with _one_line_errors():
+        exported = export_district(
+            district, directory, file_format, _day(today), progress=_progress()
+        )
+    for note in exported.notes:
+        click.echo(note, err=True)
+    width = max((len(path.name) for path, _rows in exported.files), default=0)
+    for path, rows in exported.files:
+        click.echo(f"  {path.name:<{width}}  {rows:>7} rows")
+    click.echo(f"Wrote {len(exported.files)} {file_format} files and {README} into {directory}")
 
 
 @main.command()

@@ -45,7 +45,9 @@ _IN_USE_OR_FULL = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL")
 # Marks the file as plansync's history (PRAGMA application_id), so another SQLite file that lands
 # at this path is never mistaken for it or written into.
 APPLICATION_ID = 0x706C6E68
-# 2: coach notes (a history of version 1 gains the table the first time a sync opens it)
+# 1: the first history; 2: coach notes (the `notes` table) and each school's quality score
+# (`schools.quality`, NULL on nights recorded before it). An older file is brought up to date
+# when opened for writing (`_migrate`); nothing recorded is changed.
 SCHEMA_VERSION = 2
 
 # The template tab whose rows are recorded one by one.
@@ -67,6 +69,7 @@ CREATE TABLE IF NOT EXISTS schools (
     met INTEGER NOT NULL,
     errors INTEGER NOT NULL,
     warnings INTEGER NOT NULL,
+    quality INTEGER,
     PRIMARY KEY (day, school_id)
 );
 CREATE TABLE IF NOT EXISTS issue_counts (
@@ -137,6 +140,7 @@ def school_snapshot(school: SchoolResult, day: dt.date) -> SchoolSnapshot:
             NoteRecord(_note_id(note), note.written, note.author, note.status)
             for note in school.notes
         ),
+        quality=school.quality,
     )
 
 
@@ -264,10 +268,11 @@ class History:
                 connection.execute(f"DELETE FROM {table} WHERE day = ?", (key,))
             connection.execute("INSERT INTO runs VALUES (?, ?, ?)", (key, now, district))
             connection.executemany(
-                "INSERT INTO schools VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO schools (day, school_id, name, coach, completeness, expected, met, "
+                "errors, warnings, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (key, s.school_id, s.name, s.coach, s.completeness, s.expected, s.met)
-                    + (s.errors, s.warnings)
+                    + (s.errors, s.warnings, s.quality)
                     for s in snapshots
                 ],
             )
@@ -383,9 +388,11 @@ class History:
                 where.append(condition)
                 params.append(value)
         condition = " AND ".join(where)
+        # A history of version 1 opened for reading only has no quality column: NULL for all.
+        quality = "quality" if self._has_quality() else "NULL"
         schools = self._query(
-            "SELECT day, school_id, name, coach, completeness, expected, met, errors, warnings "
-            f"FROM schools WHERE {condition} ORDER BY day, school_id",
+            "SELECT day, school_id, name, coach, completeness, expected, met, errors, warnings, "
+            f"{quality} FROM schools WHERE {condition} ORDER BY day, school_id",
             params,
         )
         rules = self._grouped("issue_counts", "rule, count", condition, params)
@@ -412,8 +419,20 @@ class History:
                 issues_by_rule=dict(rules.get((day, school), [])),
                 metrics=_by_metric_id(metrics.get((day, school), [])),
                 benchmarks=tuple(records.get((day, school), [])),
+                quality=quality_score,
             )
-            for day, school, name, coach, completeness, expected, met, errors, warnings in schools
+            for (
+                day,
+                school,
+                name,
+                coach,
+                completeness,
+                expected,
+                met,
+                errors,
+                warnings,
+                quality_score,
+            ) in schools
         ]
         # One night per school: should a night hold both a school's old and new id (a rename
         # half-done by hand), the row under its id now wins.
@@ -447,6 +466,10 @@ class History:
     def _has_notes(self) -> bool:
         rows = self._query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'notes'")
         return bool(rows)
+
+    def _has_quality(self) -> bool:
+        columns = self._query("SELECT name FROM pragma_table_info('schools')")
+        return ("quality",) in columns
 
     def _grouped(
         self, table: str, columns: str, condition: str, params: list
@@ -508,7 +531,7 @@ def open_history(
                 )
         return history
     try:
-        connection = _connect(path)
+        connection = _connect(path, read_only=not writable)
     except sqlite3.Error as error:
         history.notes.append(f"The history file {path} could not be opened ({error}).")
         return history
@@ -537,11 +560,21 @@ def open_history(
                 "aside and starts a new one."
             )
         return history
+    if writable:
+        try:
+            _migrate(connection)
+        except sqlite3.Error as error:  # busy or locked: tonight's figures are not recorded
+            history.notes.append(f"The history file {path} could not be updated ({error}).")
+            connection.close()
+            return history
     history.connection = connection
     return history
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    """A connection; `read_only` opens the file so that SQLite itself cannot change it."""
+    if read_only:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
     create_with_umask(path)
     connection = sqlite3.connect(path, timeout=BUSY_SECONDS)
     connection.execute("PRAGMA foreign_keys = OFF")
@@ -571,6 +604,9 @@ def _migrate(connection: sqlite3.Connection) -> None:
         return
     with connection:
         connection.executescript(_NOTES_SCHEMA)
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(schools)")}
+        if "quality" not in columns:
+            connection.execute("ALTER TABLE schools ADD COLUMN quality INTEGER")
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

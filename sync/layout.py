@@ -15,16 +15,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from . import __version__
 from .config import District, School
 from .grid import OutSheet, column_letter, quote_sheet
 from .templates import Column, Tab, Template
+from .version import __version__
 
 # Dropdowns and date formats reach this far down each table; plenty for a year's plan.
 TABLE_ROWS = 500
 STAMP_TAB = "_plansync"
 # The stamp tab's first column holding dropdown choices (the stamp itself takes A and B).
 LISTS_COLUMN = 4
+# The stamp tab's column holding the school's roster (the names on its Roles workbook's Team tab,
+# copied there by the nightly sync) under a title in row 1: the dropdown of every person column.
+ROSTER_COLUMN = 3
+ROSTER_TITLE = "Roster"
+# Names the roster's dropdown reaches; a team is never this large.
+ROSTER_ROWS = 200
+ROSTER_RANGE = (
+    f"{quote_sheet(STAMP_TAB)}!${column_letter(ROSTER_COLUMN)}$2"
+    f":${column_letter(ROSTER_COLUMN)}${ROSTER_ROWS + 1}"
+)
 INSTRUCTIONS_TAB = "Instructions"
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -187,7 +197,8 @@ def layout_record(template: Template, validations: dict[tuple[str, str], Validat
 def validation_fingerprint(validation: Validation | None) -> str:
     """A short hash of a validation: equal fingerprints, the same dropdown or check. Where a
     dropdown's own choices are stored (a literal list, or a range on the stamp tab) does not
-    change what it offers, so it is left out."""
+    change what it offers, so it is left out; a dropdown without choices of its own (another
+    tab's column, the roster) is the range it lists."""
     if validation is None:
         return ""
     if validation.choices:
@@ -224,10 +235,15 @@ def validation_for(
     locate: Locate | None = None,
     lists: dict[str, tuple[str, ...]] | None = None,
 ) -> Validation | None:
-    """What the spreadsheet program checks as people type in a column: its dropdown (its
-    choices, the cycles, or another tab's column), a date or an email address. With `lists`, a
+    """What the spreadsheet program checks as people type in a column: its dropdown (the
+    school's roster for a person column, its choices, the cycles, or another tab's column), a
+    date or an email address. With `lists`, a
     dropdown's own choices are added there and the dropdown references their range."""
     prompt = column.help if len(column.help) <= 250 else column.help[:247] + "..."
+    if column.person:
+        # The roster copied on the workbook's own stamp tab (a dropdown cannot reach another
+        # file). Not strict: a name not on it yet stands, and the roster rule warns about it.
+        return Validation("list", source=ROSTER_RANGE, strict=False, prompt=prompt)
     if column.choices_from == "cycles":
         source = _listed(lists, "Cycle", cycles) if lists is not None else None
         return Validation("list", cycles, source=source, prompt=prompt)

@@ -16,23 +16,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import astuple
 from pathlib import Path
 
-from . import __version__
 from . import reports as reports_package
 from .catalog import district_templates, standard_templates
 from .checks import (
     CheckContext,
     WorkbookCheck,
     check_absent_workbook,
+    check_across_workbooks,
     check_workbook,
     findings_change_on,
     metric_value,
     stamp_matches_school,
+    stray_copy_issue,
 )
 from .config import District, School
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .grid import OutSheet
 from .history import HISTORY_NAME, benchmark_records, last_year, open_history
-from .layout import INSTRUCTIONS_TAB, STAMP_TAB, needs_migrate
+from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
 from .reports.html import Written, write_report_files
@@ -47,19 +48,22 @@ from .results import (
     SyncResult,
     WorkbookResult,
 )
+from .rules.roster import school_roster
 from .run_lock import district_lock
 from .state import STATE_NAME, Remembered, StateStore, content_hash
 from .store import (
     RawWorkbook,
     ReadRequest,
     Store,
+    StrayCopy,
     WorkbookRef,
     check_folders,
     open_store,
     read_file,
 )
-from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles
+from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles, stamp_year_end
 from .templates import Template
+from .version import __version__
 
 Progress = Callable[[str, int, int], None]
 
@@ -125,6 +129,7 @@ def _sync(
             total = len(result.schools)
             for index, school in enumerate(result.schools, start=1):
                 result.summaries_written += _write_back(store, state, school, district, today, full)
+                result.rosters_written += write_rosters(store, state, school)
                 report("Writing summary tabs", index, total)
         tick("write_back")
 
@@ -168,20 +173,34 @@ def read_and_check(
     *,
     store: Store | None = None,
     progress: Progress | None = None,
+    keep_state: bool = True,
 ) -> SyncResult:
     """The sync's read and check phases alone: every school's findings, nothing written into a
-    workbook (the state store still saves the next sync from reading what this read)."""
+    workbook. The state store still saves the next sync from reading what this read, under the
+    sync's lock.
+
+    `keep_state=False` writes nothing at all (`plansync.load`): the state store is only read, and
+    no lock is taken, since taking it writes the lock file. That is safe beside a running sync:
+    SQLite gives a reader the state as last committed, and every workbook the sync writes is
+    replaced in one step, so a workbook newer than the state is simply read from its file. A
+    store's finish() (the Google registry's save) is not called either.
+
+    Every school is checked (no findings are taken from the state store): the callers read the
+    schools' tables after the state store is closed.
+    """
     result = SyncResult(district, today, [], templates=district_templates(district))
     report = progress or (lambda phase, done, total: None)
     store = store or open_store(district)
+    tick = _Stopwatch(result.timings)
+    if not keep_state:
+        with StateStore(district.rollup_dir / STATE_NAME, read_only=True) as state:
+            _read_and_check(result, store, state, False, report, tick, reuse_findings=False)
+        return result
     with (
         district_lock(district.rollup_dir),  # it shares the state store with the nightly sync
         StateStore(district.rollup_dir / STATE_NAME) as state,
     ):
-        # The report reads the schools' tables after the state store is closed: unpack them now.
-        _read_and_check(
-            result, store, state, False, report, _Stopwatch(result.timings), reuse_findings=False
-        )
+        _read_and_check(result, store, state, False, report, tick, reuse_findings=False)
     store.finish()
     return result
 
@@ -230,13 +249,17 @@ def _read_and_check(
     )
     tick("read")
     cycles = result.district.cycles
+    year_end = max((cycle.end for cycle in cycles), default=None)
     shared = _shared_fingerprint(result.district, result.templates)
     for school in result.schools:
         if school.facts is not None:
             continue  # unchanged since its findings were kept, and none of them falls due yet
         owed = school.school.cycles_expected(cycles, result.today)
         begun = tuple(cycle.name for cycle in owed)
-        valid_until = check_school(school, CheckContext(school.school.id, result.today, begun))
+        # A school that joined mid-year is judged from its first cycle (meeting cadence).
+        year_start = min((cycle.start for cycle in owed), default=None)
+        ctx = CheckContext(school.school.id, result.today, begun, year_end, year_start)
+        valid_until = check_school(school, ctx)
         school.need_migrate = _need_migrate(school, result.district)
         sides = read_school_notes(school, state, result.today)
         if reuse_findings and not sides:
@@ -290,16 +313,22 @@ def _keep_findings(
         else:
             state.forget_findings(school.school.id)
             return
-    school.fingerprint = _fingerprint((shared, begun), school.school, contents)
+    school.fingerprint = _fingerprint((shared, begun), school.school, contents, school.stray_copies)
     rows = school_rollup_rows(school, templates)
-    findings = _pack_findings(school)
-    state.save_findings(
-        school.school.id, school.fingerprint, valid_until, findings, list(rows.items())
-    )
+    names, holders = _roster_plan(school)
     school.facts = SchoolFacts(
         last_edit=school.last_edit,
         benchmarks=benchmark_records(school),
         rollup_rows=lambda: rows,
+        headers=school.headers(),
+        roster=(
+            _roster_hash(names) if names is not None else None,
+            tuple(workbook.ref.location for workbook in holders),
+        ),
+    )
+    findings = _pack_findings(school, school.facts)
+    state.save_findings(
+        school.school.id, school.fingerprint, valid_until, findings, list(rows.items())
     )
 
 
@@ -366,11 +395,13 @@ def read_district(
     from_state: list[tuple[Template, WorkbookRef]] = []
     reused: dict[str, SchoolResult] = {}
     located: dict[str, list[tuple[Template, WorkbookRef]]] = {}
+    strays: dict[str, list[StrayCopy]] = {}
     active = district.active_schools  # a school that left is not read or checked
     for school in active:
         slots = located[school.id] = [
             (template, store.locate(school, template)) for template in templates
         ]
+        strays[school.id] = store.stray_copies(school, templates)
         same: list[tuple[Template, WorkbookRef, str, Remembered]] = []
         for template, ref in slots:
             try:
@@ -396,6 +427,7 @@ def read_district(
                 school,
                 same,
                 missing,
+                strays[school.id],
                 (shared, begun),
                 result.today,
                 cycles,
@@ -445,7 +477,7 @@ def read_district(
             else:
                 read = _key(ref) in fresh
                 workbooks.append(WorkbookResult(template, ref, found, read_tonight=read))
-        schools.append(SchoolResult(school, workbooks))
+        schools.append(SchoolResult(school, workbooks, stray_copies=strays[school.id]))
     return schools
 
 
@@ -479,13 +511,15 @@ def _fingerprint(
     shared: tuple[str, tuple[str, ...]],
     school: School,
     contents: dict[str, tuple[str | None, str | None, bool]],
+    strays: list[StrayCopy],
 ) -> str:
     """A school's findings are made from these: what every school's depend on and the cycles this
-    school owes benchmarks for (`shared`), its config (id, start, active, previous ids...) and its
+    school owes benchmarks for (`shared`), its config (id, start, active, previous ids...), its
     workbooks' tabs (the hash of what was read of each, when a person last saved it, and its date
-    system). A coach note's "changed since" comes from the rows' marks in the state store, which
-    change only when a workbook is read again, that is when its content changed."""
-    return _hash((shared, school.model_dump_json(), sorted(contents.items())))
+    system) and the copies of them in its folder. A coach note's "changed since" comes from the
+    rows' marks in the state store, which change only when a workbook is read again, that is when
+    its content changed."""
+    return _hash((shared, school.model_dump_json(), sorted(contents.items()), strays))
 
 
 def _hash(value: object) -> str:
@@ -498,6 +532,7 @@ def _reuse(
     school: School,
     same: list[tuple[Template, WorkbookRef, str, Remembered]],
     missing: list[tuple[Template, WorkbookRef, StoreError]],
+    strays: list[StrayCopy],
     shared: tuple[str, tuple[str, ...]],
     today: dt.date,
     cycles: tuple[str, ...],
@@ -511,7 +546,7 @@ def _reuse(
         for template, _ref, _version, remembered in same
     }
     contents |= {template.id: _absence(error) for template, _ref, error in missing}
-    fingerprint = _fingerprint(shared, school, contents)
+    fingerprint = _fingerprint(shared, school, contents, strays)
     cached = state.findings(school.id, fingerprint, today)
     if cached is None:
         return None
@@ -528,13 +563,16 @@ def _reuse(
     ]
     order = {template.id: index for index, template in enumerate(templates)}
     workbooks.sort(key=lambda workbook: order[workbook.template.id])
-    result = SchoolResult(school, workbooks, fingerprint=fingerprint)
+    result = SchoolResult(school, workbooks, stray_copies=strays, fingerprint=fingerprint)
     result.issues, result.expected, result.met, result.metrics = found[:4]
     result.notes, result.need_migrate = found[6], found[7]
+    result.judged, result.passed = found[8], found[9]
     result.facts = SchoolFacts(
         last_edit=found[4],
         benchmarks=found[5],
         rollup_rows=lambda: dict(state.rollup_rows(school.id) or []),
+        headers=found[10],
+        roster=found[11],
     )
     summary_unchanged = all(
         remembered.summary_version == version
@@ -571,25 +609,45 @@ def _loader(
     return load
 
 
-def _pack_findings(school: SchoolResult) -> list:
+def _pack_findings(school: SchoolResult, facts: SchoolFacts) -> list:
     """A school's findings as the state store keeps them (lists only: see packing.pack_value)."""
     return [
-        [[i.rule, i.severity, i.workbook, i.sheet, i.cell, i.message] for i in school.issues],
+        [
+            [i.rule, i.severity, i.workbook, i.sheet, i.cell, i.message, i.quality]
+            for i in school.issues
+        ],
         school.expected,
         school.met,
         [[key, value] for key, value in school.metrics.items()],
-        school.last_edit,
-        [list(astuple(record)) for record in benchmark_records(school)],
+        facts.last_edit,
+        [list(astuple(record)) for record in facts.benchmarks],
         [list(astuple(note)) for note in school.notes],
         school.need_migrate,
+        school.judged,
+        school.passed,
+        [[title, tab, list(columns.items())] for (title, tab), columns in facts.headers.items()],
+        [facts.roster[0], list(facts.roster[1])],
     ]
 
 
 def _unpack_findings(data: list, school_id: str):
-    issues_data, expected, met, metrics, last_edit, benchmarks, notes, need_migrate = data
+    (
+        issues_data,
+        expected,
+        met,
+        metrics,
+        last_edit,
+        benchmarks,
+        notes,
+        need_migrate,
+        judged,
+        passed,
+        headers,
+        (roster, holders),
+    ) = data
     issues = [
-        Issue(rule, severity, school_id, workbook, sheet, cell, message)
-        for rule, severity, workbook, sheet, cell, message in issues_data
+        Issue(rule, severity, school_id, workbook, sheet, cell, message, bool(quality))
+        for rule, severity, workbook, sheet, cell, message, quality in issues_data
     ]
     return (
         issues,
@@ -600,6 +658,10 @@ def _unpack_findings(data: list, school_id: str):
         tuple(BenchmarkRecord(*fields) for fields in benchmarks),
         [Note(*fields) for fields in notes],
         int(need_migrate),
+        int(judged),
+        int(passed),
+        {(title, tab): {int(n): str(h) for n, h in columns} for title, tab, columns in headers},
+        (roster, tuple(holders)),
     )
 
 
@@ -649,22 +711,37 @@ def _another_schools_copy() -> WorkbookOfAnotherSchool:
 
 
 def check_school(school: SchoolResult, ctx: CheckContext) -> dt.date | None:
-    """Check each of a school's workbooks and total its issues, completeness and figures.
+    """Check each of a school's workbooks, then what spans them (the roster's names), and total
+    its issues, completeness, quality and figures.
 
     Returns the first day after `ctx.today` on which the same workbooks could give other findings
     (None: only an edit can change them)."""
     changes: list[dt.date] = []
+    outcomes: dict[str, WorkbookCheck] = {}
+    read: dict[str, WorkbookTables] = {}
     for workbook in school.workbooks:
         if workbook.tables is not None:
             outcome = check_workbook(workbook.tables, ctx)
+            read[workbook.template.id] = workbook.tables
             if (day := findings_change_on(workbook.tables, ctx)) is not None:
                 changes.append(day)
         else:
             empty = WorkbookTables.empty(workbook.template, workbook.ref)
             outcome = check_absent_workbook(workbook.template, empty, workbook.unread_reason, ctx)
-        _add(school, outcome)
+        outcomes[workbook.template.id] = outcome
         for metric in workbook.template.metrics:
             school.metrics[metric.id] = metric_value(metric, workbook.tables, ctx.today)
+    check_across_workbooks(read, ctx, outcomes)
+    for outcome in outcomes.values():
+        _add(school, outcome)
+    titles = {workbook.template.id: workbook for workbook in school.workbooks}
+    for copy in school.stray_copies:
+        workbook = titles[copy.template_id]
+        school.issues.append(
+            stray_copy_issue(
+                school.school.id, workbook.template.title, copy.name, workbook.ref.label
+            )
+        )
     return min(changes, default=None)
 
 
@@ -691,6 +768,8 @@ def _add(school: SchoolResult, outcome: WorkbookCheck) -> None:
     school.issues.extend(outcome.issues)
     school.expected += outcome.expected
     school.met += outcome.met
+    school.judged += outcome.judged
+    school.passed += outcome.passed
 
 
 def _write_back(
@@ -769,6 +848,87 @@ def write_summary(
     return written
 
 
+def write_rosters(store: Store, state: StateStore, school: SchoolResult) -> int:
+    """Copy the school's roster (the names on its Team tab) into the stamp tab of each of its
+    workbooks whose copy differs, for the person columns' dropdowns. A workbook is compared with
+    its copy as read tonight or, when it came from the state store, as the sync last wrote it:
+    a night the team did not change writes nothing. Returns how many copies were written."""
+    if _rosters_in_place(state, school):
+        return 0  # without unpacking the tables of a school none of whose files changed
+    names, holders = _roster_plan(school)
+    if names is None:
+        return 0  # the roster's workbook was not read: keep the copies as they are
+    wanted = _roster_hash(names)
+    written = 0
+    for workbook in holders:
+        template, tables = workbook.template, workbook.tables
+        assert tables is not None  # a holder was read
+        location = workbook.ref.location
+        key = f"roster:{location}"
+        held = _roster_hash(tables.roster) if tables.roster is not None else None
+        if not workbook.read_tonight:
+            held = state.output_hash(key) or held  # what the sync wrote since it read the file
+        elif held is not None and state.output_hash(key) != held:
+            state.output_written(key, held)
+        if held == wanted:
+            continue
+        remembered = state.remembered(location)
+        current = remembered.version if remembered and remembered.version else tables.version
+        try:
+            version = store.write_roster(workbook.ref, names, current)
+        except StoreError as error:
+            school.issues.append(
+                Issue(
+                    "roster-not-written",
+                    "warning",
+                    school.school.id,
+                    template.title,
+                    STAMP_TAB,
+                    None,
+                    error.reason,
+                )
+            )
+            continue
+        state.written_by_sync(location, version, store.digest(workbook.ref))
+        state.output_written(key, wanted)
+        written += 1
+    return written
+
+
+def _roster_plan(school: SchoolResult) -> tuple[tuple[str, ...] | None, list[WorkbookResult]]:
+    """The names the school's roster copies should hold (None when its roster could not be
+    read), and the workbooks that hold a copy: the school's own files with a stamp tab."""
+    read = [workbook.tables for workbook in school.workbooks if workbook.tables is not None]
+    names = school_roster(read)
+    holders = []
+    for workbook in school.workbooks:
+        tables = workbook.tables
+        if tables is None or tables.stamp is None:
+            continue  # no stamp tab to hold the copy (the structure rule reports it)
+        stamped = tables.stamp.get("school_id", "")
+        if stamped not in school.school.previous_ids and not stamp_matches_school(
+            tables, school.school.id
+        ):
+            continue  # another school's file: never write this school's data into it
+        holders.append(workbook)
+    return (names[:ROSTER_ROWS] if names is not None else None), holders
+
+
+def _rosters_in_place(state: StateStore, school: SchoolResult) -> bool:
+    """Whether, by the findings kept for the school, every copy of its roster is as the sync
+    last wrote it, with none of its files read tonight (a file read may hold another copy)."""
+    if school.facts is None or any(workbook.read_tonight for workbook in school.workbooks):
+        return False
+    wanted, holders = school.facts.roster
+    return wanted is None or all(
+        state.output_hash(f"roster:{location}") == wanted for location in holders
+    )
+
+
+def _roster_hash(names: tuple[str, ...]) -> str:
+    return hashlib.blake2b(repr(names).encode(), digest_size=16).hexdigest()
+
+
 class _Stopwatch:
     def __init__(self, timings: dict[str, float]):
         self.timings = timings
@@ -803,7 +963,16 @@ def check_file(path: Path, today: dt.date, district: District | None = None):
         cycles = stamp_cycles(stamp)
         begun = tuple(name for name, start in cycles if start <= today)
     tables = read_tables(raw, template, tuple(name for name, _start in cycles))
-    return template, check_workbook(tables, CheckContext(school_id, today, begun))
+    if district is not None:
+        year_end = max((cycle.end for cycle in district.cycles), default=None)
+    else:
+        year_end = stamp_year_end(stamp)
+    year_start = min((start for _name, start in cycles), default=None)
+    ctx = CheckContext(school_id, today, begun, year_end, year_start)
+    result = check_workbook(tables, ctx)
+    # The checks across a school's workbooks, on this one alone (the roles tracker's own names).
+    check_across_workbooks({template.id: tables}, ctx, {template.id: result})
+    return template, result
 
 
 def _template_for(

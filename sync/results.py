@@ -22,7 +22,7 @@ from typing import Any, Literal
 from .config import District, School
 from .errors import StoreError
 from .grid import parse_a1
-from .store import WorkbookRef
+from .store import StrayCopy, WorkbookRef
 from .tables import WorkbookTables
 from .templates import OPEN_DECISIONS, OVERDUE_STEPS, Template
 
@@ -46,6 +46,9 @@ class Issue:
     # no single place in the tab holds the problem.
     cell: str | None
     message: str
+    # Found by a quality rule (the field guides' criteria): it weighs on `quality`, not on
+    # `completeness`.
+    quality: bool = False
 
     @property
     def where(self) -> str:
@@ -108,6 +111,21 @@ def completeness(expected: int, met: int) -> int:
     return 100 * met // expected
 
 
+def quality(judged: int, passed: int) -> int:
+    """A school's quality score, 0 to 100: the share of the quality checks its plan passes.
+
+    The quality rules are the field guides' criteria for a good plan, declared in the templates
+    (a strategy in one sentence, goals with a baseline and the students they serve, benchmarks
+    tied to goals, owners on the roster, meetings held at the cadence set...). Each thing a rule
+    looks at (a strategy, a goal, a step, a name) is one check. Completeness does not enter it: a
+    blank cell is missing, not poor. A plan with nothing written yet has passed nothing and scores
+    0. It rounds down, so 100 means every check passed.
+    """
+    if judged <= 0:
+        return 0
+    return 100 * passed // judged
+
+
 @dataclass(frozen=True)
 class BenchmarkRecord:
     """One benchmark row as it stood on a night; text exactly as the school typed it."""
@@ -164,6 +182,8 @@ class SchoolSnapshot:
     metrics: dict[str, int | None] = field(default_factory=dict)
     benchmarks: tuple[BenchmarkRecord, ...] = ()
     notes: tuple[NoteRecord, ...] = ()
+    # The quality score; None for a night recorded before plansync measured it.
+    quality: int | None = None
 
     @property
     def overdue_steps(self) -> int | None:
@@ -297,6 +317,11 @@ class SchoolFacts:
     benchmarks: tuple[BenchmarkRecord, ...]
     # The school's rows for each rollup tab, by tab title; unpacked when the rollup is built.
     rollup_rows: Callable[[], dict[str, list[list[Any]]]]
+    # The header of each column of each tab, by (workbook title, tab name), to name places.
+    headers: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
+    # The roster copy the school's workbooks should hold (a hash of the names; None when its
+    # roster could not be read) and the workbooks that hold one.
+    roster: tuple[str | None, tuple[str, ...]] = (None, ())
 
 
 @dataclass
@@ -306,10 +331,15 @@ class SchoolResult:
     issues: list[Issue] = field(default_factory=list)
     expected: int = 0
     met: int = 0
+    # The quality tally: checks made, checks passed (see `quality`).
+    judged: int = 0
+    passed: int = 0
     # Rollup figures, metric id -> value (None when the workbook holding it could not be read).
     metrics: dict[str, int | None] = field(default_factory=dict)
     # This school on the last night before this run (history.py), for "last run vs now".
     previous: SchoolSnapshot | None = None
+    # Files in its folder that look like copies of its workbooks (Store.stray_copies).
+    stray_copies: list[StrayCopy] = field(default_factory=list)
     # What the school's findings were made from (its workbooks' content, its config, the templates,
     # the cycles begun), when every workbook could be read; the state store keys them by it.
     fingerprint: str | None = None
@@ -335,6 +365,15 @@ class SchoolResult:
     @property
     def completeness(self) -> int:
         return completeness(self.expected, self.met)
+
+    @property
+    def quality(self) -> int:
+        return quality(self.judged, self.passed)
+
+    @property
+    def quality_issues(self) -> list[Issue]:
+        """The reasons the quality score is not 100, in the order they were found."""
+        return [issue for issue in self.issues if issue.quality]
 
     @property
     def errors(self) -> int:
@@ -372,17 +411,24 @@ class SchoolResult:
     def place(self, issue: Issue) -> str:
         """Where an issue is, as a person says it ('Action Steps, Owner, row 7'); the A1
         reference stays in the issue itself (and the JSON)."""
-        headers: dict[int, str] = {}
+        headers = self.facts.headers if self.facts is not None else self.headers()
+        return spoken_place(
+            issue.sheet, issue.cell, headers.get((issue.workbook, issue.sheet or ""), {})
+        )
+
+    def headers(self) -> dict[tuple[str, str], dict[int, str]]:
+        """The header of each column of each tab read, by (workbook title, tab name)."""
+        found: dict[tuple[str, str], dict[int, str]] = {}
         for workbook in self.workbooks:
-            if workbook.template.title != issue.workbook or workbook.tables is None:
+            if workbook.tables is None:
                 continue
             for table in workbook.tables.tables.values():
-                if table.sheet_name == issue.sheet:
-                    headers = {
-                        number: table.tab.column(key).header
-                        for key, number in table.columns.items()
-                    }
-        return spoken_place(issue.sheet, issue.cell, headers)
+                if table.sheet_name is None:
+                    continue
+                found[(workbook.template.title, table.sheet_name)] = {
+                    number: table.tab.column(key).header for key, number in table.columns.items()
+                }
+        return found
 
     def workbook(self, template_id: str) -> WorkbookResult:
         return next(wb for wb in self.workbooks if wb.template.id == template_id)
@@ -406,6 +452,8 @@ class SyncResult:
     workbooks_read: int = 0
     workbooks_unchanged: int = 0
     summaries_written: int = 0
+    # Workbooks whose copy of the school's roster (the person columns' dropdown) was rewritten.
+    rosters_written: int = 0
     rollup_written: bool = False
     # What the person running the sync should know beyond the schools' issues.
     notes: list[str] = field(default_factory=list)
@@ -424,8 +472,10 @@ class SyncResult:
         errors = sum(school.errors for school in self.schools)
         warnings = sum(school.warnings for school in self.schools)
         rollup = "rollup written" if self.rollup_written else "rollup unchanged"
+        rosters = f"{self.rosters_written} rosters copied, " if self.rosters_written else ""
         return (
             f"{len(self.schools)} schools: {self.workbooks_read} workbooks read, "
             f"{self.workbooks_unchanged} unchanged; {errors} errors, {warnings} warnings; "
-            f"{self.summaries_written} summary tabs written, {rollup}; {seconds:.1f} s"
+            f"{self.summaries_written} summary tabs written, {rosters}{rollup}; "
+            f"{seconds:.1f} s"
         )

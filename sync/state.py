@@ -105,14 +105,32 @@ class CachedFindings:
 
 
 class StateStore:
-    """Open (or start afresh) the state file; use as a context manager to commit at the end."""
+    """Open (or start afresh) the state file; use as a context manager to commit at the end.
 
-    def __init__(self, path: Path):
+    `read_only` (for `plansync.load`, which must leave every file as it found it): the file is
+    opened read-only, never created, started afresh or written; a missing or unusable one
+    remembers nothing, and what would be remembered is dropped."""
+
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
         self.rebuilt = False
+        self.read_only = read_only
         self.closed = False
         self._after: sqlite3.Connection | None = None
-        self.db = self._open()
+        self.db: sqlite3.Connection | None = self._open_read_only() if read_only else self._open()
+
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        if not self.path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.Error:
+            return None
+        if version and version[0] == SCHEMA_VERSION:
+            return db
+        db.close()
+        return None
 
     def _open(self) -> sqlite3.Connection:
         if os.path.lexists(self.path) and not self.path.is_file():
@@ -159,9 +177,14 @@ class StateStore:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self.db is None:
+            return
+        self.closed = True
+        if self.read_only:
+            self.db.close()
+            return
         if exc[0] is not None and issubclass(exc[0], sqlite3.Error):
             self.db.close()  # rolled back: the file is as it was
-            self.closed = True
             raise self._unusable(exc[1]) from None
         try:
             if exc[0] is None:
@@ -170,27 +193,56 @@ class StateStore:
             raise self._unusable(error) from None
         finally:
             self.db.close()
-            self.closed = True
 
-    def _reading(self) -> sqlite3.Connection:
+    def _reading(self) -> sqlite3.Connection | None:
         """The open connection; after the run, a new one: the tables of a school whose findings
         were kept are unpacked only when something asks for them, which may be a report drawn
         from the run's result once the run has ended."""
-        if not self.closed:
+        if self.db is None or not self.closed:
             return self.db
         if self._after is None:
-            self._after = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            self._after = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS)
         return self._after
+
+    def _row(self, sql: str, params: tuple) -> Any:
+        db = self._reading()
+        if db is None:
+            return None
+        try:
+            return db.execute(sql, params).fetchone()
+        except sqlite3.Error:
+            if not self.read_only:
+                raise
+            return None  # read-only, the state only saves work: read the workbook instead
+
+    def _all(self, sql: str, params: tuple) -> list[Any]:
+        db = self._reading()
+        if db is None:
+            return []
+        try:
+            return db.execute(sql, params).fetchall()
+        except sqlite3.Error:
+            if not self.read_only:
+                raise
+            return []
+
+    def _change(self, sql: str, params: tuple) -> None:
+        if self.db is not None and not self.read_only:
+            self.db.execute(sql, params)
+
+    def _change_many(self, sql: str, rows: list[tuple]) -> None:
+        if self.db is not None and not self.read_only:
+            self.db.executemany(sql, rows)
 
     # -- workbooks --------------------------------------------------------------------------------
 
     def remembered(self, location: str) -> Remembered | None:
-        row = self.db.execute(
+        row = self._row(
             "SELECT version, digest, summary_hash, summary_version, content, modified, date1904 "
-            "FROM workbooks "
-            "WHERE location = ?",
+            "FROM workbooks WHERE location = ?",
             (location,),
-        ).fetchone()
+        )
         if row is None:
             return None
         version, digest, summary_hash, summary_version, content, modified, date1904 = row
@@ -200,14 +252,10 @@ class StateStore:
 
     def load(self, ref: WorkbookRef) -> RawWorkbook | None:
         """The workbook as last read, or None when the stored copy cannot be used."""
-        row = (
-            self._reading()
-            .execute(
-                "SELECT version, digest, content, modified, sheets, date1904 FROM workbooks "
-                "WHERE location = ?",
-                (ref.location,),
-            )
-            .fetchone()
+        row = self._row(
+            "SELECT version, digest, content, modified, sheets, date1904 FROM workbooks "
+            "WHERE location = ?",
+            (ref.location,),
         )
         if row is None:
             return None
@@ -227,7 +275,7 @@ class StateStore:
         if raw.packed is None or raw.content is None:
             raise ValueError(f"{raw.ref.label} was not packed where it was read")
         modified = raw.modified.isoformat() if raw.modified else None
-        self.db.execute(
+        self._change(
             "INSERT OR REPLACE INTO workbooks VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
             (
                 raw.ref.location,
@@ -242,21 +290,31 @@ class StateStore:
 
     def touched(self, location: str, version: str) -> None:
         """The file was saved without a change to its content: remember its new version."""
-        self.db.execute("UPDATE workbooks SET version = ? WHERE location = ?", (version, location))
+        self._change("UPDATE workbooks SET version = ? WHERE location = ?", (version, location))
 
     def summary_written(
         self, location: str, summary_hash: str, version: str | None, digest: str | None
     ) -> None:
         """The summary tab was written: the workbook's new version is ours, not a school's edit."""
-        self.db.execute(
+        self._change(
             "UPDATE workbooks SET summary_hash = ?, summary_version = ?, version = ?, "
             "digest = COALESCE(?, digest) WHERE location = ?",
             (summary_hash, version, version, digest, location),
         )
 
+    def written_by_sync(self, location: str, version: str | None, digest: str | None) -> None:
+        """The sync changed the workbook beyond its summary (the roster copy on its stamp tab):
+        the new version is ours, not a school's edit, and a summary tab that stood still does."""
+        self._change(
+            "UPDATE workbooks SET summary_version = CASE WHEN summary_version = version "
+            "THEN ? ELSE summary_version END, version = ?, digest = COALESCE(?, digest) "
+            "WHERE location = ?",
+            (version, version, digest, location),
+        )
+
     def forget(self, location: str) -> None:
-        self.db.execute("DELETE FROM workbooks WHERE location = ?", (location,))
-        self.db.execute("DELETE FROM rows WHERE location = ?", (location,))
+        self._change("DELETE FROM workbooks WHERE location = ?", (location,))
+        self._change("DELETE FROM rows WHERE location = ?", (location,))
 
     # -- rows: when each row of a workbook last changed ------------------------------------------
 
@@ -268,7 +326,7 @@ class StateStore:
         `day`. Without, the marks as they were. Only rows of workbooks read again cost anything."""
         stored = {
             (tab, row): (hash_, dt.date.fromisoformat(changed) if changed else None)
-            for tab, row, hash_, changed in self.db.execute(
+            for tab, row, hash_, changed in self._all(
                 "SELECT tab, row, hash, changed FROM rows WHERE location = ?", (location,)
             )
         }
@@ -283,8 +341,8 @@ class StateStore:
             else:
                 changed = day if seen_before else None
                 marks[key] = RowMark(hash_, old[0] if old else None, changed)
-        self.db.execute("DELETE FROM rows WHERE location = ?", (location,))
-        self.db.executemany(
+        self._change("DELETE FROM rows WHERE location = ?", (location,))
+        self._change_many(
             "INSERT INTO rows VALUES (?, ?, ?, ?, ?)",
             [
                 (location, tab, row, mark.hash, mark.changed.isoformat() if mark.changed else None)
@@ -298,10 +356,10 @@ class StateStore:
     def findings(self, school: str, fingerprint: str, today: dt.date) -> CachedFindings | None:
         """A school's findings as last checked, when made from `fingerprint` and still valid
         `today`; None otherwise (or when the stored copy cannot be used)."""
-        row = self.db.execute(
+        row = self._row(
             "SELECT fingerprint, valid_until, findings, summary_key FROM schools WHERE school = ?",
             (school,),
-        ).fetchone()
+        )
         if row is None or row[0] != fingerprint:
             return None
         if row[1] is not None and dt.date.fromisoformat(row[1]) <= today:
@@ -314,11 +372,7 @@ class StateStore:
 
     def rollup_rows(self, school: str) -> Any:
         """The school's rollup rows saved with its findings; None when they cannot be used."""
-        row = (
-            self._reading()
-            .execute("SELECT rollup_rows FROM schools WHERE school = ?", (school,))
-            .fetchone()
-        )
+        row = self._row("SELECT rollup_rows FROM schools WHERE school = ?", (school,))
         if row is None:
             return None
         try:
@@ -334,7 +388,7 @@ class StateStore:
         findings: Any,
         rollup_rows: Any,
     ) -> None:
-        self.db.execute(
+        self._change(
             "INSERT OR REPLACE INTO schools VALUES (?, ?, ?, ?, ?, NULL)",
             (
                 school,
@@ -348,19 +402,19 @@ class StateStore:
     def summary_shown(self, school: str, key: str) -> None:
         """The school's summary tab shows what `key` stands for (the findings, the last run's
         figures, the day): the next run with the same key need not build it."""
-        self.db.execute("UPDATE schools SET summary_key = ? WHERE school = ?", (key, school))
+        self._change("UPDATE schools SET summary_key = ? WHERE school = ?", (key, school))
 
     def forget_findings(self, school: str) -> None:
-        self.db.execute("DELETE FROM schools WHERE school = ?", (school,))
+        self._change("DELETE FROM schools WHERE school = ?", (school,))
 
     # -- outputs ----------------------------------------------------------------------------------
 
     def output_hash(self, name: str) -> str | None:
-        row = self.db.execute("SELECT hash FROM outputs WHERE name = ?", (name,)).fetchone()
+        row = self._row("SELECT hash FROM outputs WHERE name = ?", (name,))
         return row[0] if row else None
 
     def output_written(self, name: str, content_hash: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
+        self._change("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
 
 
 def _damaged(error: sqlite3.Error) -> bool:

@@ -10,6 +10,7 @@ district. This module imports no backend: `open_store` loads the one `backends.p
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,12 @@ class Store(Protocol):
         """Replace the hidden stamp's entries with `stamp` and touch nothing else; raises
         WorkbookBusy when the workbook is open or cannot be written."""
 
+    def write_roster(self, ref: WorkbookRef, names: tuple[str, ...], version: str) -> str | None:
+        """Make the hidden stamp tab's roster column (layout.ROSTER_COLUMN, the person columns'
+        dropdown) hold `names` under its title, touching nothing else; raise WorkbookBusy when
+        the workbook is open, has no stamp tab or is no longer at `version`. Returns the
+        workbook's new version."""
+
     def add_rows(self, ref: WorkbookRef, sheet: str, cells: dict[tuple[int, int], Any]) -> int:
         """Type values into empty cells of one tab: (row, column), both 1-based -> a str, number
         or date. A cell that already holds anything is left as it is. Returns how many cells
@@ -158,8 +165,39 @@ class Store(Protocol):
     def rollup_exists(self) -> bool:
         """Whether the rollup is there."""
 
+    def stray_copies(self, school: School, templates: tuple[Template, ...]) -> list[StrayCopy]:
+        """Files beside the school's workbooks whose names say they are copies of one of them
+        (`looks_like_copy`), which nobody should type into. Never raises: a folder that cannot
+        be listed has no copies to report."""
+
     def finish(self) -> None:
         """Called once at the end of a run, to keep what the store learnt during it."""
+
+
+@dataclass(frozen=True)
+class StrayCopy:
+    """A file that looks like a copy of one of a school's workbooks."""
+
+    template_id: str
+    # Its name as a person sees it ("PM Tool (1).xlsx", "Copy of Lincoln Elementary · PM Tool").
+    name: str
+
+
+# How copies get their names: Excel and the file managers ("PM Tool (1)", "PM Tool - Copy",
+# "PM Tool copy 2", "Copy of PM Tool"), and sync clients keeping both sides of a conflict
+# (OneDrive's "PM Tool-DESKTOP-AB12", Dropbox's "PM Tool (Ana's conflicted copy 2026-11-20)").
+_COPY_SUFFIX = (
+    r"(?:\s*\(\d+\)|\s+-\s+copy(?:\s*\(\d+\))?|\s+copy(?:\s+\d+)?|-[A-Za-z0-9]+(?:-\d+)?"
+    r"|\s*\([^)]*conflict[^)]*\)|\s+\d+)"
+)
+
+
+def looks_like_copy(name: str, title: str) -> bool:
+    """Whether a file's name (without its extension) is a copy's name for the workbook `title`:
+    'Copy of PM Tool', 'PM Tool (1)', 'PM Tool-DESKTOP-AB12'; never the title itself."""
+    title = re.escape(title)
+    pattern = rf"(?:copy of\s+)+{title}(?:{_COPY_SUFFIX})*|{title}(?:{_COPY_SUFFIX})+"
+    return re.fullmatch(pattern, name.strip(), re.IGNORECASE) is not None
 
 
 def open_store(district: District) -> Store:
@@ -184,6 +222,13 @@ def read_file(path: Path) -> RawWorkbook:
     reader = next(backend.read_file for backend in BACKENDS.values() if backend.read_file)
     workbook: RawWorkbook = load(reader)(path)
     return workbook
+
+
+def write_file(path: Path, sheets: list[OutSheet]) -> None:
+    """Write sheets as one new spreadsheet file at `path` (an .xlsx), outside any district and
+    whatever the district's backend; an OSError when it cannot be written."""
+    writer = next(backend.write_file for backend in BACKENDS.values() if backend.write_file)
+    load(writer)(path, sheets)
 
 
 def _store_class(district: District) -> Any:

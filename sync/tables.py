@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from .grid import a1, column_letter
-from .layout import INSTRUCTIONS_TAB, STAMP_TAB
+from .layout import INSTRUCTIONS_TAB, ROSTER_COLUMN, ROSTER_TITLE, STAMP_TAB
 from .store import RawSheet, RawWorkbook, WorkbookRef
 from .templates import Column, Tab, Template
 from .values import as_text, normalize_words, parse_value
@@ -109,6 +109,9 @@ class WorkbookTables:
     sheet_names: list[str]
     # What the school typed, as a hash (RawWorkbook.content).
     content: str | None = None
+    # The copy of the school's roster on the stamp tab (the person columns' dropdown), or None
+    # when the stamp tab has no roster column.
+    roster: tuple[str, ...] | None = None
 
     def table(self, key: str) -> Table:
         return self.tables[key]
@@ -140,6 +143,7 @@ def read_tables(
         version=raw.version,
         sheet_names=raw.sheet_names,
         content=raw.content,
+        roster=read_stamp_roster(raw),
     )
 
 
@@ -373,6 +377,19 @@ def read_stamp(raw: RawWorkbook) -> dict[str, str] | None:
     return stamp
 
 
+def read_stamp_roster(raw: RawWorkbook) -> tuple[str, ...] | None:
+    """The names in the stamp tab's roster column (layout.ROSTER_COLUMN), or None when the
+    workbook has no stamp tab or the column has no roster title."""
+    sheet = next((s for s in raw.sheets if s.name.casefold() == STAMP_TAB), None)
+    index = ROSTER_COLUMN - 1
+    if sheet is None or not sheet.rows or len(sheet.rows[0]) <= index:
+        return None
+    if as_text(sheet.rows[0][index]).strip() != ROSTER_TITLE:
+        return None
+    names = (as_text(row[index]).strip() if len(row) > index else "" for row in sheet.rows[1:])
+    return tuple(name for name in names if name)
+
+
 def stamp_cycles(stamp: dict[str, str] | None) -> list[tuple[str, dt.date]]:
     """The monitoring cycles (name, start) recorded when the workbook was provisioned."""
     try:
@@ -380,3 +397,12 @@ def stamp_cycles(stamp: dict[str, str] | None) -> list[tuple[str, dt.date]]:
         return [(str(name), dt.date.fromisoformat(start)) for name, start, _end in entries]
     except (ValueError, TypeError):
         return []
+
+
+def stamp_year_end(stamp: dict[str, str] | None) -> dt.date | None:
+    """The end of the last monitoring cycle recorded when the workbook was provisioned."""
+    try:
+        entries = json.loads((stamp or {}).get("cycles", "[]"))
+        return max((dt.date.fromisoformat(end) for _name, _start, end in entries), default=None)
+    except (ValueError, TypeError):
+        return None

@@ -40,6 +40,8 @@ class Column(Spec):
     choice_aliases: dict[str, str] = Field(default_factory=dict)
     # False: a value outside the list is allowed (the dropdown only suggests).
     strict: bool = True
+    # A person's name: it should be on the school's team roster (rule kind `roster`).
+    person: bool = False
     width: int = 16
     help: str
     # The sentence that explains, in a school's words, why a blank required cell matters.

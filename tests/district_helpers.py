@@ -62,12 +62,18 @@ Plan = dict[str, dict[str, list[dict]]]
 
 def _benchmarks(strategy: str) -> list[dict]:
     rows = []
-    for cycle, status in (("Cycle 1", "Met"), ("Cycle 2", "On Track")):
-        for focus in ("Systems Implementation", "Student Outcomes"):
+    number = strategy.split()[-1]
+    for cycle, status, focuses in (
+        ("Cycle 1", "Met", ("Systems Implementation", "Student Outcomes")),
+        ("Cycle 2", "On Track", ("Effectiveness", "Student Outcomes")),
+    ):
+        for focus in focuses:
+            goal = f"G{number}.1" if focus == "Student Outcomes" else f"G{number}.2"
             rows.append(
                 {
                     "strategy": strategy,
                     "cycle": cycle,
+                    "goal": goal,
                     "benchmark": f"{strategy} {focus} check",
                     "focus": focus,
                     "data_source": "Lesson plan collection",
@@ -82,20 +88,22 @@ def _benchmarks(strategy: str) -> list[dict]:
 def good_plan(tag: str = "") -> Plan:
     """A complete plan: every rule is kept on TODAY. `tag` makes a school's text its own."""
     goals = []
-    for strategy in ("MIS 1", "MIS 2"):
+    for number, strategy in enumerate(("MIS 1", "MIS 2"), start=1):
         goals += [
             {
                 "strategy": strategy,
+                "id": f"G{number}.1",
                 "goal": f"Raise reading proficiency from 40% to 55% by May 2027{tag}",
                 "goal_type": "Outcome",
                 "level": "Student Data",
-                "metric": "% proficient",
+                "metric": "% of all students proficient",
                 "baseline": "40%",
                 "target": "55%",
                 "target_date": dt.date(2027, 5, 28),
             },
             {
                 "strategy": strategy,
+                "id": f"G{number}.2",
                 "goal": f"All teachers run the routine weekly{tag}",
                 "goal_type": "Implementation",
                 "level": "System",
@@ -111,14 +119,20 @@ def good_plan(tag: str = "") -> Plan:
                 {
                     "id": "MIS 1",
                     "strategy": f"Every classroom teaches phonics daily{tag}",
-                    "description": "A daily phonics block in every room.",
+                    "description": (
+                        "Every room teaches a daily phonics block in the same way, so that "
+                        "children can read words fluently and spend their effort on meaning."
+                    ),
                     "stage": "Installation",
                     "owner": "Ana Alvarez",
                 },
                 {
                     "id": "MIS 2",
                     "strategy": f"Every student comes to school every day{tag}",
-                    "description": "We call home early and often.",
+                    "description": (
+                        "We call home early and often when a child misses school, and we "
+                        "celebrate good attendance with families every month of the year."
+                    ),
                     "stage": "Exploration",
                     "owner": "Ben Brooks",
                 },
@@ -171,6 +185,14 @@ def good_plan(tag: str = "") -> Plan:
                     "due_date": dt.date(2026, 12, 15),
                     "status": "In Progress",
                 },
+                {
+                    "responsibility": f"Run the attendance calls{tag}",
+                    "owner": "Ben Brooks",
+                    "level": "School",
+                    "support": "Call log",
+                    "due_date": dt.date(2026, 12, 18),
+                    "status": "In Progress",
+                },
             ],
             "meetings": [
                 {
@@ -178,6 +200,26 @@ def good_plan(tag: str = "") -> Plan:
                     "frequency": "Weekly",
                     "attendees": "Principal, coach",
                     "next_date": dt.date(2026, 12, 1),
+                },
+            ],
+            "meeting_log": [
+                {
+                    "date": dt.date(2026, 11, 10),
+                    "meeting": "Implementation Team",
+                    "attendees": "Ana Alvarez, Ben Brooks",
+                    "notes": "Cycle 1 results",
+                },
+                {
+                    "date": dt.date(2026, 11, 17),
+                    "meeting": "Implementation Team",
+                    "attendees": "Ana Alvarez, Ben Brooks",
+                    "notes": "Walkthrough schedule agreed",
+                },
+                {
+                    "date": dt.date(2026, 11, 24),
+                    "meeting": "Implementation Team",
+                    "attendees": "Ana Alvarez, Ben Brooks",
+                    "notes": "Cycle 2 benchmarks reviewed",
                 },
             ],
         },

@@ -89,6 +89,13 @@ class ExcelEdits:
     def make_unreadable(self, district, school, workbook) -> None:
         self.path(district, school, workbook).write_bytes(b"not a workbook")
 
+    def make_stray_copy(self, district, school, workbook="PM Tool") -> str:
+        """A copy beside the workbook, as Excel names one saved twice; returns its name."""
+        source = self.path(district, school, workbook)
+        copy = source.with_name(f"{source.stem} (1).xlsx")
+        shutil.copy(source, copy)
+        return copy.name
+
     def titles(self, district, school) -> list[str]:
         return sorted(p.stem for p in (district.workbooks_dir / school).glob("*.xlsx"))
 
@@ -203,6 +210,13 @@ class GoogleEdits:
         registry = Registry.load(district.path(district.google.registry))
         registry.entry(school, template_id(workbook)).id = copied.json()["id"]
         registry.save()
+
+    def make_stray_copy(self, district, school, workbook="PM Tool") -> str:
+        """Drive's "Make a copy" of the school's spreadsheet, left in the folder; its name."""
+        source = self.spreadsheet_id(district, school, workbook)
+        url = f"{DRIVE_FILES_API_V3_URL}/{source}/copy"
+        copied = self.http.request("post", url, json={}, params={"supportsAllDrives": "true"})
+        return self.fake.files[copied.json()["id"]].name
 
     def make_unreadable(self, district, school, workbook) -> None:
         """Access revoked: every request for this spreadsheet is refused with 403."""

@@ -4,10 +4,11 @@
 sync, `assert_nothing_lost(before, folder)` checks that
 
 * the same files are there (no file gone, no temporary file or half-written copy left behind);
-* every tab other than the coach summary is cell-for-cell the same: type, value and formula;
-* every package part other than the summary tab's own part is byte-for-byte the same (formulas,
-  styles, comments, anything a program may keep in a part), except that adding a deleted summary
-  tab back adds one entry to each of three index parts and one new part;
+* every tab other than the coach summary is cell-for-cell the same: type, value and formula (on
+  the hidden stamp tab, all but its roster column C, plansync's copy of the school's team);
+* every package part other than the summary and stamp tabs' own parts is byte-for-byte the same
+  (formulas, styles, comments, anything a program may keep in a part), except that adding a
+  deleted summary tab back adds one entry to each of three index parts and one new part;
 * a file that is not a workbook package (a CSV, a damaged or password-protected file) is
   byte-for-byte the same.
 """
@@ -21,6 +22,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 SUMMARY_TAB = "Coach Summary"
+STAMP_TAB = "_plansync"
+# The stamp tab's roster column, which the sync keeps equal to the school's Team tab.
+ROSTER_CELL = re.compile(r"C\d+")
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 INDEX_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
 
@@ -30,6 +34,7 @@ class FileSnapshot:
     data: bytes
     parts: dict[str, bytes] | None
     summary_part: str | None
+    stamp_part: str | None
     # Every tab but the summary, cell by cell (see tab_cells).
     cells: dict[str, dict[str, tuple]] | None
 
@@ -39,9 +44,11 @@ def snapshot(path: Path) -> FileSnapshot:
     try:
         with zipfile.ZipFile(path) as package:
             parts = {name: package.read(name) for name in package.namelist()}
-            return FileSnapshot(data, parts, summary_part(package), tab_cells(package))
+            return FileSnapshot(
+                data, parts, summary_part(package), stamp_part(package), tab_cells(package)
+            )
     except zipfile.BadZipFile:
-        return FileSnapshot(data, None, None, None)
+        return FileSnapshot(data, None, None, None, None)
 
 
 def snapshot_files(folder: Path) -> dict[Path, FileSnapshot]:
@@ -80,13 +87,29 @@ def _shared_strings(package: zipfile.ZipFile) -> list[str]:
     return ["".join(item.itertext()) for item in root.iter(f"{{{MAIN}}}si")]
 
 
-def summary_part(package: zipfile.ZipFile) -> str | None:
+def summary_part(package: zipfile.ZipFile, tab: str = SUMMARY_TAB) -> str | None:
     from plansync.excel.package import sheet_parts
 
     try:
-        return sheet_parts(package).get(SUMMARY_TAB)
+        return sheet_parts(package).get(tab)
     except (KeyError, ValueError):
         return None
+
+
+def stamp_part(package: zipfile.ZipFile) -> str | None:
+    return summary_part(package, STAMP_TAB)
+
+
+def _without_roster(cells: dict[str, dict[str, tuple]] | None) -> dict[str, dict[str, tuple]]:
+    """The tabs' cells, the stamp tab's roster column left out."""
+    return {
+        name: {
+            ref: cell
+            for ref, cell in tab.items()
+            if name != STAMP_TAB or not ROSTER_CELL.fullmatch(ref)
+        }
+        for name, tab in (cells or {}).items()
+    }
 
 
 def assert_nothing_lost(before: dict[Path, FileSnapshot], folder: Path) -> None:
@@ -101,13 +124,15 @@ def assert_workbook_kept(old: FileSnapshot, new: FileSnapshot, path: Path) -> No
     if old.parts is None or new.parts is None:
         assert new.data == old.data, f"{path} changed"
         return
-    assert new.cells == old.cells, f"{path}: a tab other than the summary changed"
+    assert _without_roster(new.cells) == _without_roster(old.cells), (
+        f"{path}: a tab other than the summary changed"
+    )
     summary = new.summary_part
     added = set(new.parts) - set(old.parts)
     assert not set(old.parts) - set(new.parts), f"{path}: parts removed"
     assert added <= {summary}, f"{path}: unexpected new parts {added}"
     for name, data in old.parts.items():
-        if new.parts[name] == data or name == summary:
+        if new.parts[name] == data or name in (summary, old.stamp_part):
             continue
         assert added and name in INDEX_PARTS, f"{path}: part {name} changed"
         assert one_element_added(data, new.parts[name]), f"{path}: {name} changed beyond an entry"

@@ -72,6 +72,34 @@ def test_the_demo_has_plans_of_varied_completeness(tmp_path):
     assert "how long they stay open" in report
 
 
+def test_the_demo_has_plans_of_varied_quality_with_a_coachs_reasons(tmp_path):
+    invoke("demo", tmp_path, "--schools", 12, "--today", "2026-11-27")
+    result = invoke("sync", tmp_path / "district.yaml", "--json", "--today", "2026-11-27")
+    schools = {school["id"]: school for school in json.loads(result.output)["schools"]}
+    quality = {school_id: school["quality"] for school_id, school in schools.items()}
+    # The complete plans are sound too; the weaker ones have what a coach would raise.
+    assert min(quality[s] for s in ("lincoln-es", "maple-grove-es")) >= 95
+    assert min(schools[s]["completeness"] for s in ("lincoln-es", "maple-grove-es")) >= 95
+    assert min(quality.values()) < 70 and len(set(quality.values())) >= 6
+    reasons = {
+        issue["rule"]
+        for school in schools.values()
+        for issue in school["issues"]
+        if issue["quality"]
+    }
+    assert {
+        "wordy",
+        "not-measurable",
+        "not-mentioned",
+        "not-covered",
+        "not-followed-up",
+        "not-tied",
+        "after-year-end",
+        "not-on-roster",
+        "no-responsibility",
+    } <= reasons
+
+
 def test_sync_json_is_the_stable_interface_for_scripts(make_district, edits):
     plan = good_plan()
     plan["pm_tool"]["action_steps"][1]["owner"] = None
@@ -92,8 +120,10 @@ def test_sync_json_is_the_stable_interface_for_scripts(make_district, edits):
             "cell": "F3",
             "message": "“Set up the attendance team”: Owner is empty. Every action step "
             "needs a named owner.",
+            "quality": False,
         }
     ]
+    assert north["quality"] == 100
 
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
@@ -110,8 +140,8 @@ def test_sync_prints_a_table_the_rollup_and_the_report_with_timestamps(make_dist
     district = make_district()
     result = invoke("sync", district.base_dir / "district.yaml", "--today", "2026-11-27")
     lines = _unstamped(result.output)
-    assert lines[0].split() == ["School", "Complete", "Errors", "Warnings"]
-    assert lines[1].split() == ["North", "Elementary", "100%", "0", "0"]
+    assert lines[0].split() == ["School", "Complete", "Quality", "Errors", "Warnings"]
+    assert lines[1].split() == ["North", "Elementary", "100%", "100%", "0", "0"]
     assert lines[-2] == f"Rollup: {edits.rollup_location(district)}"
     assert lines[-1] == f"Report: {district.reports_dir / 'District Report.html'}"
 

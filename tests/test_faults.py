@@ -371,7 +371,13 @@ def test_non_latin_text_and_emoji_round_trip_into_the_rollup_and_the_summary(mak
     plan = good_plan()
     step = "Lectura diaria 📚 每日阅读 — قراءة يومية · Ежедневное чтение 👩🏽‍🏫"
     plan["pm_tool"]["action_steps"][1].update(step=step, owner=None)
-    plan["roles"]["team"][0]["name"] = "Zoë Nguyễn-Øster 🌻"
+    # Renamed everywhere the plan names her, so the roster still holds every owner.
+    for workbook in plan.values():
+        for rows in workbook.values():
+            for row in rows:
+                for key, value in row.items():
+                    if value == "Ana Alvarez":
+                        row[key] = "Zoë Nguyễn-Øster 🌻"
     district = make_district({"north": plan})
     result = run_sync(district)
     assert school_issues(result, "north") == [("required", "Action Steps", "F3")]
@@ -416,8 +422,12 @@ def test_a_workbook_saved_between_read_and_write_back_keeps_the_new_edits(make_d
 
     result = run_sync(district, progress=someone_saves_when_reading_is_done)
     issues = result.schools[0].issues
-    assert [(i.rule, i.sheet) for i in issues] == [("summary-not-written", "Coach Summary")]
-    assert "changed while the sync was running" in issues[0].message
+    # Neither the summary nor the roster's copy (the first night's) is written over the edit.
+    assert [(i.rule, i.sheet) for i in issues] == [
+        ("summary-not-written", "Coach Summary"),
+        ("roster-not-written", "_plansync"),
+    ]
+    assert all("changed while the sync was running" in issue.message for issue in issues)
     assert cells(path, "Action Steps")[2][5] == "Carla Diaz"
     assert_nothing_lost(saved, district.workbooks_dir)
     assert rolled_up(result) == SCHOOL_NAMES
@@ -436,7 +446,10 @@ def test_a_file_put_back_with_the_same_size_and_time_still_counts_as_changed(mak
             backup.replace(path)
 
     result = run_sync(district, progress=restored_when_reading_is_done)
-    assert school_issues(result, "north") == [("summary-not-written", "Coach Summary", None)]
+    assert school_issues(result, "north") == [
+        ("summary-not-written", "Coach Summary", None),
+        ("roster-not-written", "_plansync", None),  # the first night's copy of the team
+    ]
 
 
 def test_a_50000_row_table_is_read_checked_and_summarised(make_district, tmp_path):

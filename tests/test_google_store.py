@@ -244,9 +244,10 @@ def test_a_sync_reads_each_spreadsheet_with_two_requests_and_writes_each_summary
     run_sync(district)
     spreadsheets = 6  # two schools, three workbooks each, eight tabs in a PM Tool
     assert google.calls["sheets.spreadsheets.get"] == spreadsheets
-    assert google.calls["sheets.values.batchGet"] == spreadsheets
-    # One summary per school, then the rollup: made in the folder, then written.
-    assert google.calls["sheets.spreadsheets.batchUpdate"] == 2 + 1
+    # The first night also copies the team into each stamp tab: one read, one write each.
+    assert google.calls["sheets.values.batchGet"] == spreadsheets + spreadsheets
+    # One summary per school, the roster's copies, then the rollup: made in the folder, written.
+    assert google.calls["sheets.spreadsheets.batchUpdate"] == 2 + spreadsheets + 1
     assert google.calls["drive.files.create"] == 1
     assert google.calls["drive.files.list"] == 1
     batch_gets = [call for call in google.log if call.endpoint == "sheets.values.batchGet"]
@@ -303,14 +304,27 @@ def test_the_summary_write_touches_only_the_summary_tab(make_district, edits, go
     run_sync(district)
     pm_tool = _pm_tool(google, edits, district)
     summary_id = pm_tool.sheet_named("Coach Summary").id
-    [write] = [
+    # The summary, then (the first night) the team's names copied into the stamp tab's roster.
+    write, roster = [
         call
         for call in google.log
         if call.endpoint == "sheets.spreadsheets.batchUpdate" and pm_tool.id in call.path
     ]
     assert _sheet_ids(write.body) == {summary_id}
+    assert _sheet_ids(roster.body) == {pm_tool.sheet_named("_plansync").id}
     after = edits.tabs(district, "north")
-    assert {name for name in after if after[name] != before[name]} == {"Coach Summary"}
+    assert {name for name in after if after[name] != before[name]} == {
+        "Coach Summary",
+        "_plansync",
+    }
+    roster_column = [row[2] if len(row) > 2 else "" for row in after["_plansync"]]
+    assert [name for name in roster_column if name] == ["Roster", "Ana Alvarez", "Ben Brooks"]
+    # The stamp and the dropdowns' lists beside it stay as they were.
+
+    def beside_the_roster(rows):
+        return [[*row[:2], *row[3:]] for row in rows if any(row[:2] + row[3:])]
+
+    assert beside_the_roster(after["_plansync"]) == beside_the_roster(before["_plansync"])
     cells = pm_tool.sheet_named("Coach Summary").cells.values()
     links = [c["userEnteredFormat"]["textFormat"]["link"]["uri"] for c in cells if _link(c)]
     steps = pm_tool.sheet_named("Action Steps").id

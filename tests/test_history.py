@@ -37,6 +37,13 @@ def _late_plan() -> dict:
     return plan
 
 
+# A description long enough for a family to follow (the `wording` quality rule).
+DESCRIPTION = (
+    "We call home early and often when a child misses school, and we celebrate good attendance "
+    "with families every month of the year."
+)
+
+
 def _history(district):
     return open_history(district.rollup_dir / HISTORY_NAME, writable=False)
 
@@ -56,6 +63,7 @@ def test_a_snapshot_records_what_the_sync_found(make_district):
             school.met,
         )
         assert (snapshot.errors, snapshot.warnings) == (school.errors, school.warnings)
+        assert snapshot.quality == school.quality
         assert snapshot.issues_by_rule == Counter(issue.rule for issue in school.issues)
         assert snapshot.metrics == school.metrics
     north = snapshots["north"]
@@ -69,15 +77,16 @@ def test_a_snapshot_records_what_the_sync_found(make_district):
     assert [(b.row, b.strategy, b.focus, b.actual) for b in north.benchmarks[:3]] == [
         (2, "MIS 1", "Systems Implementation", "82%"),
         (3, "MIS 1", "Student Outcomes", "82%"),
-        (4, "MIS 1", "Systems Implementation", ""),
+        (4, "MIS 1", "Effectiveness", ""),
     ]
+    assert north.quality == 100
 
 
 def test_running_the_same_night_again_replaces_its_snapshot(make_district):
     district = make_district({"north": _late_plan()})
     run_sync(district)
     edit = workbook_path(district, "north")
-    _set_cell(edit, "Strategies", "C3", "We call home early and often.")
+    _set_cell(edit, "Strategies", "C3", DESCRIPTION)
     run_sync(district)
     history = _history(district)
     assert history.days() == [TODAY]
@@ -94,7 +103,7 @@ def test_the_summary_dates_the_last_change_and_the_rollup_compares_with_the_last
     earlier = TODAY - dt.timedelta(days=14)
     before = run_sync(district, today=earlier).schools[0].completeness
     path = workbook_path(district, "north")
-    _set_cell(path, "Strategies", "C3", "We call home early and often.")
+    _set_cell(path, "Strategies", "C3", DESCRIPTION)
     _set_cell(path, "Benchmarks", "H4", "Met")  # MIS 1, Cycle 2: On Track -> Met
     run_sync(district)
 
@@ -117,9 +126,9 @@ def test_the_summary_dates_the_last_change_and_the_rollup_compares_with_the_last
     status = sheets["Benchmark Status"]
     assert status[0][-1] == "Since last run"
     counts = [0, 3, 0, 1, 0, 0, 4]  # Not Started, On Track, Off Track, Met, Not Met, none, total
-    assert [as_text(v) for v in status[4]] == [
+    assert [as_text(v) for v in status[5]] == [
         "Cycle 2",
-        "Systems Implementation",
+        "Effectiveness",
         *[str(n) for n in counts],
         "-1 On Track, +1 Met",
     ]
@@ -231,7 +240,7 @@ def _two_nights(make_district):
     """North: description missing and a step overdue on Nov 13, description filled by Nov 27."""
     district = make_district({"north": _late_plan()})
     run_sync(district, today=TODAY - dt.timedelta(days=14))
-    _set_cell(workbook_path(district, "north"), "Strategies", "C3", "We call home early.")
+    _set_cell(workbook_path(district, "north"), "Strategies", "C3", DESCRIPTION)
     run_sync(district)
     return district
 
@@ -260,10 +269,10 @@ def test_history_of_one_school_shows_its_figures_and_benchmarks(make_district):
     assert result.output.splitlines() == [
         "North Elementary (north) · coach Maria Lopez · 2 nights, Nov 13, 2026 to Nov 27, 2026",
         "",
-        "Night         Complete Errors Warnings Overdue steps Open decisions  Benchmarks",
-        "Nov 13, 2026       99%      1        0             0              1  "
+        "Night         Complete Quality Errors Warnings Overdue steps Open decisions  Benchmarks",
+        "Nov 13, 2026       99%    100%      1        0             0              1  "
         "Cycle 1: 4 Met; Cycle 2: 4 On Track",
-        "Nov 27, 2026      100%      0        1             1              1  "
+        "Nov 27, 2026      100%    100%      0        1             1              1  "
         "Cycle 1: 4 Met; Cycle 2: 4 On Track",
         "",
         "Issues on Nov 27, 2026:",

@@ -60,6 +60,7 @@ def test_a_provisioned_pm_tool_has_instructions_headers_dropdowns_and_a_hidden_s
         "A": "list Strategies!$A$2:$A$500",
         "C": "date 36526",
         "D": "date 36526",
+        "F": "list _plansync!$C$2:$C$201",
         "G": status,
     }
     # Choices are cells on the hidden tab, never a literal list in the rule.

@@ -46,6 +46,7 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
         "Team",
         "Responsibilities",
         "Meetings",
+        "Meeting Log",
         "Decisions",
         "Communication",
         "Notes",
@@ -54,13 +55,14 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
     ]
     schools = sheets["Schools"]
     header = schools[0]
-    assert header[:8] == [
+    assert header[:9] == [
         "School",
         "School ID",
         "Coach",
         "Completeness %",
         "Last run %",
         "Change",
+        "Quality %",
         "Errors",
         "Warnings",
     ]
@@ -68,6 +70,7 @@ def test_the_rollup_has_one_row_per_school_and_every_schools_rows_side_by_side(
     assert (north["School"], north["Errors"], north["Warnings"]) == ("North Elementary", 1.0, 1.0)
     assert north["Overdue steps"] == 1 and north["Open decisions"] == 1
     assert north["Completeness %"] < 100
+    assert north["Quality %"] == 100
     assert isinstance(north["Last edit"], dt.datetime)
     steps = sheets["Action Steps"]
     assert steps[0][:5] == ["School", "School ID", "Row", "Strategy ID", "Action Step"]
@@ -101,7 +104,9 @@ def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decision
     assert text[0] == "Coach summary · North Elementary"
     assert text[1] == "Test District · coach: Maria Lopez"
     assert text[2] == "This tab last changed on Friday, Nov 27, 2026."
-    assert "Completeness | 99% · 110 of 111 required cells filled in" in text
+    assert "Completeness | 99% · 121 of 122 required cells filled in" in text
+    assert any(line.startswith("Quality | 100% · ") for line in text)
+    assert "The plan meets every quality check." in text
     assert (
         "Strategies, Description, row 3 | Required cell is empty | “MIS 2”: Description is "
         "empty. Families and staff need a plain description of the strategy."
@@ -112,12 +117,16 @@ def test_the_summary_lists_missing_overdue_upcoming_benchmarks_and_open_decision
         "Action Steps, Due Date, row 3 | Ben Brooks | Nov 18, 2026 | Action step "
         "“Set up the attendance team”"
     )
-    soon = text.index("Due next (3)")
+    # The next steps due, whatever their date, earliest first (the plan has two responsibilities).
+    soon = text.index("Due next (4)")
     assert text[soon + 2].startswith("Action Steps, Due Date, row 4 | Ana Alvarez | Dec 4, 2026")
     assert text[soon + 3].startswith(
         "Roles and Responsibilities › Responsibilities, Due Date, row 2"
     )
-    assert text[soon + 4].startswith("Decision Log › Decisions, Decide By, row 3 | Principal")
+    assert text[soon + 4].startswith(
+        "Roles and Responsibilities › Responsibilities, Due Date, row 3"
+    )
+    assert text[soon + 5].startswith("Decision Log › Decisions, Decide By, row 3 | Principal")
     assert not any("days" in line and "late" in line for line in text)
     cycles = text.index("Benchmarks by cycle")
     assert text[cycles + 1] == (

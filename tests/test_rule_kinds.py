@@ -268,8 +268,22 @@ def test_a_goal_naming_no_measure_target_or_date_is_a_warning_at_its_text():
     result = run(GOALS_MEASURABLE, tables)
     assert flatten(result.issues, PLACE) == [("not-measurable", "warning", "EOY Goals", "B2")]
     assert result.issues[0].message.startswith(
-        "This goal does not name what is measured, a target or a date."
+        "This goal does not name what is measured, where it starts (a baseline), a target or "
+        "a date."
     )
+    assert (result.judged, result.passed) == (1, 0)
+
+
+def test_a_goal_without_a_baseline_is_not_measurable():
+    goal = {"strategy": "MIS 1", "goal": "Reach 55% proficiency by May 2027"}
+    result = run(
+        GOALS_MEASURABLE, tables_from_lists(PM_TOOL, {"goals": grid(PM_TOOL, "goals", goal)})
+    )
+    assert flatten(result.issues, PLACE) == [("not-measurable", "warning", "EOY Goals", "B2")]
+    assert result.issues[0].message.startswith(
+        "This goal does not name where it starts (a baseline)."
+    )
+    assert result.issues[0].quality
 
 
 def test_a_goal_may_be_measurable_in_its_words_or_in_its_columns():
@@ -278,11 +292,14 @@ def test_a_goal_may_be_measurable_in_its_words_or_in_its_columns():
         "strategy": "MIS 1",
         "goal": "Everyone reads",
         "metric": "Minutes read",
+        "baseline": "12",
         "target": "30",
         "target_date": dt.date(2027, 5, 28),
     }
     tables = tables_from_lists(PM_TOOL, {"goals": grid(PM_TOOL, "goals", in_words, in_columns)})
-    assert run(GOALS_MEASURABLE, tables).issues == []
+    result = run(GOALS_MEASURABLE, tables)
+    assert result.issues == []
+    assert (result.judged, result.passed) == (2, 2)
 
 
 # -- date_order ------------------------------------------------------------------------------------

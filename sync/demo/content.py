@@ -74,8 +74,9 @@ class SchoolContent:
                     "owner": self.owner(number),
                 }
             )
-            goals += self._goals(label, theme)
-            benchmarks += self._benchmarks(label, theme)
+            mine = self._goals(label, theme, number)
+            goals += mine
+            benchmarks += self._benchmarks(label, theme, mine)
             steps += self._steps(label, theme, number)
         if self.profile == "partial":
             strategies[-1]["description"] = None
@@ -91,6 +92,7 @@ class SchoolContent:
                     "goal": "Build a stronger reading culture across the school.",
                     "goal_type": "Outcome",
                     "level": "Student Data",
+                    "id": "G1.9",
                 }
             )
             benchmarks = [
@@ -103,6 +105,7 @@ class SchoolContent:
             benchmarks, steps = [], steps[:2]
         if self.profile == "typos":
             self._typo_dates(steps)
+        self._quality_gaps(strategies, benchmarks, steps)
         return {
             "strategies": strategies,
             "goals": goals,
@@ -111,32 +114,66 @@ class SchoolContent:
             "fidelity": self._fidelity(),
         }
 
+    def _quality_gaps(
+        self,
+        strategies: list[dict[str, Any]],
+        benchmarks: list[dict[str, Any]],
+        steps: list[dict[str, Any]],
+    ) -> None:
+        """What a coach would raise on a visit, as weaker plans show it: a strategy that grew into
+        a paragraph, benchmarks nobody tied to a goal, a step owned by someone not on the team."""
+        if self.profile in ("overdue", "typos") and len(strategies) > 1:
+            strategies[1]["strategy"] += (
+                " Teachers will also get coaching. We will look at the data every month."
+            )
+        if self.profile in ("typos", "partial"):
+            for benchmark in benchmarks[::3]:
+                benchmark["goal"] = None
+        if self.profile in ("overdue", "partial") and steps:
+            steps[-1]["owner"] = "the new interventionist"
+            late = next((s for s in steps if s["strategy"] == "MIS 1"), None)
+            if late is not None and isinstance(late["due_date"], dt.date):
+                steps.append(
+                    {
+                        **late,
+                        "step": "Share the plan with every family",
+                        "start_date": self.district.cycles[-1].end - dt.timedelta(days=10),
+                        "due_date": self.district.cycles[-1].end + dt.timedelta(days=30),
+                        "status": "Not Started",
+                    }
+                )
+
     @staticmethod
     def _first(rows: list[dict[str, Any]], strategy: str) -> dict[str, Any]:
         return next(row for row in rows if row["strategy"] == strategy)
 
-    def _goals(self, label: str, theme: Theme) -> list[dict[str, Any]]:
+    def _goals(self, label: str, theme: Theme, number: int) -> list[dict[str, Any]]:
         end = self.district.cycles[-1].end
         picked = theme.goals[: self.rng.choice([2, 3])] if len(theme.goals) > 2 else theme.goals
         return [
             {
                 "strategy": label,
+                "id": f"G{number}.{index}",
                 "goal": goal.goal,
                 "goal_type": goal.goal_type,
                 "level": goal.level,
                 "metric": goal.metric,
                 "baseline": goal.baseline,
                 "target": goal.target,
-                "target_date": end + dt.timedelta(days=28),
+                "target_date": end - dt.timedelta(days=7),
             }
-            for goal in picked
+            for index, goal in enumerate(picked, start=1)
         ]
 
-    def _benchmarks(self, label: str, theme: Theme) -> list[dict[str, Any]]:
+    def _benchmarks(
+        self, label: str, theme: Theme, goals: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         rows = []
         for cycle in self.district.cycles_begun(self.today):
             finished = cycle.end < self.today
-            for benchmark in theme.benchmarks[: self.rng.choice([2, 3, 3])]:
+            count = min(4, len(theme.benchmarks), max(len(goals), self.rng.choice([3, 3, 4])))
+            picked = theme.benchmarks[:count]
+            for benchmark, goal_id in zip(picked, _goal_ids(picked, goals), strict=True):
                 actual: str | None
                 if finished:
                     status = self.rng.choice(["Met", "Met", "Not Met"])
@@ -148,6 +185,7 @@ class SchoolContent:
                     {
                         "strategy": label,
                         "cycle": cycle.name,
+                        "goal": goal_id,
                         "benchmark": benchmark.benchmark,
                         "focus": benchmark.focus,
                         "data_source": benchmark.data_source,
@@ -255,7 +293,32 @@ class SchoolContent:
             "team": team if self.profile != "starting" else team[:1],
             "responsibilities": responsibilities,
             "meetings": meetings,
+            "meeting_log": self._meeting_log(meetings),
         }
+
+    def _meeting_log(self, meetings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The meetings held since the year began, at their cadence. In a school whose plan has
+        slipped, the first meeting on its list stopped five weeks ago."""
+        held = []
+        for number, meeting in enumerate(meetings):
+            every = _MEETING_DAYS.get(meeting["frequency"])
+            if every is None:
+                continue
+            stop = self.today
+            if number == 0 and self.profile in ("overdue", "partial", "typos"):
+                stop = self.today - dt.timedelta(days=35)
+            day = self.year_start + dt.timedelta(days=self.rng.randint(1, 5))
+            while day <= stop:
+                held.append(
+                    {
+                        "date": day,
+                        "meeting": meeting["meeting"],
+                        "attendees": meeting["attendees"],
+                        "notes": "Reviewed the action steps due and the latest benchmark data",
+                    }
+                )
+                day += dt.timedelta(days=every)
+        return sorted(held, key=lambda row: row["date"])
 
     # -- decision log ------------------------------------------------------------------------
 
@@ -303,6 +366,37 @@ class SchoolContent:
             ]
         )
         return {"decisions": rows, "communication": messages}
+
+
+# Days between two meetings of each frequency the demo's teams keep.
+_MEETING_DAYS = {"Weekly": 7, "Every Two Weeks": 14, "Monthly": 28}
+
+# The kind of goal a benchmark of each focus usually measures.
+_GOAL_FOR_FOCUS = {
+    "Systems Implementation": ("Implementation", "Implementation Support"),
+    "Effectiveness": ("Implementation", "Implementation Support"),
+    "Student Outcomes": ("Outcome",),
+}
+
+
+def _goal_ids(benchmarks, goals: list[dict[str, Any]]) -> list[str | None]:
+    """The goal each benchmark measures: one of the kind its focus looks at, so that every goal
+    gets a benchmark in the cycle where there are enough of them."""
+    if not goals:
+        return [None] * len(benchmarks)
+    chosen: list[str] = []
+    for benchmark in benchmarks:
+        kinds = _GOAL_FOR_FOCUS.get(benchmark.focus, ())
+        fits = [g["id"] for g in goals if g["goal_type"] in kinds] or [goals[0]["id"]]
+        unused = [goal_id for goal_id in fits if goal_id not in chosen]
+        chosen.append((unused or fits)[0])
+    for goal in goals:  # a goal still without a benchmark takes one shared by another goal
+        if goal["id"] in chosen:
+            continue
+        shared = [i for i, g in enumerate(chosen) if chosen.count(g) > 1]
+        if shared:
+            chosen[shared[-1]] = goal["id"]
+    return list(chosen)
 
 
 def email_address(name: str, domain: str) -> str:

@@ -5,6 +5,6 @@ package (writing one sheet into an existing file), render (new workbooks and the
 openpyxl) and file_kinds (what an unreadable file really is).
 """
 
-from .store import ExcelStore, read_file
+from .store import ExcelStore, read_file, write_file
 
-__all__ = ["ExcelStore", "read_file"]
+__all__ = ["ExcelStore", "read_file", "write_file"]

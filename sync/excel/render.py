@@ -22,6 +22,8 @@ from ..grid import OutCell, OutChart, OutSheet, cell_text, column_letter
 from ..layout import (
     DATE_FORMAT,
     LISTS_COLUMN,
+    ROSTER_COLUMN,
+    ROSTER_TITLE,
     SIDE_COLORS,
     STAMP_TAB,
     TABLE_ROWS,
@@ -64,6 +66,8 @@ def plan_workbook(plan: WorkbookPlan) -> Workbook:
     stamp = book.create_sheet(STAMP_TAB)
     for key, value in plan.stamp.items():
         stamp.append([key, _storable(value)])
+    # The roster's column, empty until the nightly sync copies the school's team into it.
+    stamp.cell(1, ROSTER_COLUMN, ROSTER_TITLE)
     for offset, (title, choices) in enumerate(plan.lists.items()):
         column = LISTS_COLUMN + offset
         stamp.cell(1, column, _storable(title))

@@ -33,9 +33,9 @@ from ..errors import (
 )
 from ..files import TEMPORARY_PREFIX, temporary_beside, write_replacing
 from ..grid import OutSheet, a1
-from ..layout import STAMP_TAB, WorkbookPlan
+from ..layout import ROSTER_COLUMN, ROSTER_TITLE, STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
-from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from ..store import RawSheet, RawWorkbook, ReadRequest, StrayCopy, WorkbookRef, looks_like_copy
 from ..templates import Template
 from .cells import fill_cells
 from .file_kinds import saved_as_other, why_unreadable
@@ -65,6 +65,10 @@ MAX_WORKERS = 4
 LEFTOVER_AGE = dt.timedelta(hours=1)
 
 _CORE_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+
+
+# Extensions a copy of an .xlsx workbook may carry.
+_COPY_EXTENSIONS = {"xlsx", "xlsm"}
 
 
 class ExcelStore:
@@ -106,6 +110,27 @@ class ExcelStore:
         """Anything at the path counts (provisioning never replaces a folder, pipe or link
         someone put there: the sync reports it instead)."""
         return os.path.lexists(ref.location)
+
+    def stray_copies(self, school: School, templates: tuple[Template, ...]) -> list[StrayCopy]:
+        """Files in the school's folder named like a copy of one of its workbooks. Excel's lock
+        files (`~$PM Tool.xlsx`) and the sync's own temporary files are not copies."""
+        folder = self.root / school.id
+        try:
+            names = sorted(entry.name for entry in folder.iterdir() if entry.is_file())
+        except OSError:
+            return []
+        found = []
+        for name in names:
+            stem, dot, extension = name.rpartition(".")
+            if not dot or extension.casefold() not in _COPY_EXTENSIONS:
+                continue
+            if name.startswith(("~$", TEMPORARY_PREFIX)):
+                continue
+            for template in templates:
+                if looks_like_copy(stem, template.title):
+                    found.append(StrayCopy(template.id, name))
+                    break
+        return found
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -228,6 +253,58 @@ class ExcelStore:
         except (PackageError, OSError) as error:
             raise WorkbookBusy(f"The workbook's stamp could not be written: {error}.") from None
 
+    def write_roster(self, ref: WorkbookRef, names: tuple[str, ...], version: str) -> str | None:
+        """Rewrite the stamp tab with its roster column holding `names` (the stamp and the
+        dropdowns' choices beside it kept as they are): the stamp sheet alone, at the package
+        level, replacing the file in one step, and only if nobody saved it since `version`."""
+        path = self._file(ref)  # a regular file inside the district, through a link if need be
+        lock = open_elsewhere(Path(ref.location)) or open_elsewhere(path)
+        if lock:
+            raise WorkbookBusy(
+                f"The workbook is open in a spreadsheet program ({lock} is beside it), so the "
+                "roster its person columns offer was not updated. It will be on the first run "
+                "after the file is closed."
+            )
+        if read_only(path) or read_only(path.parent):
+            raise WorkbookBusy(
+                "The workbook or its folder is marked read-only, so the roster its person "
+                "columns offer was not updated."
+            )
+        remove_leftovers(path.parent)
+
+        def still_as_read() -> None:
+            if _version(path, ref) != version:
+                raise WorkbookBusy(
+                    "The workbook changed while the sync was running, so the roster its person "
+                    "columns offer was not updated (nothing anyone typed was overwritten). It "
+                    "will be next run."
+                )
+
+        still_as_read()
+        rows = _stamp_rows(path, ref)
+        if rows is None:
+            raise WorkbookBusy(
+                f"The workbook has no hidden {STAMP_TAB} tab, so the roster its person columns "
+                "offer was not updated. `plansync migrate` adds it."
+            )
+        roster = [ROSTER_TITLE, *names]
+        sheet = OutSheet(STAMP_TAB, widths=[16, 40])
+        for index in range(max(len(rows), len(roster))):
+            cells = list(rows[index]) if index < len(rows) else []
+            cells += [None] * (ROSTER_COLUMN - len(cells))
+            cells[ROSTER_COLUMN - 1] = roster[index] if index < len(roster) else None
+            sheet.add(*cells)
+        try:
+            put_sheet(path, STAMP_TAB, sheet_xml(sheet, protect=False), still_as_read)
+            return _version(path, ref)
+        except PackageError as error:
+            raise WorkbookBusy(f"The roster could not be written: {error}.") from None
+        except OSError as error:  # a full disk, a network folder gone: this file only
+            raise WorkbookBusy(
+                f"The roster could not be written ({error.strerror or error}); the workbook is "
+                "unchanged."
+            ) from None
+
     def add_rows(self, ref: WorkbookRef, sheet: str, cells: dict[tuple[int, int], Any]) -> int:
         path = self._file(ref)  # a regular file inside the district, through a link if need be
         self._writable(path, "written to")
@@ -328,17 +405,32 @@ def read_file(path: Path) -> RawWorkbook:
     return read_xlsx(path, WorkbookRef("", "", str(path), str(path)))
 
 
+def write_file(path: Path, sheets: list[OutSheet]) -> None:
+    """Write sheets as an .xlsx file at `path`, outside any district (`plansync export`),
+    replacing a file there in one step. Text is written as text, never run as a formula. Raises
+    OSError when the file cannot be written."""
+    from .render import rollup_workbook  # openpyxl is slow to import and only writes
+
+    _save_replacing(rollup_workbook(sheets), path)
+
+
 def _lists_beside_the_stamp(path: Path, ref: WorkbookRef) -> list[list[Any]]:
-    """The stamp tab's cells from its third column on (the dropdowns' choices, layout.LISTS_COLUMN),
-    row by row, so that a new stamp keeps them."""
+    """The stamp tab's cells from its third column on (the roster, layout.ROSTER_COLUMN, and the
+    dropdowns' choices, layout.LISTS_COLUMN), row by row, so that a new stamp keeps them."""
+    return [row[2:] for row in _stamp_rows(path, ref) or []]
+
+
+def _stamp_rows(path: Path, ref: WorkbookRef) -> list[list[Any]] | None:
+    """The stamp tab's cells row by row (None for an empty one), or None when the workbook has
+    no stamp tab or cannot be read."""
     try:
         raw = read_xlsx(path, ref)
     except StoreError:
-        return []
+        return None
     sheet = next((s for s in raw.sheets if s.name.casefold() == STAMP_TAB), None)
     if sheet is None:
-        return []
-    return [[None if v == "" else v for v in row[2:]] for row in sheet.rows]
+        return None
+    return [[None if v == "" else v for v in row] for row in sheet.rows]
 
 
 def read_xlsx(

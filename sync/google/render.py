@@ -19,6 +19,9 @@ from ..grid import OutCell, OutSheet, Style, cell_text
 from ..layout import (
     DATE_FORMAT,
     LISTS_COLUMN,
+    ROSTER_COLUMN,
+    ROSTER_ROWS,
+    ROSTER_TITLE,
     SIDE_COLORS,
     SIDE_LABELS,
     STAMP_TAB,
@@ -292,6 +295,9 @@ def new_workbook(plan: WorkbookPlan, first_sheet_id: int) -> list[Request]:
     tables = {table.title for table in plan.tables}
     for index, name in enumerate(names[1:], start=1):
         rows = TABLE_ROWS + 100 if name in tables else 100
+        if name == STAMP_TAB:  # room for the roster and the longest list of choices
+            longest = max((len(choices) for choices in plan.lists.values()), default=0)
+            rows = max(rows, ROSTER_ROWS + 1, longest + 1, len(plan.stamp))
         requests.append(add_sheet(gids[name], name, index, rows=rows))
     requests += write_out_sheet(plan.instructions, first_sheet_id, gids, wrap_prose=True)
     if plan.summary:
@@ -415,6 +421,27 @@ def restamp_requests(stamp: dict[str, str], sheet_id: int) -> list[Request]:
     ]
 
 
+def roster_requests(names: tuple[str, ...], sheet_id: int, used_rows: int) -> list[Request]:
+    """Requests that make the stamp tab's roster column hold exactly `names` under its title,
+    the cells below them cleared down to the rows the dropdown reaches. The tab is first given
+    that many rows (tabs made before the roster had fewer), never fewer than the `used_rows`
+    holding anything."""
+    rows = [{"values": [cell_data(value)]} for value in (ROSTER_TITLE, *names)]
+    height = max(ROSTER_ROWS + 1, len(rows), used_rows)
+    area = {
+        "sheetId": sheet_id,
+        "startRowIndex": 0,
+        "endRowIndex": height,
+        "startColumnIndex": ROSTER_COLUMN - 1,
+        "endColumnIndex": ROSTER_COLUMN,
+    }
+    grid = {"sheetId": sheet_id, "gridProperties": {"rowCount": height}}
+    return [
+        {"updateSheetProperties": {"properties": grid, "fields": "gridProperties.rowCount"}},
+        {"updateCells": {"range": area, "rows": rows, "fields": "userEnteredValue"}},
+    ]
+
+
 def _stamp(
     stamp: dict[str, str], lists: dict[str, tuple[str, ...]], sheet_id: int
 ) -> list[Request]:
@@ -427,6 +454,9 @@ def _stamp(
         for row in range(height)
     ]
     start = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": LISTS_COLUMN - 1}
+    # The roster's column, empty until the nightly sync copies the school's team into it.
+    roster = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": ROSTER_COLUMN - 1}
+    titled = [{"values": [cell_data(ROSTER_TITLE)]}]
     listed = (
         [{"updateCells": {"start": start, "rows": choice_rows, "fields": CELL_FIELDS}}]
         if columns
@@ -434,6 +464,7 @@ def _stamp(
     )
     return [
         {"updateCells": {"start": {"sheetId": sheet_id}, "rows": rows, "fields": CELL_FIELDS}},
+        {"updateCells": {"start": roster, "rows": titled, "fields": CELL_FIELDS}},
         *listed,
         {
             "updateSheetProperties": {

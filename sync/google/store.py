@@ -37,7 +37,7 @@ from ..errors import (
 from ..grid import OutSheet
 from ..layout import STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
-from ..store import RawSheet, RawWorkbook, ReadRequest, WorkbookRef
+from ..store import RawSheet, RawWorkbook, ReadRequest, StrayCopy, WorkbookRef, looks_like_copy
 from ..templates import Template
 from ..values import is_blank
 from .client import connect, error_reason, error_status, key_path, load_credentials
@@ -49,6 +49,7 @@ from .render import (
     new_workbook,
     protect,
     restamp_requests,
+    roster_requests,
     write_out_sheet,
 )
 
@@ -121,6 +122,34 @@ class GoogleStore:
             self.registry.forget(ref.location)  # what it was shared with no longer matters
             return False
         return True
+
+    def stray_copies(self, school: School, templates: tuple[Template, ...]) -> list[StrayCopy]:
+        """Spreadsheets in the folder, other than the ones the sync reads, that are copies of one of
+        its spreadsheets: named like a copy of it ("Copy of Lincoln Elementary · PM Tool"), or
+        carrying its labels (Drive's "Make a copy" keeps them). From the run's one listing of
+        the folder: no request of its own."""
+        try:
+            files = self._files()
+        except StoreError:
+            return []
+        found = []
+        for file in sorted(files.values(), key=lambda f: (f.get("name", ""), f["id"])):
+            if (
+                self.registry.entry_by_id(file["id"]) is not None
+                or file["id"] == self.registry.rollup
+            ):
+                continue  # a workbook the sync reads (some school's own), or the rollup
+            labels = file.get("appProperties", {})
+            name = file.get("name", "")
+            for template in templates:
+                label = f"{school.name} · {template.title}"
+                labelled = labels.get("plansync_school") == school.id and (
+                    labels.get("plansync_template") == template.id
+                )
+                if labelled or looks_like_copy(name, label):
+                    found.append(StrayCopy(template.id, name))
+                    break
+        return found
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -356,6 +385,36 @@ class GoogleStore:
             raise WorkbookBusy(
                 f"The spreadsheet's stamp could not be written ({error_reason(error)})."
             ) from None
+
+    def write_roster(self, ref: WorkbookRef, names: tuple[str, ...], version: str) -> str | None:
+        """Rewrite the stamp tab's roster column: one read of the tab (how many rows it uses)
+        and one batchUpdate touching nothing else, then the new Drive version (as
+        write_summary). `version` is not needed: Sheets merges edits cell by cell."""
+        try:
+            tabs = self._tabs_of(ref.location)
+            found = next((t for t in tabs if t.casefold() == STAMP_TAB), None)
+            if found is None:
+                raise WorkbookBusy(
+                    f"The spreadsheet has no hidden {STAMP_TAB} tab, so the roster its person "
+                    "columns offer was not updated. `plansync migrate` adds it."
+                )
+            sheet_id, _protected = tabs[found]
+            (values,) = self._values(ref.location, [found])
+            requests = roster_requests(names, sheet_id, len(values))
+            self.http.batch_update(ref.location, {"requests": requests})
+        except APIError as error:
+            self._tabs.pop(ref.location, None)  # whatever was known of its tabs may be wrong
+            raise WorkbookBusy(
+                "The roster the person columns offer could not be written "
+                f"({error_reason(error)}); it will be on the next run."
+            ) from None
+        try:
+            file = self._drive("get", f"/{ref.location}", params={"fields": "version"})
+        except APIError:
+            return None  # the next run reads the spreadsheet again: slower, never wrong
+        new_version = str(file["version"]) if "version" in file else None
+        self._record_tabs(ref.location, new_version)
+        return new_version
 
     def add_rows(self, ref: WorkbookRef, sheet: str, cells: dict[tuple[int, int], Any]) -> int:
         """Read the tab's values (one request), then write the cells that are empty with one

@@ -20,14 +20,21 @@ from pydantic import Field, create_model
 
 from ..templates import Template
 from .base import IssueKind, Rule
+from .cadence import CadenceRule
 from .count import CountRule
+from .covers import CoversRule
 from .date_order import DateOrderRule
+from .linked import LinkedRule
 from .measurable import MeasurableRule
+from .mentions import MentionsRule
 from .notes import NotesRule
 from .overdue import OverdueRule
 from .required_when import RequiredWhenRule
+from .roster import RosterRule
+from .sequence import SequenceRule
 from .structure import ISSUES as STRUCTURE_ISSUES
 from .unique import UniqueRule
+from .wording import WordingRule
 
 # The registration table: every rule kind a template may use, in the order error messages list
 # their `type`s.
@@ -39,6 +46,14 @@ KINDS: tuple[type[Rule], ...] = (
     DateOrderRule,
     UniqueRule,
     NotesRule,
+    # The quality rules: the field guides' criteria for a good plan (results.quality).
+    WordingRule,
+    MentionsRule,
+    CoversRule,
+    LinkedRule,
+    SequenceRule,
+    RosterRule,
+    CadenceRule,
 )
 
 
@@ -73,10 +88,13 @@ def issue_kinds(kinds: tuple[type[Rule], ...] = KINDS) -> tuple[IssueKind, ...]:
 ISSUE_KINDS = issue_kinds()
 # Rule id -> its title, for reports.
 RULES: dict[str, str] = {kind.id: kind.title for kind in ISSUE_KINDS}
+# The ids of the quality rules' issues.
+QUALITY_RULES: frozenset[str] = frozenset(kind.id for kind in ISSUE_KINDS if kind.quality)
 
 __all__ = [
     "ISSUE_KINDS",
     "KINDS",
+    "QUALITY_RULES",
     "RULES",
     "IssueKind",
     "Rule",

@@ -25,6 +25,9 @@ class IssueKind:
     # What it is reported as unless the check says otherwise (a missing column is an error when
     # the column is required and a warning when not).
     severity: Severity
+    # A quality rule's issue: it weighs on the quality score (`results.quality`), not on
+    # completeness.
+    quality: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,17 +36,24 @@ class CheckContext:
     today: dt.date
     # Names of the monitoring cycles that have begun: benchmarks are expected for these.
     cycles_begun: tuple[str, ...]
+    # The last day of the school year (the last cycle's end), when the cycles are known.
+    year_end: dt.date | None = None
+    # Its first day (the first cycle's start).
+    year_start: dt.date | None = None
 
 
 @dataclass
 class WorkbookCheck:
-    """What checking one workbook found: its issues and its share of the completeness tally."""
+    """What checking one workbook found: its issues, its share of the completeness tally and its
+    share of the quality tally (how many quality checks were made, how many the plan passed)."""
 
     workbook: str
     school_id: str
     issues: list[Issue] = field(default_factory=list)
     expected: int = 0
     met: int = 0
+    judged: int = 0
+    passed: int = 0
 
     def add(
         self,
@@ -63,12 +73,18 @@ class WorkbookCheck:
                 sheet,
                 cell,
                 message,
+                kind.quality,
             )
         )
 
     def tally(self, expected: int, met: int) -> None:
         self.expected += expected
         self.met += met
+
+    def judge(self, passed: bool) -> None:
+        """Count one quality check, passed or not (see `results.quality`)."""
+        self.judged += 1
+        self.passed += int(passed)
 
 
 class Rule(RuleSpec):
@@ -94,3 +110,35 @@ class Rule(RuleSpec):
         a workbook that could not be read, which is checked as empty tables.
         """
         raise NotImplementedError(f"rule kind {self.type!r} has no check")
+
+    def check_school(
+        self,
+        workbooks: dict[str, WorkbookTables],
+        ctx: CheckContext,
+        results: dict[str, WorkbookCheck],
+    ) -> None:
+        """Checks that look across a school's workbooks (every roster name, say), run once per
+        school after each workbook's own checks. `workbooks` and `results` are keyed by template
+        id and hold only the workbooks that could be read. Most kinds have none."""
+
+
+class QualityRule(Rule):
+    """A rule from the field guides about how good a plan is rather than how complete: each
+    thing it looks at is one quality check, passed or not, and what it finds is a warning that
+    says why the rule exists (`why`, in the team's words)."""
+
+    why: str
+
+    def verdict(
+        self,
+        result: WorkbookCheck,
+        passed: bool,
+        kind: IssueKind,
+        sheet: str | None,
+        cell: str | None,
+        message: str,
+    ) -> None:
+        """Count one quality check; when it failed, report it with the rule's reason."""
+        result.judge(passed)
+        if not passed:
+            result.add(kind, sheet, cell, f"{message} {self.why}")

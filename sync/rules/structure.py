@@ -29,6 +29,10 @@ WORKBOOK_NOT_A_FILE = IssueKind("workbook-not-a-file", "Not a workbook file", "e
 WORKBOOK_TOO_LARGE = IssueKind("workbook-too-large", "Workbook too large to read", "error")
 STAMP_SCHOOL = IssueKind("stamp-school", "Workbook made for another school", "error")
 SUMMARY_NOT_WRITTEN = IssueKind("summary-not-written", "Summary tab not updated", "warning")
+# The copy of the school's roster the person columns' dropdowns offer (on the stamp tab).
+ROSTER_NOT_WRITTEN = IssueKind("roster-not-written", "Roster dropdown not updated", "warning")
+# A file beside the workbook that looks like a copy of it (listed by the store).
+STRAY_COPY = IssueKind("stray-copy", "A copy of the workbook", "warning")
 
 # -- the stamp, tabs and headers -------------------------------------------------------------------
 
@@ -67,6 +71,8 @@ WORKBOOK_ISSUES = (
     WORKBOOK_TOO_LARGE,
     STAMP_SCHOOL,
     SUMMARY_NOT_WRITTEN,
+    ROSTER_NOT_WRITTEN,
+    STRAY_COPY,
 )
 STRUCTURE_ISSUES = (
     STAMP_MISSING,
