@@ -25,10 +25,18 @@ from ..history import (
 )
 from ..results import BenchmarkRecord, SchoolResult, SyncResult
 from ..rules import RULES
+from ..rules.helpers import format_date
 from ..rules.notes import NotesRule
 from ..tables import Row
 from ..templates import BENCHMARK_TAB, Tab, Template, metric_labels
 from .palette import LAST_RUN, score_color, status_color
+
+
+def rollup_content(sheets: list[OutSheet]) -> list[OutSheet]:
+    """The rollup without the line saying when it last changed: what its fingerprint covers."""
+    about = sheets[-1]
+    rows = [row if index != CHANGED_ROW else [] for index, row in enumerate(about.rows)]
+    return [*sheets[:-1], OutSheet(about.name, rows, about.widths)]
 
 
 def build_rollup(result: SyncResult) -> list[OutSheet]:
@@ -169,12 +177,10 @@ def trend_sheet(result: SyncResult) -> OutSheet:
             OutCell(school.completeness, "text"),
             *_last_run(school.completeness, school.previous)[1:],
         )
-    days = Counter(s.previous.day for s in result.schools if s.previous)
-    last = days.most_common(1)[0][0] if days else None
-    since = f"last run ({last:%b} {last.day})" if last else "last run"
     sheet.charts.append(
         OutChart(
-            title=f"Completeness: {since} and now",
+            # No date: the title would change every night, and the file with it.
+            title="Completeness: last run and now",
             kind="bar",
             header_row=1,
             first_row=2,
@@ -325,12 +331,17 @@ def issues_sheet(result: SyncResult) -> OutSheet:
     return sheet
 
 
+# The About tab's row saying when the rollup last changed (left out of its fingerprint).
+CHANGED_ROW = 1
+
+
 def about_sheet(result: SyncResult) -> OutSheet:
     sheet = OutSheet("About", widths=[24, 100])
     sheet.add(f"{result.district.district} · plan rollup", style="title")
     sheet.add(
-        f"Written by the nightly sync for {result.today.isoformat()} "
-        f"({len(result.schools)} schools).",
+        f"Last changed by the nightly sync on {format_date(result.today)} "
+        f"({len(result.schools)} schools). The sync rewrites this file only on a night when "
+        "something in it changes.",
         style="subtitle",
     )
     sheet.blank()

@@ -37,7 +37,7 @@ from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
 from .reports.html import Written, write_report_files
-from .reports.rollup import build_rollup, school_rollup_rows
+from .reports.rollup import build_rollup, rollup_content, school_rollup_rows
 from .reports.summary import build_summary, summary_content
 from .results import (
     BenchmarkRecord,
@@ -343,7 +343,7 @@ def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool
     if not full and exists and state.output_hash("rollup-inputs") == inputs:
         return store.rollup_location(), False
     sheets = build_rollup(result)
-    fingerprint = content_hash(sheets)
+    fingerprint = content_hash(rollup_content(sheets))
     written = full or not exists or state.output_hash("rollup") != fingerprint
     location = store.write_rollup(sheets) if written else store.rollup_location()
     state.output_written("rollup", fingerprint)
@@ -352,8 +352,11 @@ def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool
 
 
 def _rollup_inputs(result: SyncResult) -> str:
+    """What the rollup is made from. Not the day itself: the rollup shows dates, not counts of
+    days, and what turns with the date (the cycles begun, a step falling overdue) is here."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((__version__, result.today, result.district.model_dump_json())).encode())
+    begun = [cycle.name for cycle in result.district.cycles_begun(result.today)]
+    digest.update(repr((__version__, begun, result.district.model_dump_json())).encode())
     for school in result.schools:
         # What the schools typed and when they saved, not the files' versions: writing the
         # summary tabs changes those and nothing the rollup shows.
@@ -364,7 +367,11 @@ def _rollup_inputs(result: SyncResult) -> str:
                 (wb.tables.content, wb.tables.modified) if wb.tables else wb.unread_reason.reason
                 for wb in school.workbooks
             ]
-        digest.update(repr((school.school.id, typed, school.issues, school.previous)).encode())
+        # Of the last run, the rollup shows the score and the benchmarks (not the day it ran,
+        # which changes every night).
+        previous = school.previous
+        before = (previous.completeness, previous.benchmarks) if previous else None
+        digest.update(repr((school.school.id, typed, school.issues, before)).encode())
     return digest.hexdigest()
 
 

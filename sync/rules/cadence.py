@@ -103,20 +103,29 @@ class CadenceRule(QualityRule):
 
     def changes_on(self, tables: WorkbookTables, ctx: CheckContext) -> dt.date | None:
         # The verdicts turn on days counted from today: a logged meeting's day arriving, a
-        # window running out after the last meeting or after the year began, a planned one-off
-        # meeting's day passing.
+        # meeting's window running out (after its last meeting, or after the year began), a
+        # planned one-off meeting's day passing.
         log = tables.tables[self.log]
         if not log.found or log.header_row is None:
             return None
-        logged = self._logged(tables)
-        days = [day for _key, day in logged if day > ctx.today]
-        windows = [days_ + self.grace for days_ in self.every.values()]
-        if ctx.year_start is not None:
-            days += [ctx.year_start + dt.timedelta(days=w + 1) for w in windows]
-        days += [day + dt.timedelta(days=w + 1) for _key, day in logged for w in windows]
+        logged: dict[str, list[dt.date]] = {}
+        for key, day in self._logged(tables):
+            logged.setdefault(key, []).append(day)
+        every = {normalize_words(name): days for name, days in self.every.items()}
+        days: list[dt.date] = []
         for row in tables.tables[self.tab].rows:
+            meeting = row.text(self.meeting)
+            if not meeting.strip() or self.meeting not in row.cells:
+                continue
+            held = logged.get(normalize_words(meeting), [])
+            days += held
+            every_days = every.get(normalize_words(row.text(self.frequency)))
             planned = row.value(self.next)
-            if isinstance(planned, dt.date):
+            if every_days is not None:
+                window = dt.timedelta(days=every_days + self.grace + 1)
+                starts = [*held, *([ctx.year_start] if ctx.year_start else [])]
+                days += [day + window for day in starts]
+            elif isinstance(planned, dt.date):
                 days.append(_day(planned) + dt.timedelta(days=1))
         return min((day for day in days if day > ctx.today), default=None)
 
