@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -66,6 +66,8 @@ class Written:
     notes: list[str] = field(default_factory=list)
     # Pages of coaches no longer in the config, removed.
     removed: list[Path] = field(default_factory=list)
+    # The pages already showed what tonight's would (see `write_report_files`): none written.
+    unchanged: bool = False
 
 
 def write_report_files(
@@ -73,13 +75,25 @@ def write_report_files(
     past: Sequence[SchoolSnapshot],
     last_year: dict[str, SchoolSnapshot] | None = None,
     spans: Sequence[NoteSpan] = (),
+    inputs: str | None = None,
+    rewrite: bool = False,
 ) -> Written:
     """Write the report and the coach pages for a sync's results and the nights before it
     (`last_year`: each school's snapshot from the same point of last school year; `spans`: the
-    coach notes the history has seen, for how long notes stay open)."""
+    coach notes the history has seen, for how long notes stay open).
+
+    `inputs`, a fingerprint of everything the pages are made from (the day included), is kept
+    in the district page: when the pages there carry the same one, they are left as they are
+    (unless `rewrite`)."""
     folder = result.district.reports_dir
-    pages = build_pages(result, past, last_year, spans)
     written = Written(folder / REPORT_NAME)
+    if inputs is not None and not rewrite and _pages_made_from(inputs, written.district):
+        files = _coach_files([s.school.coach for s in result.schools if s.school.coach])
+        coaches = {coach: folder / COACH_FOLDER / name for coach, name in files.items()}
+        if all(path.is_file() for path in coaches.values()):
+            written.coaches, written.unchanged = coaches, True
+            return written
+    pages = build_pages(result, past, last_year, spans, inputs)
     _write_atomically(written.district, pages.district)
     for coach, (name, html) in pages.coaches.items():
         path = folder / COACH_FOLDER / name
@@ -87,6 +101,16 @@ def write_report_files(
         written.coaches[coach] = path
     written.removed = _remove_old_pages(folder / COACH_FOLDER, set(written.coaches.values()))
     return written
+
+
+def _pages_made_from(inputs: str, district_page: Path) -> bool:
+    """Whether the district page was made from `inputs` (its head says so)."""
+    try:
+        with district_page.open("rb") as file:
+            head = file.read(2048)
+    except OSError:
+        return False
+    return f'<meta name="plansync-inputs" content="{inputs}">'.encode() in head
 
 
 def _remove_old_pages(folder: Path, current: set[Path]) -> list[Path]:
@@ -299,6 +323,7 @@ def build_pages(
     past: Sequence[SchoolSnapshot],
     last_year: dict[str, SchoolSnapshot] | None = None,
     spans: Sequence[NoteSpan] = (),
+    inputs: str | None = None,
 ) -> Pages:
     """Every page's HTML, from a sync's results and the snapshots of earlier nights."""
     earlier = [snapshot for snapshot in past if snapshot.day < result.today]
@@ -317,6 +342,7 @@ def build_pages(
         "district": result.district.district,
         "today": format_date(result.today),
         "version": __version__,
+        "inputs": inputs,
     }
     district_html = env.get_template("district.html.j2").render(
         **context,
@@ -432,8 +458,31 @@ def _issue_view(school: SchoolResult, issue: Issue) -> IssueView:
     return IssueView(where, RULES.get(issue.rule, issue.rule), issue.message, issue.severity)
 
 
+def plan_outline(school: SchoolResult) -> list:
+    """What the report lists of the school's plan, as lists: kept with the school's findings so
+    that a school nobody edited need not be unpacked to draw it."""
+    strategies, loose = _strategies_from_tables(school)
+    return [
+        [[*astuple(s)[:5], [list(astuple(goal)) for goal in s.goals]] for s in strategies],
+        [list(astuple(goal)) for goal in loose],
+    ]
+
+
 def _strategies(school: SchoolResult) -> tuple[list[StrategyView], list[GoalView]]:
     """The school's strategies with their goals, as typed; goals whose strategy is not listed."""
+    if school.facts is None or school.facts.outline is None:
+        return _strategies_from_tables(school)
+    strategies, loose = school.facts.outline
+    return (
+        [
+            StrategyView(*fields, goals=[GoalView(*g) for g in goals])
+            for *fields, goals in strategies
+        ],
+        [GoalView(*goal) for goal in loose],
+    )
+
+
+def _strategies_from_tables(school: SchoolResult) -> tuple[list[StrategyView], list[GoalView]]:
     tables = next(
         (wb.tables for wb in school.workbooks if wb.tables and "strategies" in wb.tables.tables),
         None,

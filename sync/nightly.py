@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import astuple
 from pathlib import Path
 
-from . import reports as reports_package
 from .catalog import district_templates, standard_templates
 from .checks import (
     CheckContext,
@@ -36,7 +35,8 @@ from .history import HISTORY_NAME, benchmark_records, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
-from .reports.html import Written, write_report_files
+from .reports import html as report_pages
+from .reports.html import Written, plan_outline, write_report_files
 from .reports.rollup import build_rollup, rollup_content, school_rollup_rows
 from .reports.summary import build_summary, summary_content
 from .results import (
@@ -45,6 +45,7 @@ from .results import (
     Note,
     SchoolFacts,
     SchoolResult,
+    SchoolSnapshot,
     SyncResult,
     WorkbookResult,
 )
@@ -142,8 +143,9 @@ def _sync(
     if write_back:
         # One cron line does the whole night: the HTML pages follow the sync's findings.
         past = history.snapshots(before=today, benchmarks=False)
+        inputs = _report_inputs(result, past)
         try:
-            written = write_report_files(result, past)
+            written = write_report_files(result, past, inputs=inputs, rewrite=full)
         except OSError as error:
             result.notes.append(
                 f"The HTML report could not be written into {district.reports_dir} "
@@ -321,6 +323,7 @@ def _keep_findings(
         benchmarks=benchmark_records(school),
         rollup_rows=lambda: rows,
         headers=school.headers(),
+        outline=plan_outline(school),
         roster=(
             _roster_hash(names) if names is not None else None,
             tuple(workbook.ref.location for workbook in holders),
@@ -373,6 +376,14 @@ def _rollup_inputs(result: SyncResult) -> str:
         before = (previous.completeness, previous.benchmarks) if previous else None
         digest.update(repr((school.school.id, typed, school.issues, before)).encode())
     return digest.hexdigest()
+
+
+def _report_inputs(result: SyncResult, past: Sequence[SchoolSnapshot]) -> str:
+    """What the HTML pages are made from: the rollup's inputs, the day (they count days), the
+    schools' coach notes, and the nights before (the history only grows, night by night)."""
+    notes = [(school.school.id, school.notes) for school in result.schools]
+    nights = (len(past), max((snapshot.day for snapshot in past), default=None))
+    return _hash((_rollup_inputs(result), result.today, notes, nights))
 
 
 def read_district(
@@ -504,7 +515,7 @@ def _code_signature() -> str:
     """This version of plansync's code: an upgrade (a new message, a fixed rule) checks every
     school again."""
     digest = hashlib.blake2b(digest_size=16)
-    for folder in sorted({Path(__file__).parent, Path(reports_package.__file__ or "").parent}):
+    for folder in sorted({Path(__file__).parent, Path(report_pages.__file__).parent}):
         for source in sorted(folder.rglob("*.py")):
             digest.update(source.read_bytes())
     return digest.hexdigest()
@@ -580,6 +591,7 @@ def _reuse(
         rollup_rows=lambda: dict(state.rollup_rows(school.id) or []),
         headers=found[10],
         roster=found[11],
+        outline=found[12],
     )
     summary_unchanged = all(
         remembered.summary_version == version
@@ -634,6 +646,7 @@ def _pack_findings(school: SchoolResult, facts: SchoolFacts) -> list:
         school.passed,
         [[title, tab, list(columns.items())] for (title, tab), columns in facts.headers.items()],
         [facts.roster[0], list(facts.roster[1])],
+        facts.outline,
     ]
 
 
@@ -651,6 +664,7 @@ def _unpack_findings(data: list, school_id: str):
         passed,
         headers,
         (roster, holders),
+        outline,
     ) = data
     issues = [
         Issue(rule, severity, school_id, workbook, sheet, cell, message, bool(quality))
@@ -669,6 +683,7 @@ def _unpack_findings(data: list, school_id: str):
         int(passed),
         {(title, tab): {int(n): str(h) for n, h in columns} for title, tab, columns in headers},
         (roster, tuple(holders)),
+        outline,
     )
 
 

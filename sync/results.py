@@ -322,6 +322,9 @@ class SchoolFacts:
     # The roster copy the school's workbooks should hold (a hash of the names; None when its
     # roster could not be read) and the workbooks that hold one.
     roster: tuple[str | None, tuple[str, ...]] = (None, ())
+    # What the HTML report lists of the school's plan (its strategies with their goals), as
+    # reports.html.plan_outline packs it; None when not kept.
+    outline: Any = None
 
 
 @dataclass

@@ -10,13 +10,14 @@ import sqlite3
 import plansync.nightly as nightly
 from district_helpers import TODAY, good_plan, run_sync
 from edits import GoogleEdits
+from plansync.reports.rollup import CHANGED_ROW as ROLLUP_CHANGED
 from plansync.reports.summary import CHANGED_ROW
 from plansync.state import STATE_NAME
 
 
 def _outputs(district, edits, result) -> tuple:
     """What the night left for people to see: the rollup's cells and every summary tab (but for
-    its line saying on which day it last changed: a --full run writes every tab again)."""
+    their lines saying on which day they last changed: a --full run writes them again)."""
     summaries = {
         school.id: [
             row
@@ -25,7 +26,9 @@ def _outputs(district, edits, result) -> tuple:
         ]
         for school in district.schools
     }
-    return edits.rollup(result.rollup), summaries
+    rollup = edits.rollup(result.rollup)
+    rollup["About"] = [row for index, row in enumerate(rollup["About"]) if index != ROLLUP_CHANGED]
+    return rollup, summaries
 
 
 def _same_as_a_full_run(district, edits, result, today) -> None:
@@ -74,6 +77,9 @@ def test_an_unchanged_school_is_not_checked_again(make_district, edits, monkeypa
 
 
 def test_a_school_is_checked_again_on_the_day_a_step_falls_overdue(make_district, monkeypatch):
+    """Night after night with no edits, a school is checked again exactly on the days its kept
+    findings said they could change (a meeting's window running out, a step falling due), until
+    a step falls overdue and its summary says so."""
     district = make_district()
     first = run_sync(district)
     assert not [i for i in first.schools[0].issues if i.rule == "overdue"]
@@ -83,12 +89,19 @@ def test_a_school_is_checked_again_on_the_day_a_step_falls_overdue(make_district
     quiet = run_sync(district, today=min(kept_until.values()) - dt.timedelta(days=1))
     assert checked == []
     assert quiet.summaries_written == 0  # not even built
-    day = min(kept_until.values())
-    late = run_sync(district, today=day)
-    assert sorted(checked) == sorted(s for s, until in kept_until.items() if until == day)
-    assert any(i.rule == "overdue" for s in late.schools for i in s.issues)
-    # Each of those schools' summary lists the step as overdue now.
-    assert late.summaries_written == len(checked)
+    for _night in range(10):
+        day = min(kept_until.values())
+        checked.clear()
+        late = run_sync(district, today=day)
+        assert sorted(checked) == sorted(s for s, until in kept_until.items() if until == day)
+        kept_until = _kept_until(district)
+        if any(i.rule == "overdue" for s in late.schools for i in s.issues):
+            break
+    else:
+        raise AssertionError("no step fell overdue in ten nights")
+    # Each school with a step overdue now has a summary that lists it.
+    overdue = [s for s in late.schools if any(i.rule == "overdue" for i in s.issues)]
+    assert late.summaries_written == len(overdue)
 
 
 def test_a_cycle_beginning_checks_every_school_again(make_district, edits, monkeypatch):

@@ -95,8 +95,8 @@ def test_unchanged_parts_are_copied_still_compressed(make_district, fixture):
     before = _compressed_parts(path)
     run_sync(district)
     after = _compressed_parts(path)
-    summary = sheet_part(path, "Coach Summary")
-    assert {name for name in before if before[name] != after[name]} == {summary}
+    written = {sheet_part(path, "Coach Summary"), sheet_part(path, "_plansync")}  # and the roster
+    assert {name for name in before if before[name] != after[name]} == written
     with zipfile.ZipFile(path) as package:
         assert package.testzip() is None
 

@@ -128,10 +128,7 @@ class GoogleStore:
         its spreadsheets: named like a copy of it ("Copy of Lincoln Elementary · PM Tool"), or
         carrying its labels (Drive's "Make a copy" keeps them). From the run's one listing of
         the folder: no request of its own."""
-        try:
-            files = self._files()
-        except StoreError:
-            return []
+        files = self._file_listing_or_nothing()
         found = []
         for file in sorted(files.values(), key=lambda f: (f.get("name", ""), f["id"])):
             if (
