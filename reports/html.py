@@ -475,8 +475,8 @@ def _strategies(school: SchoolResult) -> tuple[list[StrategyView], list[GoalView
     strategies, loose = school.facts.outline
     return (
         [
-            StrategyView(*fields, goals=[GoalView(*g) for g in goals])
-            for *fields, goals in strategies
+            StrategyView(id_, statement, description, stage, owner, [GoalView(*g) for g in goals])
+            for id_, statement, description, stage, owner, goals in strategies
         ],
         [GoalView(*goal) for goal in loose],
     )
