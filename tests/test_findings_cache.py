@@ -5,6 +5,7 @@ again until one of its findings can change by itself, and every night's output e
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 
 import plansync.nightly as nightly
@@ -212,3 +213,72 @@ def test_nights_around_an_answered_coach_note_give_what_a_full_run_gives(
     assert quiet.schools[0].facts is not None  # kept: nothing was checked again
     assert quiet.schools[0].notes == acted.schools[0].notes
     _same_as_a_full_run(district, edits, quiet, later)
+
+
+def test_a_kept_school_is_drawn_without_unpacking_its_tables(make_district, edits, monkeypatch):
+    """The rollup's places ("Owner, row 7") and the report's strategies come from what the
+    findings keep: a night that redraws them for another school's edit unpacks nothing else."""
+    district = make_district()
+    first = run_sync(district)
+    unpacked: list[str] = []
+    real = nightly._typed
+
+    def spy(raw, *args):
+        unpacked.append(raw.ref.school_id)
+        return real(raw, *args)
+
+    monkeypatch.setattr(nightly, "_typed", spy)
+    edits.set_cells(district, "south", "Strategies", {"C2": "A new statement"})
+    edited = run_sync(district)
+    assert edited.rollup_written
+    assert set(unpacked) == {"south"}  # its three workbooks, to check it again
+    north_before, north_after = first.schools[0], edited.schools[0]
+    assert north_after.facts is not None
+    places = [north_before.place(issue) for issue in north_before.issues]
+    assert [north_after.place(issue) for issue in north_after.issues] == places
+    assert set(unpacked) == {"south"}
+
+
+def test_the_report_is_left_alone_on_a_night_that_would_draw_it_the_same(make_district, edits):
+    district = make_district()
+    run_sync(district)
+    page = district.reports_dir / "District Report.html"
+    drawn = page.read_bytes()
+    page.touch()
+    os.utime(page, (0, 0))
+    run_sync(district)  # the same day, nothing changed
+    assert page.stat().st_mtime == 0
+    run_sync(district, today=TODAY + dt.timedelta(days=1))  # the page counts days
+    assert page.stat().st_mtime != 0
+    assert page.read_bytes() != drawn
+    coach_pages = list((district.reports_dir).glob("*/*.html"))
+    assert coach_pages
+    coach_pages[0].unlink()  # a page gone is drawn again
+    run_sync(district, today=TODAY + dt.timedelta(days=1))
+    assert coach_pages[0].is_file()
+
+
+def test_the_rollup_is_not_rewritten_for_its_date_alone(make_district):
+    district = make_district()
+    run_sync(district, today=TODAY - dt.timedelta(days=1))
+    run_sync(district)  # the first night with a last run to compare with
+    quiet = run_sync(district, today=TODAY + dt.timedelta(days=1))
+    steps_fell_due = any(
+        i.rule == "overdue" and i not in before.issues
+        for before, after in zip(run_sync(district).schools, quiet.schools, strict=True)
+        for i in after.issues
+    )
+    assert steps_fell_due or not quiet.rollup_written
+
+
+def test_a_stray_copy_appearing_checks_its_school_again(make_district, edits, monkeypatch):
+    district = make_district()
+    run_sync(district)
+    checked = _checked(monkeypatch)
+    name = edits.make_stray_copy(district, "north")
+    night = run_sync(district)
+    assert checked == ["north"]
+    assert any(name in issue.message for issue in night.schools[0].issues)
+    again = run_sync(district)
+    assert checked == ["north"]  # kept, with the copy in what the findings were made from
+    assert [s.issues for s in again.schools] == [s.issues for s in night.schools]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import ColorScaleRule
@@ -65,15 +65,15 @@ def plan_workbook(plan: WorkbookPlan) -> Workbook:
         _render_table(book.create_sheet(table.title), table)
     stamp = book.create_sheet(STAMP_TAB)
     for key, value in plan.stamp.items():
-        stamp.append([key, _storable(value)])
+        stamp.append([key, storable(value)])
     # The roster's column, empty until the nightly sync copies the school's team into it.
     stamp.cell(1, ROSTER_COLUMN, ROSTER_TITLE)
     for offset, (title, choices) in enumerate(plan.lists.items()):
         column = LISTS_COLUMN + offset
-        stamp.cell(1, column, _storable(title))
+        stamp.cell(1, column, storable(title))
         for row, choice in enumerate(choices, start=2):
             # As text: a choice such as "=1" or "2026" must stay what the config says.
-            stamp.cell(row, column, _storable(choice)).data_type = "s"
+            stamp.cell(row, column, storable(choice)).data_type = "s"
     stamp.sheet_state = "hidden"
     if plan.saved_at:
         utc = plan.saved_at.astimezone(dt.UTC).replace(tzinfo=None)
@@ -81,12 +81,25 @@ def plan_workbook(plan: WorkbookPlan) -> Workbook:
     return book
 
 
-def rollup_workbook(sheets: list[OutSheet]) -> Workbook:
-    """The district rollup, streamed (write-only): it can hold every row of every school."""
+def rollup_workbook(sheets: list[OutSheet], rows: int | None = None) -> Workbook:
+    """The district rollup, streamed (write-only): it can hold every row of every school.
+
+    With `rows`, each tab gets only its first `rows` rows, and everything else (widths, the
+    frozen header, the filter and colour scales, the charts) as for all of them: rollup_file.py
+    writes the other rows itself."""
     book = Workbook(write_only=True)
     for sheet in sheets:
-        _render_rollup_sheet(book, sheet)
+        _render_rollup_sheet(book, sheet, rows)
     return book
+
+
+def rollup_style_id(sheet: WriteOnlyWorksheet, cell: OutCell) -> int:
+    """The index, among the workbook's cell formats, of the one `cell` gets in the rollup (its
+    font, and the number format its value needs, such as a date's); registered if new."""
+    drawn = _rollup_cell(sheet, cell)
+    if not isinstance(drawn, Cell):  # a plain value: the cell openpyxl would make of it
+        drawn = WriteOnlyCell(sheet, value=drawn)
+    return drawn.style_id
 
 
 def _render_text_sheet(sheet: Worksheet, content: OutSheet) -> None:
@@ -194,7 +207,7 @@ def _data_validation(validation: Validation, header: str, letter: str) -> DataVa
     return rule
 
 
-def _render_rollup_sheet(book: Workbook, content: OutSheet) -> None:
+def _render_rollup_sheet(book: Workbook, content: OutSheet, rows: int | None) -> None:
     sheet = book.create_sheet(content.name)
     for index, width in enumerate(content.widths, start=1):
         sheet.column_dimensions[column_letter(index)].width = width
@@ -223,7 +236,7 @@ def _render_rollup_sheet(book: Workbook, content: OutSheet) -> None:
                 end_color="63BE7B",
             ),
         )
-    for row in content.rows:
+    for row in content.rows[:rows]:
         sheet.append([_rollup_cell(sheet, cell) for cell in row])
     for chart in content.charts:
         sheet.add_chart(_chart(sheet, content, chart), chart.anchor)
@@ -278,7 +291,7 @@ def _chart(sheet: WriteOnlyWorksheet, content: OutSheet, chart: OutChart) -> Bar
 
 def _rollup_cell(sheet: WriteOnlyWorksheet, cell: OutCell) -> Any:
     """Plain values go in as they are; styled ones and text that looks like a formula get a cell."""
-    value = _storable(cell.value)
+    value = storable(cell.value)
     formula_like = isinstance(value, str) and value.startswith("=")
     if cell.style == "text" and not formula_like:
         return value
@@ -293,7 +306,7 @@ def _rollup_cell(sheet: WriteOnlyWorksheet, cell: OutCell) -> Any:
     return target
 
 
-def _storable(value: Any) -> Any:
+def storable(value: Any) -> Any:
     """Text as a cell can hold it: no control characters or unpaired surrogates (which no .xlsx
     may contain; a school can still have them, pasted in from elsewhere), and no longer than a
     cell allows, cut between characters (see grid.cell_text)."""

@@ -381,15 +381,13 @@ class ExcelStore:
                 f"The rollup was not written: {path if read_only(path) else path.parent} is "
                 "marked read-only. Make it writable and run the sync again."
             )
-        from .render import rollup_workbook  # openpyxl is slow to import and only writes
+        from .rollup_file import write_rollup_file  # openpyxl is slow to import, only writes
 
-        book = rollup_workbook(sheets)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             remove_leftovers(path.parent)
-            _save_replacing(book, path)
+            write_replacing(path, lambda temporary: write_rollup_file(sheets, temporary))
         except OSError as error:
-            _discard(book)
             raise RollupNotWritten(
                 f"The rollup could not be written to {path} ({error.strerror or error}). The "
                 "previous rollup, if any, is unchanged."
@@ -409,9 +407,9 @@ def write_file(path: Path, sheets: list[OutSheet]) -> None:
     """Write sheets as an .xlsx file at `path`, outside any district (`plansync export`),
     replacing a file there in one step. Text is written as text, never run as a formula. Raises
     OSError when the file cannot be written."""
-    from .render import rollup_workbook  # openpyxl is slow to import and only writes
+    from .rollup_file import write_rollup_file  # openpyxl is slow to import, only writes
 
-    _save_replacing(rollup_workbook(sheets), path)
+    write_replacing(path, lambda temporary: write_rollup_file(sheets, temporary))
 
 
 def _lists_beside_the_stamp(path: Path, ref: WorkbookRef) -> list[list[Any]]:
@@ -643,20 +641,3 @@ def _save_new(book: Workbook, path: Path) -> None:
             if os.path.lexists(path):
                 raise FileExistsError(path) from None
             os.replace(temporary, path)
-
-
-def _discard(book: Workbook) -> None:
-    """After a failed save (a full disk), close the write-only sheets' writers now and quietly:
-    left to the garbage collector, each would print a complaint about its closed file."""
-    for sheet in book.worksheets:
-        writer = getattr(sheet, "_writer", None)
-        for generator in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
-            if generator is not None:
-                with contextlib.suppress(Exception):
-                    generator.close()
-
-
-def _save_replacing(book: Workbook, path: Path) -> None:
-    """Save to a temporary file and move it over `path` in one step, keeping the replaced
-    file's owner and permissions."""
-    write_replacing(path, book.save)

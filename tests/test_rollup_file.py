@@ -1,0 +1,139 @@
+"""The rollup's rows written straight into its sheet parts hold what openpyxl alone would write:
+the same values, number formats, fonts and fills, filters, frozen panes, colour scales and charts;
+and the file opens in LibreOffice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from district_helpers import run_sync
+from plansync.excel.render import rollup_workbook
+from plansync.excel.rollup_file import BATCH_ROWS, write_rollup_file
+from plansync.grid import OutCell, OutSheet
+from plansync.reports.rollup import build_rollup
+
+pytestmark = pytest.mark.backends("excel")
+
+
+def _cells(path) -> dict[str, list]:
+    book = openpyxl.load_workbook(path)
+    found = {}
+    for sheet in book.worksheets:
+        found[sheet.title] = [
+            (
+                sheet.freeze_panes,
+                sheet.auto_filter.ref,
+                [str(rule.sqref) for rule in sheet.conditional_formatting],
+                len(sheet._charts),
+            ),
+            *[
+                [
+                    (
+                        cell.value,
+                        cell.number_format,
+                        cell.font.b,
+                        cell.font.i,
+                        cell.font.color.rgb if cell.font.color else None,
+                        cell.fill.fgColor.rgb,
+                    )
+                    for cell in row
+                ]
+                for row in sheet.iter_rows()
+            ],
+        ]
+    return found
+
+
+def test_the_rollup_holds_what_openpyxl_alone_would_write(make_district, tmp_path):
+    district = make_district()
+    sheets = build_rollup(run_sync(district))
+    rollup_workbook(sheets).save(tmp_path / "openpyxl.xlsx")
+    write_rollup_file(sheets, tmp_path / "direct.xlsx")
+    assert _cells(tmp_path / "direct.xlsx") == _cells(tmp_path / "openpyxl.xlsx")
+
+
+def test_rows_of_every_kind_are_written_as_typed(tmp_path):
+    """Dates, times, numbers and true/false keep their types; text that looks like a formula stays
+    text; characters no .xlsx may hold are replaced; more rows than a batch hold."""
+    sheet = OutSheet("Rows", widths=[10, 10], freeze_rows=1, filter_row=1)
+    sheet.add("Value", "Kind", style="header")
+    values = [
+        dt.date(2026, 11, 27),
+        dt.datetime(2026, 11, 27, 14, 30),
+        dt.time(9, 15),
+        3,
+        2.5,
+        True,
+        "=SUM(A1:A2)",
+        "bell\x07 & <tag>",
+        "  spaced  ",
+        OutCell("Late", "bad"),
+    ]
+    for value in values:
+        cell = value if isinstance(value, OutCell) else OutCell(value, "text")
+        sheet.add(cell, type(cell.value).__name__)
+    for number in range(BATCH_ROWS + 5):
+        sheet.add(number, "filler")
+    write_rollup_file([sheet], tmp_path / "rows.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "rows.xlsx")
+    rows = list(book["Rows"].iter_rows(values_only=True))
+    assert rows[1:7] == [
+        (dt.datetime(2026, 11, 27), "date"),
+        (dt.datetime(2026, 11, 27, 14, 30), "datetime"),
+        (dt.time(9, 15), "time"),
+        (3, "int"),
+        (2.5, "float"),
+        (True, "bool"),
+    ]
+    formula = book["Rows"]["A8"]
+    assert formula.value == "=SUM(A1:A2)" and formula.data_type == "s"
+    assert rows[8][0] == "bell  & <tag>"
+    assert rows[9][0] == "  spaced  "
+    assert book["Rows"]["A11"].font.b
+    assert rows[-1] == (BATCH_ROWS + 4, "filler")
+    assert book["Rows"].auto_filter.ref == f"A1:B{len(sheet.rows)}"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_reads_the_rollup(make_district, tmp_path):
+    district = make_district()
+    sheets = build_rollup(run_sync(district))
+    write_rollup_file(sheets, tmp_path / "rollup.xlsx")
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "rollup.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(tmp_path / "back"),
+            str(tmp_path / "rollup.ods"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    again = openpyxl.load_workbook(tmp_path / "back" / "rollup.xlsx")
+    original = openpyxl.load_workbook(tmp_path / "rollup.xlsx")
+    for name in ("Schools", "Strategies", "Issues"):
+        assert [[cell.value for cell in row] for row in again[name].iter_rows()] == [
+            [cell.value for cell in row] for row in original[name].iter_rows()
+        ]
