@@ -17,12 +17,11 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
+from typing import TYPE_CHECKING, Any, get_args
 
 from openpyxl.utils.datetime import to_excel
 
-from ..grid import OutCell, OutSheet, column_letter
+from ..grid import OutCell, OutSheet, Style, column_letter
 from .package import sheet_parts
 from .render import rollup_style_id, rollup_workbook, storable
 
@@ -35,23 +34,19 @@ FRAME_ROWS = 1
 # Rows rendered and compressed at a time.
 BATCH_ROWS = 2000
 
+# Values that need a number format of their own (a datetime before a date: it is one).
 _DAYS_AND_TIMES = (dt.datetime, dt.date, dt.time, dt.timedelta)
+# Plain text this short, printable ASCII, needs no cleaning (see render.storable).
+_PLAIN_UP_TO = 1000
 
 
 def write_rollup_file(sheets: list[OutSheet], target: Path | io.BytesIO) -> None:
     """Write the rollup of `sheets` as an .xlsx package at `target`."""
     book = rollup_workbook(sheets, rows=FRAME_ROWS)
-    formats = [_Formats(sheet) for sheet in book.worksheets]
-    # The formats the rows use are registered before the frame is saved, which writes them out;
+    # Every format a row may need is registered before the frame is saved, which writes them out;
     # the rows themselves are drawn as they are written.
-    for content, found in zip(sheets, formats, strict=True):
-        for row in content.rows[FRAME_ROWS:]:
-            for cell in row:
-                found.of(cell)
-    bodies = [
-        _rows_xml(content.rows[FRAME_ROWS:], FRAME_ROWS + 1, found)
-        for content, found in zip(sheets, formats, strict=True)
-    ]
+    formats = _formats(book.worksheets[0]) if book.worksheets else {}
+    bodies = [_rows_xml(content.rows[FRAME_ROWS:], FRAME_ROWS + 1, formats) for content in sheets]
     frame = io.BytesIO()
     try:
         book.save(frame)
@@ -85,23 +80,26 @@ def _close_writers(book: Workbook) -> None:
                     generator.close()
 
 
-class _Formats:
-    """The cell format of each (style, kind of value) on one tab, registered as first met."""
+def _formats(sheet: WriteOnlyWorksheet) -> dict[tuple[str, type], int]:
+    """The workbook's cell format for each style and kind of value (text and numbers, or a kind
+    of date or time), registered in it."""
+    samples: dict[type, Any] = {
+        str: "",
+        dt.datetime: dt.datetime(2000, 1, 1),
+        dt.date: dt.date(2000, 1, 1),
+        dt.time: dt.time(),
+        dt.timedelta: dt.timedelta(),
+    }
+    return {
+        (style, kind): rollup_style_id(sheet, OutCell(sample, style))
+        for style in get_args(Style)
+        for kind, sample in samples.items()
+    }
 
-    def __init__(self, sheet: WriteOnlyWorksheet):
-        self.sheet = sheet
-        self.known: dict[tuple[str, type], int] = {}
 
-    def of(self, cell: OutCell) -> int:
-        value = cell.value
-        key = (cell.style, type(value) if isinstance(value, _DAYS_AND_TIMES) else str)
-        found = self.known.get(key)
-        if found is None:
-            found = self.known[key] = rollup_style_id(self.sheet, cell)
-        return found
-
-
-def _rows_xml(rows: list[list[OutCell]], first: int, formats: _Formats) -> Iterator[str]:
+def _rows_xml(
+    rows: list[list[OutCell]], first: int, formats: dict[tuple[str, type], int]
+) -> Iterator[str]:
     """The rows' XML, a batch of rows per string."""
     letters: list[str] = []
     batch: list[str] = []
@@ -121,17 +119,23 @@ def _rows_xml(rows: list[list[OutCell]], first: int, formats: _Formats) -> Itera
         yield "".join(batch)
 
 
-def _cell_xml(ref: str, cell: OutCell, formats: _Formats) -> str:
-    value = storable(cell.value)
-    style = formats.of(cell)
+def _cell_xml(ref: str, cell: OutCell, formats: dict[tuple[str, type], int]) -> str:
+    value = cell.value
+    if isinstance(value, _DAYS_AND_TIMES):
+        kind = next(k for k in _DAYS_AND_TIMES if isinstance(value, k))
+        style = formats[(cell.style, kind)]
+        s = f' s="{style}"' if style else ""
+        return f'<c r="{ref}"{s}><v>{to_excel(value)!r}</v></c>'
+    style = formats[(cell.style, str)]
     s = f' s="{style}"' if style else ""
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)) and math.isfinite(value):
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
-    if isinstance(value, _DAYS_AND_TIMES):
-        return f'<c r="{ref}"{s}><v>{to_excel(value)!r}</v></c>'
-    text = escape(str(value))
+    text = str(value)
+    if not (len(text) <= _PLAIN_UP_TO and text.isascii() and text.isprintable()):
+        text = storable(text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
