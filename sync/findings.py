@@ -115,6 +115,7 @@ def _fingerprint(
 
 
 def hash_of(value: object) -> str:
+    """A short hash of what `value` prints as (the values hashed here print the same each run)."""
     return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
 
