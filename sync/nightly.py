@@ -13,7 +13,6 @@ import functools
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import astuple
 from pathlib import Path
 
 from .catalog import district_templates, standard_templates
@@ -28,22 +27,19 @@ from .checks import (
     stamp_matches_school,
     stray_copy_issue,
 )
-from .config import District, School
+from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
+from .findings import hash_of, keep_findings, kept_findings, shared_fingerprint
 from .grid import OutSheet
-from .history import HISTORY_NAME, benchmark_records, last_year, open_history
+from .history import HISTORY_NAME, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
-from .reports import html as report_pages
-from .reports.html import Written, plan_outline, write_report_files
-from .reports.rollup import build_rollup, rollup_content, school_rollup_rows
+from .reports.html import Written, write_report_files
+from .reports.rollup import build_rollup, rollup_content
 from .reports.summary import build_summary, summary_content
 from .results import (
-    BenchmarkRecord,
     Issue,
-    Note,
-    SchoolFacts,
     SchoolResult,
     SchoolSnapshot,
     SyncResult,
@@ -252,7 +248,7 @@ def _read_and_check(
     tick("read")
     cycles = result.district.cycles
     year_end = max((cycle.end for cycle in cycles), default=None)
-    shared = _shared_fingerprint(result.district, result.templates)
+    shared = shared_fingerprint(result.district, result.templates)
     for school in result.schools:
         if school.facts is not None:
             continue  # unchanged since its findings were kept, and none of them falls due yet
@@ -267,7 +263,12 @@ def _read_and_check(
         if reuse_findings and not sides:
             # A note changed out of turn is reported the night the change is read, and only
             # then: such a school is checked again the next night.
-            _keep_findings(state, school, shared, begun, valid_until, result.templates)
+            names, holders = _roster_plan(school)
+            roster = (
+                _roster_hash(names) if names is not None else None,
+                tuple(workbook.ref.location for workbook in holders),
+            )
+            keep_findings(state, school, shared, begun, valid_until, result.templates, roster)
     tick("check")
     result.need_migrate = sum(school.need_migrate for school in result.schools)
     if result.need_migrate:
@@ -287,51 +288,6 @@ def _need_migrate(school: SchoolResult, district: District) -> int:
         1
         for wb in school.workbooks
         if wb.tables is not None and needs_migrate(wb.tables.stamp, wb.template, district)
-    )
-
-
-def _keep_findings(
-    state: StateStore,
-    school: SchoolResult,
-    shared: str,
-    begun: tuple[str, ...],
-    valid_until: dt.date | None,
-    templates: Sequence[Template],
-) -> None:
-    """Save a school's findings for the nights to come, when each of its workbooks was read or
-    is absent (one that could not be read is looked at again every night)."""
-    contents: dict[str, tuple[str | None, str | None, bool]] = {}
-    for wb in school.workbooks:
-        remembered = state.remembered(wb.ref.location) if wb.tables is not None else None
-        if wb.tables is not None and remembered is not None:
-            saved = wb.tables.modified
-            contents[wb.template.id] = (
-                wb.tables.content,
-                saved.isoformat() if saved else "",
-                remembered.date1904,
-            )
-        elif wb.absent and wb.error is not None:
-            contents[wb.template.id] = _absence(wb.error)
-        else:
-            state.forget_findings(school.school.id)
-            return
-    school.fingerprint = _fingerprint((shared, begun), school.school, contents, school.stray_copies)
-    rows = school_rollup_rows(school, templates)
-    names, holders = _roster_plan(school)
-    school.facts = SchoolFacts(
-        last_edit=school.last_edit,
-        benchmarks=benchmark_records(school),
-        rollup_rows=lambda: rows,
-        headers=school.headers(),
-        outline=plan_outline(school),
-        roster=(
-            _roster_hash(names) if names is not None else None,
-            tuple(workbook.ref.location for workbook in holders),
-        ),
-    )
-    findings = _pack_findings(school, school.facts)
-    state.save_findings(
-        school.school.id, school.fingerprint, valid_until, findings, list(rows.items())
     )
 
 
@@ -383,7 +339,7 @@ def _report_inputs(result: SyncResult, past: Sequence[SchoolSnapshot]) -> str:
     schools' coach notes, and the nights before (the history only grows, night by night)."""
     notes = [(school.school.id, school.notes) for school in result.schools]
     nights = (len(past), max((snapshot.day for snapshot in past), default=None))
-    return _hash((_rollup_inputs(result), result.today, notes, nights))
+    return hash_of((_rollup_inputs(result), result.today, notes, nights))
 
 
 def read_district(
@@ -403,7 +359,7 @@ def read_district(
     step asks for them."""
     templates = result.templates or district_templates(district)
     cycles = tuple(cycle.name for cycle in district.cycles)
-    shared = _shared_fingerprint(district, templates)
+    shared = shared_fingerprint(district, templates)
     aliases = district.id_aliases()
     # By (school, template), not by location: a workbook that was never made has no location.
     typed: dict[tuple[str, str], WorkbookTables | StoreError] = {}
@@ -439,18 +395,16 @@ def read_district(
         if reuse_findings and not full and len(same) + len(missing) == len(slots):
             owed = school.cycles_expected(district.cycles, result.today)
             begun = tuple(cycle.name for cycle in owed)
-            kept = _reuse(
+            kept = kept_findings(
                 state,
-                store,
                 school,
                 same,
                 missing,
                 strays[school.id],
                 (shared, begun),
                 result.today,
-                cycles,
-                aliases,
                 templates,
+                functools.partial(_loader, state, store, cycles=cycles, aliases=aliases),
             )
             if kept is not None:
                 reused[school.id] = kept
@@ -499,117 +453,15 @@ def read_district(
     return schools
 
 
-def _shared_fingerprint(district: District, templates: Sequence[Template]) -> str:
-    """What every school's findings depend on besides its own workbooks and the cycles it owes
-    benchmarks for: this version of the code, the templates in use (the district's own, with
-    their choice aliases), the district's settings and cycles, and every school's previous ids
-    (a workbook stamped with one of them is that school's)."""
-    signatures = (_code_signature(), _hash([template.model_dump() for template in templates]))
-    settings = district.model_dump_json(exclude={"schools"})
-    aliases = sorted(district.id_aliases().items())
-    return _hash((__version__, signatures, settings, aliases))
-
-
-@functools.cache
-def _code_signature() -> str:
-    """This version of plansync's code: an upgrade (a new message, a fixed rule) checks every
-    school again."""
-    digest = hashlib.blake2b(digest_size=16)
-    for folder in sorted({Path(__file__).parent, Path(report_pages.__file__).parent}):
-        for source in sorted(folder.rglob("*.py")):
-            digest.update(source.read_bytes())
-    return digest.hexdigest()
-
-
-def _absence(error: StoreError) -> tuple[str, str | None, bool]:
-    return (f"{type(error).__name__}: {error.reason}", error.sheet, False)
-
-
-def _fingerprint(
-    shared: tuple[str, tuple[str, ...]],
-    school: School,
-    contents: dict[str, tuple[str | None, str | None, bool]],
-    strays: list[StrayCopy],
-) -> str:
-    """A school's findings are made from these: what every school's depend on and the cycles this
-    school owes benchmarks for (`shared`), its config (id, start, active, previous ids...), its
-    workbooks' tabs (the hash of what was read of each, when a person last saved it, and its date
-    system) and the copies of them in its folder. A coach note's "changed since" comes from the
-    rows' marks in the state store, which change only when a workbook is read again, that is when
-    its content changed."""
-    return _hash((shared, school.model_dump_json(), sorted(contents.items()), strays))
-
-
-def _hash(value: object) -> str:
-    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
-
-
-def _reuse(
-    state: StateStore,
-    store: Store,
-    school: School,
-    same: list[tuple[Template, WorkbookRef, str, Remembered]],
-    missing: list[tuple[Template, WorkbookRef, StoreError]],
-    strays: list[StrayCopy],
-    shared: tuple[str, tuple[str, ...]],
-    today: dt.date,
-    cycles: tuple[str, ...],
-    aliases: dict[str, str],
-    templates: Sequence[Template],
-) -> SchoolResult | None:
-    """The school's findings from the state store, when none of its workbooks changed since they
-    were checked and none of them falls due by itself before `today`."""
-    contents: dict[str, tuple[str | None, str | None, bool]] = {
-        template.id: (remembered.content, remembered.modified or "", remembered.date1904)
-        for template, _ref, _version, remembered in same
-    }
-    contents |= {template.id: _absence(error) for template, _ref, error in missing}
-    fingerprint = _fingerprint(shared, school, contents, strays)
-    cached = state.findings(school.id, fingerprint, today)
-    if cached is None:
-        return None
-    try:
-        found = _unpack_findings(cached.findings, school.id)
-    except (KeyError, TypeError, ValueError):
-        return None  # not something this version stored: check the school again
-    workbooks = [
-        WorkbookResult(template, ref, load=_loader(state, store, template, ref, cycles, aliases))
-        for template, ref, _version, _remembered in same
-    ]
-    workbooks += [
-        WorkbookResult(template, ref, error=error, absent=True) for template, ref, error in missing
-    ]
-    order = {template.id: index for index, template in enumerate(templates)}
-    workbooks.sort(key=lambda workbook: order[workbook.template.id])
-    result = SchoolResult(school, workbooks, stray_copies=strays, fingerprint=fingerprint)
-    result.issues, result.expected, result.met, result.metrics = found[:4]
-    result.notes, result.need_migrate = found[6], found[7]
-    result.judged, result.passed = found[8], found[9]
-    result.facts = SchoolFacts(
-        last_edit=found[4],
-        benchmarks=found[5],
-        rollup_rows=lambda: dict(state.rollup_rows(school.id) or []),
-        headers=found[10],
-        roster=found[11],
-        outline=found[12],
-    )
-    summary_unchanged = all(
-        remembered.summary_version == version
-        for template, _ref, version, remembered in same
-        if template.summary_tab
-    )
-    result.summary_key = cached.summary_key if summary_unchanged else None
-    return result
-
-
 def _loader(
     state: StateStore,
     store: Store,
     template: Template,
     ref: WorkbookRef,
+    *,
     cycles: tuple[str, ...],
     aliases: dict[str, str],
-):
+) -> Callable[[], WorkbookTables | None]:
     """Unpack a workbook's tables from the state store (or read the file, when the stored copy
     cannot be used) the first time something asks for them."""
 
@@ -626,65 +478,6 @@ def _loader(
         return found if isinstance(found, WorkbookTables) else None
 
     return load
-
-
-def _pack_findings(school: SchoolResult, facts: SchoolFacts) -> list:
-    """A school's findings as the state store keeps them (lists only: see packing.pack_value)."""
-    return [
-        [
-            [i.rule, i.severity, i.workbook, i.sheet, i.cell, i.message, i.quality]
-            for i in school.issues
-        ],
-        school.expected,
-        school.met,
-        [[key, value] for key, value in school.metrics.items()],
-        facts.last_edit,
-        [list(astuple(record)) for record in facts.benchmarks],
-        [list(astuple(note)) for note in school.notes],
-        school.need_migrate,
-        school.judged,
-        school.passed,
-        [[title, tab, list(columns.items())] for (title, tab), columns in facts.headers.items()],
-        [facts.roster[0], list(facts.roster[1])],
-        facts.outline,
-    ]
-
-
-def _unpack_findings(data: list, school_id: str):
-    (
-        issues_data,
-        expected,
-        met,
-        metrics,
-        last_edit,
-        benchmarks,
-        notes,
-        need_migrate,
-        judged,
-        passed,
-        headers,
-        (roster, holders),
-        outline,
-    ) = data
-    issues = [
-        Issue(rule, severity, school_id, workbook, sheet, cell, message, bool(quality))
-        for rule, severity, workbook, sheet, cell, message, quality in issues_data
-    ]
-    return (
-        issues,
-        int(expected),
-        int(met),
-        {key: value for key, value in metrics},
-        last_edit,
-        tuple(BenchmarkRecord(*fields) for fields in benchmarks),
-        [Note(*fields) for fields in notes],
-        int(need_migrate),
-        int(judged),
-        int(passed),
-        {(title, tab): {int(n): str(h) for n, h in columns} for title, tab, columns in headers},
-        (roster, tuple(holders)),
-        outline,
-    )
 
 
 def _key(ref: WorkbookRef) -> tuple[str, str]:
@@ -812,7 +605,7 @@ def _write_back(
         # overdue (then they, and this key, are made again); the tab shows dates, and the cycles
         # begun and the day the score last moved are in the key.
         begun = tuple(cycle.name for cycle in district.cycles_begun(today))
-        key = _hash((school.fingerprint, begun, school.score_since, district.district))
+        key = hash_of((school.fingerprint, begun, school.score_since, district.district))
     if not full and key is not None and school.summary_key == key:
         return 0
     problems = len(school.issues)
