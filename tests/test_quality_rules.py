@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from plansync.catalog import template_by_id
 from plansync.checks import CheckContext, WorkbookCheck, check_across_workbooks
 from plansync.results import flatten, quality
@@ -415,3 +416,39 @@ def test_without_a_meeting_log_tab_the_cadence_is_not_judged():
     cadence = {"meeting": "Implementation Team", "frequency": "Weekly"}
     tables = tables_from_lists(ROLES, {"meetings": grid(ROLES, "meetings", cadence)})
     assert tally(run_in_year(CADENCE, tables)) == (0, 0)
+
+
+def _cadence_on(tables: WorkbookTables, day: dt.date) -> tuple[list, dt.date | None]:
+    """What the cadence rule finds on `day`, and the day it says that could change."""
+    result = WorkbookCheck(tables.template.title, "s1")
+    ctx = CheckContext("s1", day, CTX.cycles_begun, CTX.year_end, dt.date(2026, 8, 18))
+    CADENCE.check(tables, ctx, result)
+    return flatten(result.issues, ("rule", "message")), CADENCE.changes_on(tables, ctx)
+
+
+@pytest.mark.parametrize(
+    "tables",
+    [
+        meetings(("Implementation Team", dt.date(2026, 11, 24))),
+        meetings(("Implementation Team", dt.date(2026, 12, 20))),  # logged ahead of its day
+        meetings(frequency="Once", next_date=dt.date(2026, 12, 5)),
+        meetings(("Implementation Team", dt.date(2026, 10, 2)), frequency="Monthly"),
+    ],
+    ids=["weekly", "logged-ahead", "one-off", "monthly-lapsed"],
+)
+def test_cadence_findings_hold_until_the_day_the_rule_names(tables):
+    """A school's kept findings last until `changes_on` (None: for good, here the next 90 days):
+    every day before it must find the same."""
+    found, changes = _cadence_on(tables, CTX.today)
+    assert changes is None or changes > CTX.today
+    day = CTX.today
+    while day < (changes or CTX.today + dt.timedelta(days=90)):
+        assert _cadence_on(tables, day)[0] == found
+        day += dt.timedelta(days=1)
+
+
+def test_a_weekly_meeting_falls_behind_on_the_day_its_window_runs_out():
+    tables = meetings(("Implementation Team", dt.date(2026, 11, 24)))
+    found, changes = _cadence_on(tables, CTX.today)
+    assert found == [] and changes == dt.date(2026, 12, 9)  # 7 days and a grace of 7 after
+    assert _cadence_on(tables, changes)[0] != []
