@@ -244,13 +244,13 @@ def _read_and_check(
     tick: _Stopwatch,
     reuse_findings: bool = True,
 ) -> None:
+    shared = shared_fingerprint(result.district, result.templates)
     result.schools = read_district(
-        store, result.district, state, result, full, report, reuse_findings
+        store, result.district, state, result, full, report, shared if reuse_findings else None
     )
     tick("read")
     cycles = result.district.cycles
     year_end = max((cycle.end for cycle in cycles), default=None)
-    shared = shared_fingerprint(result.district, result.templates)
     for school in result.schools:
         if school.facts is not None:
             continue  # unchanged since its findings were kept, and none of them falls due yet
@@ -265,11 +265,7 @@ def _read_and_check(
         if reuse_findings and not sides:
             # A note changed out of turn is reported the night the change is read, and only
             # then: such a school is checked again the next night.
-            names, holders = _roster_plan(school)
-            roster = (
-                _roster_hash(names) if names is not None else None,
-                tuple(workbook.ref.location for workbook in holders),
-            )
+            roster = _roster_facts(school)
             keep_findings(state, school, shared, begun, valid_until, result.templates, roster)
     tick("check")
     result.need_migrate = sum(school.need_migrate for school in result.schools)
@@ -366,17 +362,16 @@ def read_district(
     result: SyncResult,
     full: bool,
     report: Progress,
-    reuse_findings: bool = True,
+    shared: str | None = None,
 ) -> list[SchoolResult]:
     """Every school's workbooks as typed tables: unchanged ones from the state store, the rest
     read (in parallel where the store can) and remembered for the next run.
 
-    A school none of whose workbooks changed, whose findings the state store holds for tonight,
-    takes them from there (`reuse_findings`): its tables are not even unpacked unless a later
-    step asks for them."""
+    With `shared` (what every school's findings depend on, `findings.shared_fingerprint`), a
+    school none of whose workbooks changed, whose findings the state store holds for tonight,
+    takes them from there: its tables are not even unpacked unless a later step asks for them."""
     templates = result.templates or district_templates(district)
     cycles = tuple(cycle.name for cycle in district.cycles)
-    shared = shared_fingerprint(district, templates)
     aliases = district.id_aliases()
     # By (school, template), not by location: a workbook that was never made has no location.
     typed: dict[tuple[str, str], WorkbookTables | StoreError] = {}
@@ -409,7 +404,7 @@ def read_district(
         missing = [
             (template, ref, absent[_key(ref)]) for template, ref in slots if _key(ref) in absent
         ]
-        if reuse_findings and not full and len(same) + len(missing) == len(slots):
+        if shared is not None and not full and len(same) + len(missing) == len(slots):
             owed = school.cycles_expected(district.cycles, result.today)
             begun = tuple(cycle.name for cycle in owed)
             kept = kept_findings(
@@ -645,10 +640,7 @@ def write_summary(
         template, tables = workbook.template, workbook.tables
         if not template.summary_tab or tables is None:
             continue
-        stamped = (tables.stamp or {}).get("school_id", "")
-        if stamped not in school.school.previous_ids and not stamp_matches_school(
-            tables, school.school.id
-        ):
+        if not _schools_own(school, tables):
             continue  # another school's file: never write this school's data into it
         remembered = state.remembered(workbook.ref.location)
         if (
@@ -690,14 +682,14 @@ def write_rosters(store: Store, state: StateStore, school: SchoolResult) -> int:
     names, holders = _roster_plan(school)
     if names is None:
         return 0  # the roster's workbook was not read: keep the copies as they are
-    wanted = _roster_hash(names)
+    wanted = hash_of(names)
     written = 0
     for workbook in holders:
         template, tables = workbook.template, workbook.tables
         assert tables is not None  # a holder was read
         location = workbook.ref.location
         key = f"roster:{location}"
-        held = _roster_hash(tables.roster) if tables.roster is not None else None
+        held = hash_of(tables.roster) if tables.roster is not None else None
         if not workbook.read_tonight:
             held = state.output_hash(key) or held  # what the sync wrote since it read the file
         elif held is not None and state.output_hash(key) != held:
@@ -737,13 +729,25 @@ def _roster_plan(school: SchoolResult) -> tuple[tuple[str, ...] | None, list[Wor
         tables = workbook.tables
         if tables is None or tables.stamp is None:
             continue  # no stamp tab to hold the copy (the structure rule reports it)
-        stamped = tables.stamp.get("school_id", "")
-        if stamped not in school.school.previous_ids and not stamp_matches_school(
-            tables, school.school.id
-        ):
+        if not _schools_own(school, tables):
             continue  # another school's file: never write this school's data into it
         holders.append(workbook)
     return (names[:ROSTER_ROWS] if names is not None else None), holders
+
+
+def _schools_own(school: SchoolResult, tables: WorkbookTables) -> bool:
+    """Whether the workbook is the school's own: stamped with its id, or with one of its previous
+    ids (a move whose re-stamp has not happened yet)."""
+    stamped = (tables.stamp or {}).get("school_id", "")
+    return stamped in school.school.previous_ids or stamp_matches_school(tables, school.school.id)
+
+
+def _roster_facts(school: SchoolResult) -> tuple[str | None, tuple[str, ...]]:
+    """What the findings keep of the school's roster copies: a hash of the names they should
+    hold (None when its roster could not be read) and the workbooks that hold one."""
+    names, holders = _roster_plan(school)
+    wanted = hash_of(names) if names is not None else None
+    return wanted, tuple(workbook.ref.location for workbook in holders)
 
 
 def _rosters_in_place(state: StateStore, school: SchoolResult) -> bool:
@@ -755,10 +759,6 @@ def _rosters_in_place(state: StateStore, school: SchoolResult) -> bool:
     return wanted is None or all(
         state.output_hash(f"roster:{location}") == wanted for location in holders
     )
-
-
-def _roster_hash(names: tuple[str, ...]) -> str:
-    return hashlib.blake2b(repr(names).encode(), digest_size=16).hexdigest()
 
 
 class _Stopwatch:
