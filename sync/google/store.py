@@ -405,11 +405,7 @@ class GoogleStore:
                 "The roster the person columns offer could not be written "
                 f"({error_reason(error)}); it will be on the next run."
             ) from None
-        try:
-            file = self._drive("get", f"/{ref.location}", params={"fields": "version"})
-        except APIError:
-            return None  # the next run reads the spreadsheet again: slower, never wrong
-        new_version = str(file["version"]) if "version" in file else None
+        new_version = self._version_after_write(ref)
         self._record_tabs(ref.location, new_version)
         return new_version
 
@@ -475,11 +471,7 @@ class GoogleStore:
             self._tabs.pop(ref.location, None)  # whatever was known of its tabs may be wrong
             raise _summary_failure(error) from None
         self._tabs[ref.location] = {**tabs, (found or sheet.name): (sheet_id, True)}
-        try:
-            file = self._drive("get", f"/{ref.location}", params={"fields": "version"})
-        except APIError:
-            return None  # the next run reads the spreadsheet again: slower, never wrong
-        new_version = str(file["version"]) if "version" in file else None
+        new_version = self._version_after_write(ref)
         self._record_tabs(ref.location, new_version)
         return new_version
 
@@ -511,6 +503,12 @@ class GoogleStore:
             ) from None
         finally:
             self._tabs.pop(ref.location, None)  # its tabs changed: read them afresh
+        return self._version_after_write(ref)
+
+    def _version_after_write(self, ref: WorkbookRef) -> str | None:
+        """The spreadsheet's Drive version right after the sync wrote it (one Drive request), so
+        that the next run knows the change was its own; None when Drive did not answer (the next
+        run reads the spreadsheet again: slower, never wrong)."""
         try:
             file = self._drive("get", f"/{ref.location}", params={"fields": "version"})
         except APIError:
