@@ -53,15 +53,8 @@ class OverdueRule(Rule):
     def changes_on(self, tables: WorkbookTables, ctx: CheckContext) -> dt.date | None:
         # A step already overdue stays so (its message gives dates, not a count of days): only
         # the next step to fall due changes the findings by itself.
-        table = tables.tables[self.tab]
-        done = {normalize_words(value) for value in self.done}
-        falling_due = [
-            _day(due)
-            for row in table.rows
-            if isinstance(due := row.value(self.due), dt.date)
-            and _day(due) >= ctx.today
-            and normalize_words(row.text(self.status)) not in done
-        ]
+        open_rows = _open_rows(tables.tables[self.tab], self)
+        falling_due = [_day(due) for _row, due in open_rows if _day(due) >= ctx.today]
         if not falling_due:
             return None
         return min(falling_due) + dt.timedelta(days=1)  # overdue the day after it was due
@@ -71,47 +64,30 @@ def _day(value: dt.date) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+def _open_rows(table: Table, rule: OverdueRule) -> list[tuple[Row, dt.date]]:
+    """Rows with a due date whose status is not one of the rule's `done` values, in row order."""
+    done = {normalize_words(value) for value in rule.done}
+    return [
+        (row, due)
+        for row in table.rows
+        if isinstance(due := row.value(rule.due), dt.date)
+        and normalize_words(row.text(rule.status)) not in done
+    ]
+
+
 def overdue_rows(table: Table, rule: OverdueRule, today: dt.date) -> list[tuple[Row, dt.date]]:
     """Rows past their due date whose status is not one of the rule's `done` values."""
-    done = {normalize_words(value) for value in rule.done}
-    found = []
-    for row in table.rows:
-        due = row.value(rule.due)
-        if (
-            isinstance(due, dt.date)
-            and due < today
-            and normalize_words(row.text(rule.status)) not in done
-        ):
-            found.append((row, due))
-    return found
+    return [(row, due) for row, due in _open_rows(table, rule) if due < today]
 
 
 def pending_rows(table: Table, rule: OverdueRule, today: dt.date) -> list[tuple[Row, dt.date]]:
     """Rows not done yet that are due today or later, soonest first."""
-    done = {normalize_words(value) for value in rule.done}
-    found = []
-    for row in table.rows:
-        due = row.value(rule.due)
-        if (
-            isinstance(due, dt.date)
-            and today <= due
-            and normalize_words(row.text(rule.status)) not in done
-        ):
-            found.append((row, due))
+    found = [(row, due) for row, due in _open_rows(table, rule) if today <= due]
     return sorted(found, key=lambda pair: pair[1])
 
 
 def upcoming_rows(table: Table, rule: OverdueRule, today: dt.date) -> list[tuple[Row, dt.date]]:
     """Rows not done yet that fall due within the rule's look-ahead window."""
-    done = {normalize_words(value) for value in rule.done}
     horizon = today + dt.timedelta(days=rule.upcoming_days)
-    found = []
-    for row in table.rows:
-        due = row.value(rule.due)
-        if (
-            isinstance(due, dt.date)
-            and today <= due <= horizon
-            and normalize_words(row.text(rule.status)) not in done
-        ):
-            found.append((row, due))
+    found = [(row, due) for row, due in _open_rows(table, rule) if today <= due <= horizon]
     return sorted(found, key=lambda pair: pair[1])
