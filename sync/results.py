@@ -404,7 +404,8 @@ class SchoolResult:
     def run_problems(self) -> str:
         """What kept the run from doing its work for this school, in a few words (a workbook it
         could not read, a summary it could not write), or ''."""
-        unread = [wb.template.title for wb in self.workbooks if wb.tables is None]
+        # was_read, not tables: a school kept from the last run is not unpacked to say so.
+        unread = [wb.template.title for wb in self.workbooks if not wb.was_read]
         unwritten = any(issue.rule == "summary-not-written" for issue in self.issues)
         parts = [f"not read: {', '.join(unread)}"] if unread else []
         if unwritten:

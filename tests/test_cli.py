@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import plansync.nightly as nightly
 import pytest
 from click.testing import CliRunner
 from district_helpers import good_plan, workbook_path
@@ -156,6 +157,32 @@ def test_sync_quiet_prints_the_summary_and_the_schools_it_could_not_serve(make_d
     assert len(lines) == 2
     assert lines[0].startswith("South Middle School") and "(not read: Decision Log)" in lines[0]
     assert lines[1].startswith("2 schools: ")
+
+
+@pytest.mark.backends("excel")  # a file removed from its folder
+def test_a_night_with_nothing_changed_prints_the_same_without_unpacking_a_school(
+    make_district, monkeypatch
+):
+    """The table the command prints comes from the findings kept: a cron job's quiet night must
+    not unpack every school's tables only to say which workbook it could not read."""
+    district = make_district()
+    workbook_path(district, "south", "Decision Log").unlink()
+    args = ["sync", str(district.base_dir / "district.yaml"), "--today", "2026-11-27"]
+    first = invoke(*args)
+    unpacked: list[str] = []
+    real = nightly._typed
+
+    def spy(raw, *rest):
+        unpacked.append(raw.ref.school_id)
+        return real(raw, *rest)
+
+    monkeypatch.setattr(nightly, "_typed", spy)
+    second = invoke(*args)
+    assert second.exit_code == 0, second.output
+    assert unpacked == []
+    table = [line for line in _unstamped(second.output) if "%" in line]
+    assert table == [line for line in _unstamped(first.output) if "%" in line]
+    assert any("(not read: Decision Log)" in line for line in table)
 
 
 def test_sync_log_appends_every_line_to_the_file(make_district, tmp_path):
