@@ -13,7 +13,8 @@ Builds a demo district in a temporary folder, then times, in one run on the same
     workbook, plus loading and saving every PM Tool with openpyxl to add a summary tab;
   * plansync: a full sync (`--full`), a second sync the same day with nothing changed, one after
     1% of the workbooks were edited, and the next day's night with no edits; each in its own
-    process, so that its peak memory is its own;
+    process, so that its peak memory is its own, and timed as cron runs it: `plansync sync
+    --quiet`, reading the config and printing its table included;
   * a full sync with hostile files in the district (a zip bomb saved as one school's PM Tool,
     expanding to 4 GiB, and a named pipe where another school's Decision Log should be): the
     peak memory of every process of the run added up (sampled), and what the schools were told.
@@ -27,8 +28,10 @@ ratios (each taken within one run), and run it twice before trusting a number.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
+import os
 import random
 import resource
 import shutil
@@ -221,7 +224,6 @@ def run(
 def _plant_hostile_files(files: list[Path]) -> str:
     """A zip bomb in place of one school's PM Tool (a real workbook plus one part of zeros that
     expands to 4 GiB from a few MB), and a named pipe in place of another school's Decision Log."""
-    import os
     import zipfile
 
     bomb = next(path for path in files if path.name == "PM Tool.xlsx")
@@ -367,9 +369,27 @@ def _child_sync(config: Path, mode_day: str) -> None:
     if mode == "verify":
         print(json.dumps({"identical": _same_as_full_run(district, today)}))
         return
+    # Timed as cron runs it: the command reads the config, syncs and prints its table.
+    import plansync.nightly as nightly
+    from plansync.cli import main as command
+
+    results = []
+
+    def keeping_the_result(*args, **kwargs):
+        results.append(sync_district(*args, **kwargs))
+        return results[-1]
+
+    nightly.sync_district = keeping_the_result
+    args = ["sync", str(config), "--today", day, "--quiet", *(["--full"] if mode == "full" else [])]
     started = time.perf_counter()
-    result = sync_district(district, today=today, full=mode == "full")
+    with (
+        open(os.devnull, "w") as nowhere,
+        contextlib.redirect_stdout(nowhere),
+        contextlib.redirect_stderr(nowhere),
+    ):
+        command.main(args, standalone_mode=False)
     total = time.perf_counter() - started
+    result = results[0]
     from plansync.excel.store import MAX_WORKERS
 
     main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
