@@ -11,19 +11,21 @@ Issues (every problem, with its place) and About.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..catalog import standard_templates
-from ..grid import OutCell, OutChart, OutSheet, Style
+from ..grid import OutCell, OutChart, OutSheet, RowBlock, Style
 from ..history import (
     NO_STATUS,
     benchmark_records,
     status_change,
     status_counts,
 )
-from ..results import BenchmarkRecord, SchoolResult, SyncResult
+from ..results import BenchmarkRecord, SchoolFacts, SchoolResult, SyncResult
 from ..rules import RULES
 from ..rules.helpers import format_date
 from ..rules.notes import NotesRule
@@ -252,18 +254,32 @@ def _benchmarks(result: SyncResult, previous: bool) -> list[BenchmarkRecord]:
 
 
 def tab_sheet(result: SyncResult, template: Template, tab: Tab) -> OutSheet:
+    """Every school's rows of one plan tab, a block per school: a school kept from the last run
+    is counted and keyed from its findings, its rows unpacked only if the store needs them."""
     headers = ["School", "School ID", "Row", *[column.header for column in tab.columns]]
     widths = [26, 18, 6, *[min(column.width, 50) for column in tab.columns]]
     sheet = _table_sheet(tab.title, headers, widths)
     key = rows_key(template, tab)
     for school in result.schools:
         if school.facts is not None:
-            rows = school.facts.rollup_rows().get(key, [])
+            count, digest = school.facts.rollup_blocks.get(key, (0, rows_digest(school, [])))
+            rows_of = functools.partial(_kept_rows, school.facts, key)
         else:
             rows = _tab_rows(school, template, tab)
-        for values in rows:
-            sheet.add(school.school.name, school.school.id, *values)
+            count, digest = len(rows), rows_digest(school, rows)
+            rows_of = functools.partial(list, rows)
+        make = functools.partial(_block, school, rows_of)
+        sheet.blocks.append(RowBlock(school.school.id, key, digest, count, make))
     return sheet
+
+
+def _block(school: SchoolResult, rows: Callable[[], list[list[Any]]]) -> list[list[OutCell]]:
+    name, school_id = OutCell(school.school.name), OutCell(school.school.id)
+    return [[name, school_id, *[OutCell(value) for value in values]] for values in rows()]
+
+
+def _kept_rows(facts: SchoolFacts, key: str) -> list[list[Any]]:
+    return facts.rollup_rows().get(key, [])
 
 
 def rows_key(template: Template, tab: Tab) -> str:
@@ -280,6 +296,12 @@ def school_rollup_rows(
         for template in templates
         for tab in template.tabs
     }
+
+
+def rows_digest(school: SchoolResult, rows: list[list[Any]]) -> str:
+    """A hash of what a school's block of rows shows (its name and id begin each row)."""
+    shown = repr((school.school.name, school.school.id, rows)).encode()
+    return hashlib.blake2b(shown, digest_size=16).hexdigest()
 
 
 def _tab_rows(school: SchoolResult, template: Template, tab: Tab) -> list[list[Any]]:

@@ -21,7 +21,7 @@ from .errors import StoreError
 from .history import benchmark_records
 from .reports import html as report_pages
 from .reports.html import plan_outline
-from .reports.rollup import school_rollup_rows
+from .reports.rollup import rows_digest, school_rollup_rows
 from .results import BenchmarkRecord, Issue, Note, SchoolFacts, SchoolResult, WorkbookResult
 from .state import Remembered, StateStore
 from .store import StrayCopy, WorkbookRef
@@ -63,6 +63,7 @@ def keep_findings(
         last_edit=school.last_edit,
         benchmarks=benchmark_records(school),
         rollup_rows=lambda: rows,
+        rollup_blocks={key: (len(tab), rows_digest(school, tab)) for key, tab in rows.items()},
         headers=school.headers(),
         outline=plan_outline(school),
         roster=roster,
@@ -165,6 +166,7 @@ def kept_findings(
         headers=found[10],
         roster=found[11],
         outline=found[12],
+        rollup_blocks=found[13],
     )
     summary_unchanged = all(
         remembered.summary_version == version
@@ -194,6 +196,7 @@ def _pack_findings(school: SchoolResult, facts: SchoolFacts) -> list:
         [[title, tab, list(columns.items())] for (title, tab), columns in facts.headers.items()],
         [facts.roster[0], list(facts.roster[1])],
         facts.outline,
+        [[key, count, digest] for key, (count, digest) in facts.rollup_blocks.items()],
     ]
 
 
@@ -212,6 +215,7 @@ def _unpack_findings(data: list, school_id: str):
         headers,
         (roster, holders),
         outline,
+        blocks,
     ) = data
     issues = [
         Issue(rule, severity, school_id, workbook, sheet, cell, message, bool(quality))
@@ -231,4 +235,5 @@ def _unpack_findings(data: list, school_id: str):
         {(title, tab): {int(n): str(h) for n, h in columns} for title, tab, columns in headers},
         (roster, tuple(holders)),
         outline,
+        {str(key): (int(count), str(digest)) for key, count, digest in blocks},
     )

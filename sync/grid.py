@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Literal, NamedTuple, Protocol
 
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
@@ -121,9 +122,35 @@ class OutChart:
     colors: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RowBlock:
+    """Rows of a sheet that belong together (one school's rows on a rollup tab), counted and
+    keyed without being made: a store that kept them drawn from an earlier night, under the same
+    key, need not make or draw them again."""
+
+    owner: str
+    part: str
+    # A hash of what the rows hold: the same key, the same rows.
+    key: str
+    count: int
+    make: Callable[[], list[list[OutCell]]]
+
+
+class DrawnRows(Protocol):
+    """Where a store keeps blocks of rows as it drew them, by part and owner, with their keys."""
+
+    def drawn_rows(self, part: str) -> dict[str, tuple[str, str]]:
+        """Each owner's block of `part` as last kept: (key, drawn)."""
+        ...
+
+    def keep_drawn_rows(self, part: str, owner: str, key: str, drawn: str) -> None: ...
+
+
 @dataclass
 class OutSheet:
-    """A sheet to write in full: the rollup's tabs and the coach summary are built as these."""
+    """A sheet to write in full: the rollup's tabs and the coach summary are built as these.
+
+    Its rows are `rows`, then the rows of each of `blocks` (no wider than `rows`' widest)."""
 
     name: str
     rows: list[list[OutCell]] = field(default_factory=list)
@@ -135,6 +162,7 @@ class OutSheet:
     # Columns holding a 0-100 score, shaded red to green in the rollup.
     score_columns: list[int] = field(default_factory=list)
     charts: list[OutChart] = field(default_factory=list)
+    blocks: list[RowBlock] = field(default_factory=list)
 
     def add(
         self, *cells: OutCell | str | int | float | dt.date | None, style: Style = "text"
@@ -148,3 +176,19 @@ class OutSheet:
     @property
     def width(self) -> int:
         return max((len(row) for row in self.rows), default=0)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows) + sum(block.count for block in self.blocks)
+
+    def all_rows(self) -> Iterator[list[OutCell]]:
+        """Every row, the blocks' made one block at a time."""
+        yield from self.rows
+        for block in self.blocks:
+            yield from block.make()
+
+    def expanded(self) -> OutSheet:
+        """The same sheet with its blocks' rows made and added to `rows`."""
+        if not self.blocks:
+            return self
+        return replace(self, rows=list(self.all_rows()), blocks=[])

@@ -302,11 +302,13 @@ def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool
     # A rollup is millions of small tuples that live until it is written and hold no cycles:
     # the cycle collector, walking them again and again as they are made, would only cost time
     # (a fifth of the rollup's at 2,000 schools).
+    if full:
+        state.forget_drawn_rows()  # every row is drawn again
     with _cycle_collector_paused():
         sheets = build_rollup(result)
         fingerprint = content_hash(rollup_content(sheets))
         written = full or not exists or state.output_hash("rollup") != fingerprint
-        location = store.write_rollup(sheets) if written else store.rollup_location()
+        location = store.write_rollup(sheets, state) if written else store.rollup_location()
     state.output_written("rollup", fingerprint)
     state.output_written("rollup-inputs", inputs)
     return location, written

@@ -317,6 +317,9 @@ class SchoolFacts:
     benchmarks: tuple[BenchmarkRecord, ...]
     # The school's rows for each rollup tab, by tab title; unpacked when the rollup is built.
     rollup_rows: Callable[[], dict[str, list[list[Any]]]]
+    # How many rows the school has on each rollup tab, and a hash of them (rollup.rows_digest),
+    # so that the rollup can be counted, compared and drawn without unpacking them.
+    rollup_blocks: dict[str, tuple[int, str]] = field(default_factory=dict)
     # The header of each column of each tab, by (workbook title, tab name), to name places.
     headers: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
     # The roster copy the school's workbooks should hold (a hash of the names; None when its

@@ -20,7 +20,7 @@ from .backends import BACKENDS, load
 from .changes import WorkbookChanges
 from .config import District, School
 from .errors import ConfigError, StoreError
-from .grid import OutSheet
+from .grid import DrawnRows, OutSheet
 from .layout import WorkbookPlan
 from .templates import Template
 
@@ -156,8 +156,9 @@ class Store(Protocol):
         typed; raise WorkbookBusy when it is open or no longer at `version`. Returns the
         workbook's new version."""
 
-    def write_rollup(self, sheets: list[OutSheet]) -> str:
-        """Write the district rollup and return where it is."""
+    def write_rollup(self, sheets: list[OutSheet], drawn: DrawnRows | None = None) -> str:
+        """Write the district rollup and return where it is. A store may keep its sheets' blocks
+        of rows in `drawn` as it drew them, and take them from there on a later night."""
 
     def rollup_location(self) -> str:
         """Where the rollup is written."""

@@ -9,6 +9,8 @@ import os
 import sqlite3
 
 import plansync.nightly as nightly
+import plansync.reports.rollup as rollup
+import pytest
 from district_helpers import TODAY, good_plan, run_sync
 from edits import GoogleEdits
 from plansync.reports.rollup import CHANGED_ROW as ROLLUP_CHANGED
@@ -282,3 +284,39 @@ def test_a_stray_copy_appearing_checks_its_school_again(make_district, edits, mo
     again = run_sync(district)
     assert checked == ["north"]  # kept, with the copy in what the findings were made from
     assert [s.issues for s in again.schools] == [s.issues for s in night.schools]
+
+
+@pytest.mark.backends("excel")  # the Excel store keeps the rollup's rows as it drew them
+def test_an_edit_night_draws_only_the_edited_schools_rows(make_district, edits, monkeypatch):
+    """Each school's rows on the rollup's plan tabs are kept as drawn, under a hash of what they
+    show: a night one school edits a cell makes and draws that school's rows alone, and the
+    rollup holds what a full run writes."""
+    district = make_district()
+    run_sync(district)
+    made: list[str] = []
+    real = rollup._block
+
+    def spy(school, rows):
+        made.append(school.school.id)
+        return real(school, rows)
+
+    monkeypatch.setattr(rollup, "_block", spy)
+    edits.set_cells(district, "south", "Strategies", {"C2": "A new statement"})
+    edited = run_sync(district)
+    assert edited.rollup_written
+    assert set(made) == {"south"}
+    monkeypatch.setattr(rollup, "_block", real)
+    _same_as_a_full_run(district, edits, edited, TODAY)
+
+
+@pytest.mark.backends("excel")
+def test_rows_kept_drawn_that_are_damaged_are_drawn_again(make_district, edits):
+    district = make_district()
+    run_sync(district)
+    with sqlite3.connect(district.rollup_dir / STATE_NAME) as db:
+        assert db.execute("SELECT count(*) FROM drawn").fetchone()[0] > 0
+        db.execute("UPDATE drawn SET drawn = x'00ff'")  # not what was kept
+    edits.set_cells(district, "south", "Strategies", {"C2": "A new statement"})
+    edited = run_sync(district)
+    assert edited.rollup_written
+    _same_as_a_full_run(district, edits, edited, TODAY)

@@ -7,6 +7,7 @@ never loaded and saved by openpyxl (the summary tab goes in through package.py).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
@@ -215,7 +216,7 @@ def _render_rollup_sheet(book: Workbook, content: OutSheet, rows: int | None) ->
     _fit_to_page_width(sheet)
     if content.freeze_rows:
         sheet.freeze_panes = f"A{content.freeze_rows + 1}"
-    last_row = len(content.rows)
+    last_row = content.row_count
     if content.filter_row and last_row >= content.filter_row:
         sheet.auto_filter.ref = (
             f"A{content.filter_row}:{column_letter(max(content.width, 1))}{last_row}"
@@ -236,7 +237,7 @@ def _render_rollup_sheet(book: Workbook, content: OutSheet, rows: int | None) ->
                 end_color="63BE7B",
             ),
         )
-    for row in content.rows[:rows]:
+    for row in itertools.islice(content.all_rows(), rows):
         sheet.append([_rollup_cell(sheet, cell) for cell in row])
     for chart in content.charts:
         sheet.add_chart(_chart(sheet, content, chart), chart.anchor)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import io
+import itertools
 import math
 import re
 import zipfile
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from openpyxl.utils.datetime import to_excel
 
-from ..grid import OutCell, OutSheet, Style, column_letter
+from ..grid import DrawnRows, OutCell, OutSheet, RowBlock, Style, column_letter
 from .package import sheet_parts
 from .render import rollup_style_id, rollup_workbook, storable
 
@@ -40,13 +42,24 @@ _DAYS_AND_TIMES = (dt.datetime, dt.date, dt.time, dt.timedelta)
 _PLAIN_UP_TO = 1000
 
 
-def write_rollup_file(sheets: list[OutSheet], target: Path | io.BytesIO) -> None:
-    """Write the rollup of `sheets` as an .xlsx package at `target`."""
+def write_rollup_file(
+    sheets: list[OutSheet], target: Path | io.BytesIO, drawn: DrawnRows | None = None
+) -> None:
+    """Write the rollup of `sheets` as an .xlsx package at `target`. A block of rows (see
+    grid.RowBlock) that `drawn` kept under its key is taken from there instead of being made and
+    drawn again; one drawn here is kept there."""
     book = rollup_workbook(sheets, rows=FRAME_ROWS)
     # Every format a row may need is registered before the frame is saved, which writes them out;
     # the rows themselves are drawn as they are written.
     formats = _formats(book.worksheets[0]) if book.worksheets else {}
-    bodies = [_rows_xml(content.rows[FRAME_ROWS:], FRAME_ROWS + 1, formats) for content in sheets]
+    blocks = _Blocks(formats, drawn)
+    bodies = [
+        itertools.chain(
+            _rows_xml(content.rows[FRAME_ROWS:], FRAME_ROWS + 1, formats),
+            blocks.xml(content.blocks, max(len(content.rows), FRAME_ROWS) + 1),
+        )
+        for content in sheets
+    ]
     frame = io.BytesIO()
     try:
         book.save(frame)
@@ -101,22 +114,76 @@ def _rows_xml(
     rows: list[list[OutCell]], first: int, formats: dict[tuple[str, type], int]
 ) -> Iterator[str]:
     """The rows' XML, a batch of rows per string."""
-    letters: list[str] = []
-    batch: list[str] = []
-    for number, row in enumerate(rows, start=first):
-        while len(letters) < len(row):
-            letters.append(column_letter(len(letters) + 1))
-        cells = "".join(
-            _cell_xml(f"{letters[index]}{number}", cell, formats)
-            for index, cell in enumerate(row)
-            if cell.value is not None and cell.value != ""
-        )
-        batch.append(f'<row r="{number}">{cells}</row>' if cells else "")
-        if len(batch) == BATCH_ROWS:
-            yield "".join(batch)
-            batch = []
-    if batch:
-        yield "".join(batch)
+    for start in range(0, len(rows), BATCH_ROWS):
+        numbered = enumerate(rows[start : start + BATCH_ROWS], start=first + start)
+        yield "".join(_row_xml(row, str(number), formats) for number, row in numbered)
+
+
+def _row_xml(row: list[OutCell], number: str, formats: dict[tuple[str, type], int]) -> str:
+    """One row's XML ('' when it holds nothing); `number` is its row number, or a mark for it."""
+    letters = _letters(len(row))
+    cells = "".join(
+        _cell_xml(f"{letters[index]}{number}", cell, formats)
+        for index, cell in enumerate(row)
+        if cell.value is not None and cell.value != ""
+    )
+    return f'<row r="{number}">{cells}</row>' if cells else ""
+
+
+_LETTERS: list[str] = []
+
+
+def _letters(count: int) -> list[str]:
+    """The first `count` column letters (A, B, ...), made once."""
+    while len(_LETTERS) < count:
+        _LETTERS.append(column_letter(len(_LETTERS) + 1))
+    return _LETTERS
+
+
+# A block of rows is drawn once with a mark where each row number goes, rows apart, and numbered
+# where it lands (row numbers and cell references carry them). Neither character can be in a
+# cell: text is cleaned of control characters before it is written.
+_NUMBER = "\x00"
+_ROW_BREAK = "\x01"
+
+
+class _Blocks:
+    """Draws the sheets' blocks of rows, or takes them as `drawn` kept them."""
+
+    def __init__(self, formats: dict[tuple[str, type], int], drawn: DrawnRows | None):
+        self.formats = formats
+        self.drawn = drawn
+        # What a block's drawing depends on besides its rows: this module and the formats' ids.
+        self.signature = hashlib.blake2b(
+            _SOURCE + repr(sorted(formats.items(), key=repr)).encode(), digest_size=8
+        ).hexdigest()
+
+    def xml(self, blocks: list[RowBlock], first: int) -> Iterator[str]:
+        """The blocks' rows, numbered from `first`, a block per string."""
+        kept: dict[str, tuple[str, str]] = {}
+        if self.drawn is not None and blocks:
+            kept = self.drawn.drawn_rows(blocks[0].part)
+        for block in blocks:
+            if not block.count:
+                continue
+            key = f"{self.signature}:{block.key}"
+            found = kept.get(block.owner)
+            if found is not None and found[0] == key:
+                template = found[1]
+            else:
+                template = _ROW_BREAK.join(
+                    _row_xml(row, _NUMBER, self.formats) for row in block.make()
+                )
+                if self.drawn is not None:
+                    self.drawn.keep_drawn_rows(block.part, block.owner, key, template)
+            yield "".join(
+                str(number).join(row.split(_NUMBER))
+                for number, row in enumerate(template.split(_ROW_BREAK), start=first)
+            )
+            first += block.count
+
+
+_SOURCE = Path(__file__).read_bytes()
 
 
 def _cell_xml(ref: str, cell: OutCell, formats: dict[tuple[str, type], int]) -> str:
@@ -150,10 +217,10 @@ def _write_sheet(
     body: Iterator[str],
 ) -> None:
     """The sheet part as openpyxl wrote it, with the other rows inside its sheetData."""
-    if len(content.rows) <= FRAME_ROWS:
+    if content.row_count <= FRAME_ROWS:
         package.writestr(info, frame)
         return
-    last = f"{column_letter(max(content.width, 1))}{max(len(content.rows), 1)}"
+    last = f"{column_letter(max(content.width, 1))}{content.row_count}"
     frame = _DIMENSION.sub(f'<dimension ref="A1:{last}"/>'.encode(), frame, count=1)
     end = frame.find(b"</sheetData>")
     if end < 0:  # openpyxl wrote no row at all: an empty element

@@ -32,7 +32,7 @@ from ..errors import (
     WorkbookUnreadable,
 )
 from ..files import TEMPORARY_PREFIX, temporary_beside, write_replacing
-from ..grid import OutSheet, a1
+from ..grid import DrawnRows, OutSheet, a1
 from ..layout import ROSTER_COLUMN, ROSTER_TITLE, STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
 from ..store import RawSheet, RawWorkbook, ReadRequest, StrayCopy, WorkbookRef, looks_like_copy
@@ -374,7 +374,7 @@ class ExcelStore:
     def finish(self) -> None:
         """Nothing to keep: files are written as the run goes."""
 
-    def write_rollup(self, sheets: list[OutSheet]) -> str:
+    def write_rollup(self, sheets: list[OutSheet], drawn: DrawnRows | None = None) -> str:
         path = self.district.rollup_dir / ROLLUP_NAME
         if read_only(path) or read_only(path.parent):
             raise RollupNotWritten(
@@ -386,7 +386,7 @@ class ExcelStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             remove_leftovers(path.parent)
-            write_replacing(path, lambda temporary: write_rollup_file(sheets, temporary))
+            write_replacing(path, lambda temporary: write_rollup_file(sheets, temporary, drawn))
         except OSError as error:
             raise RollupNotWritten(
                 f"The rollup could not be written to {path} ({error.strerror or error}). The "

@@ -34,7 +34,7 @@ from ..errors import (
     WorkbookMissing,
     WorkbookUnreadable,
 )
-from ..grid import OutSheet
+from ..grid import DrawnRows, OutSheet
 from ..layout import STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
 from ..store import RawSheet, RawWorkbook, ReadRequest, StrayCopy, WorkbookRef, looks_like_copy
@@ -523,8 +523,10 @@ class GoogleStore:
         spreadsheet_id = self.registry.rollup or self._find_rollup()
         return bool(spreadsheet_id) and spreadsheet_id in self._file_listing_or_nothing()
 
-    def write_rollup(self, sheets: list[OutSheet]) -> str:
-        """Replace every tab of the district rollup spreadsheet (made on the first run)."""
+    def write_rollup(self, sheets: list[OutSheet], drawn: DrawnRows | None = None) -> str:
+        """Replace every tab of the district rollup spreadsheet (made on the first run). Every
+        row is sent as values: nothing is kept drawn (`drawn` is not used)."""
+        sheets = [sheet.expanded() for sheet in sheets]
         spreadsheet_id = self.registry.rollup or self._find_rollup()
         try:
             tabs = self._fetch_tabs(spreadsheet_id) if spreadsheet_id else None
