@@ -86,13 +86,10 @@ def write_report_files(
     in the district page: when the pages there carry the same one, they are left as they are
     (unless `rewrite`)."""
     folder = result.district.reports_dir
+    unchanged = None if inputs is None or rewrite else unchanged_report(result, inputs)
+    if unchanged is not None:
+        return unchanged
     written = Written(folder / REPORT_NAME)
-    if inputs is not None and not rewrite and _pages_made_from(inputs, written.district):
-        files = _coach_files([s.school.coach for s in result.schools if s.school.coach])
-        coaches = {coach: folder / COACH_FOLDER / name for coach, name in files.items()}
-        if all(path.is_file() for path in coaches.values()):
-            written.coaches, written.unchanged = coaches, True
-            return written
     pages = build_pages(result, past, last_year, spans, inputs)
     _write_atomically(written.district, pages.district)
     for coach, (name, html) in pages.coaches.items():
@@ -100,6 +97,21 @@ def write_report_files(
         _write_atomically(path, html)
         written.coaches[coach] = path
     written.removed = _remove_old_pages(folder / COACH_FOLDER, set(written.coaches.values()))
+    return written
+
+
+def unchanged_report(result: SyncResult, inputs: str) -> Written | None:
+    """The pages already in the reports folder, when they were made from `inputs` and every
+    coach's page is there (so they need not be drawn); None otherwise."""
+    folder = result.district.reports_dir
+    written = Written(folder / REPORT_NAME)
+    if not _pages_made_from(inputs, written.district):
+        return None
+    files = _coach_files([s.school.coach for s in result.schools if s.school.coach])
+    coaches = {coach: folder / COACH_FOLDER / name for coach, name in files.items()}
+    if not all(path.is_file() for path in coaches.values()):
+        return None
+    written.coaches, written.unchanged = coaches, True
     return written
 
 

@@ -334,6 +334,14 @@ class History:
         rows = self._query("SELECT MAX(day) FROM runs WHERE day < ?", (day.isoformat(),))
         return dt.date.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
 
+    def recorded_before(self, day: dt.date) -> tuple[int, str | None]:
+        """How many school snapshots were recorded before `day`, and the last night's day: what
+        the history holds, without reading it."""
+        rows = self._query(
+            "SELECT COUNT(*), MAX(day) FROM schools WHERE day < ?", (day.isoformat(),)
+        )
+        return (rows[0][0], rows[0][1]) if rows else (0, None)
+
     def previous(self, day: dt.date) -> dict[str, SchoolSnapshot]:
         """Each school's snapshot from the last run before `day`, by school id."""
         last = self.last_run_before(day)

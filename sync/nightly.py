@@ -14,7 +14,7 @@ import functools
 import gc
 import hashlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .catalog import district_templates, standard_templates
@@ -37,13 +37,12 @@ from .history import HISTORY_NAME, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
-from .reports.html import Written, write_report_files
+from .reports.html import Written, unchanged_report, write_report_files
 from .reports.rollup import build_rollup, rollup_content
 from .reports.summary import build_summary, summary_content
 from .results import (
     Issue,
     SchoolResult,
-    SchoolSnapshot,
     SyncResult,
     WorkbookResult,
 )
@@ -132,7 +131,9 @@ def _sync(
                 report("Writing summary tabs", index, total)
         tick("write_back")
 
-        result.rollup, result.rollup_written = write_rollup(store, state, result, full)
+        # What the rollup is made from; the HTML pages are made from it too (and more).
+        made_from = _rollup_inputs(result)
+        result.rollup, result.rollup_written = write_rollup(store, state, result, full, made_from)
         store.finish()
         tick("rollup")
 
@@ -140,10 +141,12 @@ def _sync(
     tick("history")
     if write_back:
         # One cron line does the whole night: the HTML pages follow the sync's findings.
-        past = history.snapshots(before=today, benchmarks=False)
-        inputs = _report_inputs(result, past)
+        inputs = _report_inputs(result, history.recorded_before(today), made_from)
         try:
-            written = write_report_files(result, past, inputs=inputs, rewrite=full)
+            written = None if full else unchanged_report(result, inputs)
+            if written is None:  # drawn again, from every night before this one
+                past = history.snapshots(before=today, benchmarks=False)
+                written = write_report_files(result, past, inputs=inputs, rewrite=True)
         except OSError as error:
             result.notes.append(
                 f"The HTML report could not be written into {district.reports_dir} "
@@ -289,13 +292,13 @@ def _need_migrate(school: SchoolResult, district: District) -> int:
     )
 
 
-def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool):
+def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool, inputs: str):
     """Write the rollup unless it would show exactly what it shows now; returns (where, written).
+    `inputs`: a hash of what it is made from (_rollup_inputs).
 
     Cheapest first: when nothing the rollup is made from has changed (the workbooks, the issues,
     the cycles begun, the config), it is not even built; when it is built, it is written only if
     its content differs."""
-    inputs = _rollup_inputs(result)
     exists = store.rollup_exists()
     if not full and exists and state.output_hash("rollup-inputs") == inputs:
         return store.rollup_location(), False
@@ -349,12 +352,12 @@ def _rollup_inputs(result: SyncResult) -> str:
     return digest.hexdigest()
 
 
-def _report_inputs(result: SyncResult, past: Sequence[SchoolSnapshot]) -> str:
+def _report_inputs(result: SyncResult, recorded: tuple[int, str | None], rollup_inputs: str) -> str:
     """What the HTML pages are made from: the rollup's inputs, the day (they count days), the
-    schools' coach notes, and the nights before (the history only grows, night by night)."""
+    schools' coach notes, and the nights before (`recorded`: how many snapshots the history
+    holds before tonight and the last night's day; it only grows, night by night)."""
     notes = [(school.school.id, school.notes) for school in result.schools]
-    nights = (len(past), max((snapshot.day for snapshot in past), default=None))
-    return hash_of((_rollup_inputs(result), result.today, notes, nights))
+    return hash_of((rollup_inputs, result.today, notes, recorded))
 
 
 def read_district(
