@@ -17,6 +17,7 @@ school typed is shown as text and can never become markup.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -25,6 +26,7 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from ..catalog import standard_templates
 from ..errors import ReportNotWritten
@@ -224,6 +226,11 @@ class SchoolView:
     # Completeness at the same point of last school year (see `previous_year` in the config).
     last_year: int | None = None
 
+    @functools.cached_property
+    def spark(self) -> Markup:
+        """The completeness sparkline, drawn once for the pages that show it."""
+        return svg.sparkline(self.series)
+
     @property
     def open_notes(self) -> int:
         """Notes that wait on the school (Open); answered ones wait on the coach."""
@@ -395,7 +402,6 @@ def _environment() -> Environment:
     )
     env.filters["signed"] = lambda value: f"{value:+d}" if value is not None else ""
     env.filters["short"] = _short
-    env.globals["sparkline"] = svg.sparkline
     return env
 
 

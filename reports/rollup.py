@@ -25,7 +25,7 @@ from ..history import (
     status_change,
     status_counts,
 )
-from ..results import BenchmarkRecord, SchoolFacts, SchoolResult, SyncResult
+from ..results import BenchmarkRecord, Issue, SchoolFacts, SchoolResult, SyncResult
 from ..rules import RULES
 from ..rules.helpers import format_date
 from ..rules.notes import NotesRule
@@ -300,8 +300,11 @@ def school_rollup_rows(
 
 def rows_digest(school: SchoolResult, rows: list[list[Any]]) -> str:
     """A hash of what a school's block of rows shows (its name and id begin each row)."""
-    shown = repr((school.school.name, school.school.id, rows)).encode()
-    return hashlib.blake2b(shown, digest_size=16).hexdigest()
+    return _digest((school.school.name, school.school.id, rows))
+
+
+def _digest(shown: object) -> str:
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
 
 def _tab_rows(school: SchoolResult, template: Template, tab: Tab) -> list[list[Any]]:
@@ -335,22 +338,29 @@ def issues_sheet(result: SyncResult) -> OutSheet:
         "What to fix",
     ]
     sheet = _table_sheet("Issues", headers, [26, 18, 20, 10, 24, 20, 22, 28, 90])
-    for school in result.schools:
-        for issue in school.issues:
-            style: Style = "bad" if issue.severity == "error" else "warn"
-            sheet.add(
-                school.school.name,
-                school.school.id,
-                school.school.coach or "",
-                OutCell(issue.severity, style),
-                issue.workbook,
-                issue.sheet or "",
-                # As a person says it ("Owner, row 7"); the A1 reference is in the JSON.
-                school.place(issue).removeprefix(f"{issue.sheet}, ") if issue.cell else "",
-                RULES.get(issue.rule, issue.rule),
-                issue.message,
-            )
+    for school in result.schools:  # a block per school: drawn again only when its rows change
+        rows = [_issue_row(school, issue) for issue in school.issues]
+        digest = _digest(rows)
+        sheet.blocks.append(
+            RowBlock(school.school.id, "issues", digest, len(rows), functools.partial(list, rows))
+        )
     return sheet
+
+
+def _issue_row(school: SchoolResult, issue: Issue) -> list[OutCell]:
+    style: Style = "bad" if issue.severity == "error" else "warn"
+    return [
+        OutCell(school.school.name),
+        OutCell(school.school.id),
+        OutCell(school.school.coach or ""),
+        OutCell(issue.severity, style),
+        OutCell(issue.workbook),
+        OutCell(issue.sheet or ""),
+        # As a person says it ("Owner, row 7"); the A1 reference is in the JSON.
+        OutCell(school.place(issue).removeprefix(f"{issue.sheet}, ") if issue.cell else ""),
+        OutCell(RULES.get(issue.rule, issue.rule)),
+        OutCell(issue.message),
+    ]
 
 
 # The About tab's row saying when the rollup last changed (left out of its fingerprint).
