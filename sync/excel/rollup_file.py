@@ -72,7 +72,9 @@ def write_rollup_file(
             parts[sheet.title]: (content, body)
             for sheet, content, body in zip(book.worksheets, sheets, bodies, strict=True)
         }
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as package:
+        # Level 3 rather than 6: 0.5 s instead of 1.4 s for a 2,000-school rollup's 134 MB of
+        # sheets, for a file a tenth larger (10.2 MB instead of 9.2).
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as package:
             for info in source.infolist():
                 data = source.read(info)
                 if info.filename in by_part:
@@ -228,9 +230,7 @@ def _write_sheet(
         head, tail = frame[:empty] + b"<sheetData>", b"</sheetData>" + frame[empty + 12 :]
     else:
         head, tail = frame[:end], frame[end:]
-    entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    entry.compress_type = zipfile.ZIP_DEFLATED
-    with package.open(entry, "w") as part:
+    with package.open(info.filename, "w") as part:  # the package's compression and level
         part.write(head)
         for batch in body:
             part.write(batch.encode("utf-8"))
