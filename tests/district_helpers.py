@@ -309,3 +309,17 @@ def sheet_part(path: Path, sheet_name: str) -> str:
             if name == sheet_name:
                 return targets[rel_id]
     raise KeyError(sheet_name)
+
+
+def calls_to(monkeypatch, owner: Any, name: str, who: Callable[..., Any]) -> list[Any]:
+    """What `who(*args)` says of each call made to `owner.name` from now on (the calls go
+    through), for a test to see which schools a step ran on."""
+    seen: list[Any] = []
+    real = getattr(owner, name)
+
+    def spy(*args):
+        seen.append(who(*args))
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, spy)
+    return seen

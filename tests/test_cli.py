@@ -11,7 +11,7 @@ import sys
 import plansync.nightly as nightly
 import pytest
 from click.testing import CliRunner
-from district_helpers import good_plan, workbook_path
+from district_helpers import calls_to, good_plan, workbook_path
 from plansync.cli import main
 
 
@@ -169,14 +169,7 @@ def test_a_night_with_nothing_changed_prints_the_same_without_unpacking_a_school
     workbook_path(district, "south", "Decision Log").unlink()
     args = ["sync", str(district.base_dir / "district.yaml"), "--today", "2026-11-27"]
     first = invoke(*args)
-    unpacked: list[str] = []
-    real = nightly._typed
-
-    def spy(raw, *rest):
-        unpacked.append(raw.ref.school_id)
-        return real(raw, *rest)
-
-    monkeypatch.setattr(nightly, "_typed", spy)
+    unpacked = calls_to(monkeypatch, nightly, "_typed", lambda raw, *rest: raw.ref.school_id)
     second = invoke(*args)
     assert second.exit_code == 0, second.output
     assert unpacked == []

@@ -11,7 +11,7 @@ import sqlite3
 import plansync.nightly as nightly
 import plansync.reports.rollup as rollup
 import pytest
-from district_helpers import TODAY, good_plan, run_sync
+from district_helpers import TODAY, calls_to, good_plan, run_sync
 from edits import GoogleEdits
 from plansync.reports.rollup import CHANGED_ROW as ROLLUP_CHANGED
 from plansync.reports.summary import CHANGED_ROW
@@ -44,15 +44,12 @@ def _same_as_a_full_run(district, edits, result, today) -> None:
 
 def _checked(monkeypatch) -> list[str]:
     """The ids of the schools the checks run on, night by night."""
-    checked: list[str] = []
-    real = nightly.check_school
+    return calls_to(monkeypatch, nightly, "check_school", lambda school, ctx: school.school.id)
 
-    def spy(school, ctx):
-        checked.append(school.school.id)
-        return real(school, ctx)
 
-    monkeypatch.setattr(nightly, "check_school", spy)
-    return checked
+def _unpacked(monkeypatch) -> list[str]:
+    """The ids of the schools whose workbooks' tables are unpacked (or typed as read)."""
+    return calls_to(monkeypatch, nightly, "_typed", lambda raw, *rest: raw.ref.school_id)
 
 
 def test_every_night_gives_what_a_full_run_gives(make_district, edits):
@@ -222,14 +219,7 @@ def test_a_kept_school_is_drawn_without_unpacking_its_tables(make_district, edit
     findings keep: a night that redraws them for another school's edit unpacks nothing else."""
     district = make_district()
     first = run_sync(district)
-    unpacked: list[str] = []
-    real = nightly._typed
-
-    def spy(raw, *args):
-        unpacked.append(raw.ref.school_id)
-        return real(raw, *args)
-
-    monkeypatch.setattr(nightly, "_typed", spy)
+    unpacked = _unpacked(monkeypatch)
     edits.set_cells(district, "south", "Strategies", {"C2": "A new statement"})
     edited = run_sync(district)
     assert edited.rollup_written
@@ -293,19 +283,11 @@ def test_an_edit_night_draws_only_the_edited_schools_rows(make_district, edits, 
     rollup holds what a full run writes."""
     district = make_district()
     run_sync(district)
-    made: list[str] = []
-    real = rollup._block
-
-    def spy(school, rows):
-        made.append(school.school.id)
-        return real(school, rows)
-
-    monkeypatch.setattr(rollup, "_block", spy)
+    made = calls_to(monkeypatch, rollup, "_block", lambda school, rows: school.school.id)
     edits.set_cells(district, "south", "Strategies", {"C2": "A new statement"})
     edited = run_sync(district)
     assert edited.rollup_written
     assert set(made) == {"south"}
-    monkeypatch.setattr(rollup, "_block", real)
     _same_as_a_full_run(district, edits, edited, TODAY)
 
 
