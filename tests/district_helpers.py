@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -323,3 +325,27 @@ def calls_to(monkeypatch, owner: Any, name: str, who: Callable[..., Any]) -> lis
 
     monkeypatch.setattr(owner, name, spy)
     return seen
+
+
+def libreoffice_convert(source: Path, to: str, outdir: Path, scratch: Path) -> Path:
+    """Convert `source` with LibreOffice (headless) into `outdir` as `to` ("ods", "csv",
+    "xlsx:Calc MS Excel 2007 XML"); returns the new file. LibreOffice runs with a profile of its
+    own in `scratch`, so that another LibreOffice running at the same time (a second test run
+    on a shared machine) does not make it fail."""
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{scratch / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(outdir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+        env={**os.environ, "HOME": str(scratch)},
+    )
+    return outdir / f"{source.stem}.{to.split(':')[0]}"

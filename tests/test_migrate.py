@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 import yaml
-from district_helpers import TODAY, package_parts, run_sync, sheet_part, workbook_path
+from district_helpers import (
+    TODAY,
+    libreoffice_convert,
+    package_parts,
+    run_sync,
+    sheet_part,
+    workbook_path,
+)
 from openpyxl.chart import BarChart, Reference
 from plansync.catalog import LOCK_NAME, district_templates, write_templates
 from plansync.config import load_config
@@ -246,14 +252,7 @@ def test_migrate_keeps_a_chart_and_a_sparkline_byte_for_byte(make_district, tmp_
     book = openpyxl.load_workbook(path)  # and a spreadsheet library still opens it
     assert book["Action Steps"]["H1"].comment.text.startswith("What will show")
     if shutil.which("soffice"):
-        out = tmp_path / "converted"
-        subprocess.run(
-            ["soffice", "--headless", "--convert-to", "csv", "--outdir", str(out), str(path)],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        assert (out / "PM Tool.csv").exists()
+        assert libreoffice_convert(path, "csv", tmp_path / "converted", tmp_path).exists()
 
 
 @pytest.mark.backends("excel")

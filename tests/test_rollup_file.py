@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
 
 import openpyxl
 import pytest
-from district_helpers import run_sync
+from district_helpers import libreoffice_convert, run_sync
 from plansync.excel.render import rollup_workbook
 from plansync.excel.rollup_file import BATCH_ROWS, write_rollup_file
-from plansync.grid import OutCell, OutSheet
+from plansync.grid import OutCell, OutSheet, RowBlock
 from plansync.reports.rollup import build_rollup
 
 pytestmark = pytest.mark.backends("excel")
@@ -98,39 +97,70 @@ def test_rows_of_every_kind_are_written_as_typed(tmp_path):
     assert book["Rows"].auto_filter.ref == f"A1:B{len(sheet.rows)}"
 
 
+class _Kept:
+    """Blocks kept as drawn, in memory (the state file keeps them between nights)."""
+
+    def __init__(self):
+        self.parts: dict[str, dict[str, tuple[str, str]]] = {}
+
+    def drawn_rows(self, part):
+        return dict(self.parts.get(part, {}))
+
+    def keep_drawn_rows(self, part, owner, key, drawn):
+        self.parts.setdefault(part, {})[owner] = (key, drawn)
+
+
+def _block_sheets(made: list[str]) -> list[OutSheet]:
+    """A tab with a header and two schools' blocks (one empty), and a tab of blocks alone."""
+
+    def block(owner: str, rows: list[list]) -> RowBlock:
+        def make():
+            made.append(owner)
+            return [[OutCell(value) for value in row] for row in rows]
+
+        return RowBlock(owner, "plan", f"key-{owner}-{rows!r}", len(rows), make)
+
+    plan = OutSheet("Plan", widths=[10, 10, 10], filter_row=1)
+    plan.add("School", "Row", "Text", style="header")
+    plan.blocks = [
+        block("north", [["North", 2, "bell\x07\x01 & <tag>"], ["North", 3, None], ["North", 4, 5]]),
+        block("empty", []),
+        block("south", [["South", 2, dt.date(2026, 11, 27)]]),
+    ]
+    bare = OutSheet("Bare", widths=[10])
+    bare.blocks = [block("bare", [["only row"]])]
+    return [plan, bare]
+
+
+def test_blocks_of_rows_are_numbered_where_they_land_and_kept_as_drawn(tmp_path):
+    made: list[str] = []
+    kept = _Kept()
+    write_rollup_file(_block_sheets(made), tmp_path / "first.xlsx", kept)
+    assert sorted(made) == ["bare", "north", "south"]
+    made.clear()
+    write_rollup_file(_block_sheets(made), tmp_path / "again.xlsx", kept)
+    assert made == []  # every block taken as kept
+    sheets = _block_sheets(made)
+    rollup_workbook(sheets).save(tmp_path / "openpyxl.xlsx")
+    expected = _cells(tmp_path / "openpyxl.xlsx")
+    assert _cells(tmp_path / "first.xlsx") == _cells(tmp_path / "again.xlsx") == expected
+    rows = list(openpyxl.load_workbook(tmp_path / "again.xlsx")["Plan"].iter_rows(values_only=True))
+    assert rows == [
+        ("School", "Row", "Text"),
+        ("North", 2, "bell   & <tag>"),  # control characters, the row mark's among them
+        ("North", 3, None),
+        ("North", 4, 5),
+        ("South", 2, dt.datetime(2026, 11, 27)),
+    ]
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_reads_the_rollup(make_district, tmp_path):
     district = make_district()
     sheets = build_rollup(run_sync(district))
     write_rollup_file(sheets, tmp_path / "rollup.xlsx")
-    subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            "--convert-to",
-            "ods",
-            "--outdir",
-            str(tmp_path),
-            str(tmp_path / "rollup.xlsx"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(tmp_path / "back"),
-            str(tmp_path / "rollup.ods"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    ods = libreoffice_convert(tmp_path / "rollup.xlsx", "ods", tmp_path, tmp_path)
+    libreoffice_convert(ods, "xlsx:Calc MS Excel 2007 XML", tmp_path / "back", tmp_path)
     again = openpyxl.load_workbook(tmp_path / "back" / "rollup.xlsx")
     original = openpyxl.load_workbook(tmp_path / "rollup.xlsx")
     for name in ("Schools", "Strategies", "Issues"):

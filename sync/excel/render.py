@@ -7,7 +7,6 @@ never loaded and saved by openpyxl (the summary tab goes in through package.py).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
@@ -85,9 +84,9 @@ def plan_workbook(plan: WorkbookPlan) -> Workbook:
 def rollup_workbook(sheets: list[OutSheet], rows: int | None = None) -> Workbook:
     """The district rollup, streamed (write-only): it can hold every row of every school.
 
-    With `rows`, each tab gets only its first `rows` rows, and everything else (widths, the
-    frozen header, the filter and colour scales, the charts) as for all of them: rollup_file.py
-    writes the other rows itself."""
+    With `rows`, each tab gets only its first `rows` rows, none of them from its blocks, and
+    everything else (widths, the frozen header, the filter and colour scales, the charts) as for
+    all of them: rollup_file.py writes the other rows itself."""
     book = Workbook(write_only=True)
     for sheet in sheets:
         _render_rollup_sheet(book, sheet, rows)
@@ -237,7 +236,7 @@ def _render_rollup_sheet(book: Workbook, content: OutSheet, rows: int | None) ->
                 end_color="63BE7B",
             ),
         )
-    for row in itertools.islice(content.all_rows(), rows):
+    for row in content.all_rows() if rows is None else content.rows[:rows]:
         sheet.append([_rollup_cell(sheet, cell) for cell in row])
     for chart in content.charts:
         sheet.add_chart(_chart(sheet, content, chart), chart.anchor)

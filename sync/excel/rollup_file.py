@@ -56,7 +56,7 @@ def write_rollup_file(
     bodies = [
         itertools.chain(
             _rows_xml(content.rows[FRAME_ROWS:], FRAME_ROWS + 1, formats),
-            blocks.xml(content.blocks, max(len(content.rows), FRAME_ROWS) + 1),
+            blocks.xml(content.blocks, len(content.rows) + 1),
         )
         for content in sheets
     ]
@@ -219,7 +219,7 @@ def _write_sheet(
     body: Iterator[str],
 ) -> None:
     """The sheet part as openpyxl wrote it, with the other rows inside its sheetData."""
-    if content.row_count <= FRAME_ROWS:
+    if content.row_count <= min(len(content.rows), FRAME_ROWS):  # the frame holds them all
         package.writestr(info, frame)
         return
     last = f"{column_letter(max(content.width, 1))}{content.row_count}"
