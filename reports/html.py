@@ -78,19 +78,14 @@ def write_report_files(
     last_year: dict[str, SchoolSnapshot] | None = None,
     spans: Sequence[NoteSpan] = (),
     inputs: str | None = None,
-    rewrite: bool = False,
 ) -> Written:
     """Write the report and the coach pages for a sync's results and the nights before it
     (`last_year`: each school's snapshot from the same point of last school year; `spans`: the
     coach notes the history has seen, for how long notes stay open).
 
     `inputs`, a fingerprint of everything the pages are made from (the day included), is kept
-    in the district page: when the pages there carry the same one, they are left as they are
-    (unless `rewrite`)."""
+    in the district page, for `unchanged_report` to find on a later night."""
     folder = result.district.reports_dir
-    unchanged = None if inputs is None or rewrite else unchanged_report(result, inputs)
-    if unchanged is not None:
-        return unchanged
     written = Written(folder / REPORT_NAME)
     pages = build_pages(result, past, last_year, spans, inputs)
     _write_atomically(written.district, pages.district)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..catalog import standard_templates
-from ..grid import OutCell, OutChart, OutSheet, RowBlock, Style
+from ..grid import OutCell, OutChart, OutSheet, RowBlock, Style, hash_of
 from ..history import (
     NO_STATUS,
     benchmark_records,
@@ -262,7 +261,8 @@ def tab_sheet(result: SyncResult, template: Template, tab: Tab) -> OutSheet:
     key = rows_key(template, tab)
     for school in result.schools:
         if school.facts is not None:
-            count, digest = school.facts.rollup_blocks.get(key, (0, rows_digest(school, [])))
+            kept = school.facts.rollup_blocks.get(key)
+            count, digest = kept if kept is not None else (0, rows_digest(school, []))
             rows_of = functools.partial(_kept_rows, school.facts, key)
         else:
             rows = _tab_rows(school, template, tab)
@@ -300,11 +300,7 @@ def school_rollup_rows(
 
 def rows_digest(school: SchoolResult, rows: list[list[Any]]) -> str:
     """A hash of what a school's block of rows shows (its name and id begin each row)."""
-    return _digest((school.school.name, school.school.id, rows))
-
-
-def _digest(shown: object) -> str:
-    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    return hash_of((school.school.name, school.school.id, rows))
 
 
 def _tab_rows(school: SchoolResult, template: Template, tab: Tab) -> list[list[Any]]:
@@ -340,7 +336,7 @@ def issues_sheet(result: SyncResult) -> OutSheet:
     sheet = _table_sheet("Issues", headers, [26, 18, 20, 10, 24, 20, 22, 28, 90])
     for school in result.schools:  # a block per school: drawn again only when its rows change
         rows = [_issue_row(school, issue) for issue in school.issues]
-        digest = _digest(rows)
+        digest = hash_of(rows)
         sheet.blocks.append(
             RowBlock(school.school.id, "issues", digest, len(rows), functools.partial(list, rows))
         )

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .config import District, School
 from .errors import StoreError
+from .grid import hash_of
 from .history import benchmark_records
 from .reports import html as report_pages
 from .reports.html import plan_outline
@@ -113,11 +114,6 @@ def _fingerprint(
     rows' marks in the state store, which change only when a workbook is read again, that is when
     its content changed."""
     return hash_of((shared, school.model_dump_json(), sorted(contents.items()), strays))
-
-
-def hash_of(value: object) -> str:
-    """A short hash of what `value` prints as (the values hashed here print the same each run)."""
-    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
 
 def kept_findings(

@@ -8,6 +8,7 @@ summary): rows of values with a style name each, which the Excel and Google stor
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -120,6 +121,12 @@ class OutChart:
     value_range: tuple[float, float] | None = None
     # One "RRGGBB" per series; empty for the program's own colours.
     colors: tuple[str, ...] = ()
+
+
+def hash_of(value: object) -> str:
+    """A short hash of what `value` prints as (the values hashed with it print the same each
+    run): a row block's key, a school's fingerprint."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ from .checks import (
 )
 from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
-from .findings import hash_of, keep_findings, kept_findings, shared_fingerprint
-from .grid import OutSheet
+from .findings import keep_findings, kept_findings, shared_fingerprint
+from .grid import OutSheet, hash_of
 from .history import HISTORY_NAME, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
@@ -146,7 +146,7 @@ def _sync(
             written = None if full else unchanged_report(result, inputs)
             if written is None:  # drawn again, from every night before this one
                 past = history.snapshots(before=today, benchmarks=False)
-                written = write_report_files(result, past, inputs=inputs, rewrite=True)
+                written = write_report_files(result, past, inputs=inputs)
         except OSError as error:
             result.notes.append(
                 f"The HTML report could not be written into {district.reports_dir} "
@@ -302,11 +302,11 @@ def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool
     exists = store.rollup_exists()
     if not full and exists and state.output_hash("rollup-inputs") == inputs:
         return store.rollup_location(), False
+    if full:
+        state.forget_drawn_rows()  # every row is drawn again
     # A rollup is millions of small tuples that live until it is written and hold no cycles:
     # the cycle collector, walking them again and again as they are made, would only cost time
     # (a fifth of the rollup's at 2,000 schools).
-    if full:
-        state.forget_drawn_rows()  # every row is drawn again
     with _cycle_collector_paused():
         sheets = build_rollup(result)
         fingerprint = content_hash(rollup_content(sheets))
