@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import shutil
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 import python_calamine
 from district_helpers import (
@@ -261,3 +263,60 @@ def test_put_sheet_leaves_no_temporary_file_behind_when_it_fails(tmp_path):
     with pytest.raises(Exception):  # noqa: B017 - any failure must leave the folder as it was
         put_sheet(path, "Coach Summary", sheet_xml(OutSheet("Coach Summary")))
     assert [p.name for p in tmp_path.iterdir()] == ["broken.xlsx"]
+
+
+class _Unseekable(io.RawIOBase):
+    """A stream zipfile cannot seek in: it writes each part's sizes after its bytes (a data
+    descriptor), as some programs save."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk) -> int:  # type: ignore[override]
+        self.data += chunk
+        return len(chunk)
+
+
+def _saved_streaming(source: Path, extra: dict[str, bytes]) -> bytes:
+    stream = _Unseekable()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename, old.read(info))
+        for name, data in extra.items():
+            new.writestr(name, data)
+    return bytes(stream.data)
+
+
+def test_parts_are_copied_intact_whatever_way_their_package_was_saved(tmp_path):
+    """Parts are copied back to back as they lie in the file: with data descriptors after them,
+    beside a part with a name in UTF-8, and behind a part replaced in between."""
+    book = openpyxl.Workbook()
+    book.active.title = "Plan"
+    book.active["A1"] = "typed by the school"
+    book.create_sheet("Coach Summary")["A1"] = "old summary"
+    book.create_sheet("Notes")["B2"] = 42
+    plain = tmp_path / "plain.xlsx"
+    book.save(plain)
+    path = tmp_path / "streamed.xlsx"
+    path.write_bytes(_saved_streaming(plain, {"customXml/résumé.xml": b"<r>kept</r>"}))
+    with zipfile.ZipFile(path) as package:
+        assert all(info.flag_bits & 0x08 for info in package.infolist())
+        before = {info.filename: package.read(info) for info in package.infolist()}
+
+    summary = OutSheet("Coach Summary")
+    summary.add("new summary")
+    put_sheet(path, "Coach Summary", sheet_xml(summary))
+
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+        after = {info.filename: package.read(info) for info in package.infolist()}
+    changed = {name for name in before if before[name] != after.get(name)}
+    assert changed == {sheet_part(path, "Coach Summary")}
+    assert after["customXml/résumé.xml"] == b"<r>kept</r>"
+    values = _values(path)
+    assert values["Plan"][0][0] == "typed by the school"
+    assert values["Coach Summary"][0][0] == "new summary"
+    assert values["Notes"][1][1] == 42

@@ -61,11 +61,20 @@ def _local(tag: str) -> str:
 
 
 def _escape(text: str) -> str:
-    text = cell_text(_ILLEGAL_XML.sub(" ", text), len(text) * 2)
+    if not plain_text(text):
+        text = cell_text(_ILLEGAL_XML.sub(" ", text), len(text) * 2)
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )
 
+
+def plain_text(text: str) -> bool:
+    """Text with nothing to clean or cut: printable ASCII (no control characters, no surrogates,
+    no line breaks) well within a cell's length. Most cells are; they skip the cleaning."""
+    return len(text) <= _PLAIN_UP_TO and text.isascii() and text.isprintable()
+
+
+_PLAIN_UP_TO = MAX_CELL_TEXT // 2
 
 # ---------------------------------------------------------------------------------------------
 # Building the worksheet part
@@ -120,7 +129,9 @@ def _cell_xml(ref: str, cell: OutCell) -> str:
     value = cell.value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and cell.style == "text":
         return f'<c r="{ref}"><v>{value}</v></c>'
-    text = cell_text(str(value), MAX_CELL_TEXT)
+    text = str(value)
+    if not plain_text(text):
+        text = cell_text(text, MAX_CELL_TEXT)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     props = _RUN_PROPS[cell.style]
     if cell.link:
@@ -357,16 +368,73 @@ def _write_package(
     """Copy every part into a temporary file beside `path`, swapping in the replacements."""
     with temporary_beside(real_target(path)) as temporary:
         pending = dict(replacements)
+        ends = _entry_ends(package)
         with zipfile.ZipFile(temporary, "w") as target, open(path, "rb") as source:
+            run: list[zipfile.ZipInfo] = []  # parts to copy, back to back in the source
             for info in package.infolist():
                 data = pending.pop(info.filename, None)
                 if data is None and _copyable(info):
-                    _copy_compressed(source, info, target)
+                    if run and ends.get(run[-1].header_offset) != info.header_offset:
+                        _copy_run(source, run, ends, target)
+                    run.append(info)
                     continue
+                _copy_run(source, run, ends, target)
                 if data is None:
                     data = package.read(info)
                 target.writestr(info, data, compress_type=info.compress_type)
+            _copy_run(source, run, ends, target)
             for name, data in pending.items():
                 target.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
         # The school's file keeps its owner, group, mode, ACLs and extended attributes.
         replace_keeping_owner(temporary, path, before_replace)
+
+
+def _entry_ends(package: zipfile.ZipFile) -> dict[int, int]:
+    """Where each part's bytes end in the file (its local header, data and any data descriptor),
+    by where they begin: at the next part, or the central directory after the last one."""
+    starts = sorted(info.header_offset for info in package.infolist())
+    return dict(zip(starts, [*starts[1:], package.start_dir], strict=True))
+
+
+def _header_matches(data: bytes, info: zipfile.ZipInfo, at: int) -> bool:
+    """Whether the part's local header is at `at` in `data`, names it as its entry does (in plain
+    ASCII) and is followed by all of its compressed bytes."""
+    header = data[at : at + _LOCAL_HEADER.size]
+    if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        return False
+    name_length, extra_length = _LOCAL_HEADER.unpack(header)[-2:]
+    name = data[at + _LOCAL_HEADER.size : at + _LOCAL_HEADER.size + name_length]
+    size = _LOCAL_HEADER.size + name_length + extra_length + info.compress_size
+    return info.filename.isascii() and name == info.filename.encode() and at + size <= len(data)
+
+
+def _copy_run(
+    source: BinaryIO,
+    run: list[zipfile.ZipInfo],
+    ends: dict[int, int],
+    target: zipfile.ZipFile,
+) -> None:
+    """Copy parts that lie back to back in the source in one read and one write, headers and all;
+    each keeps its central directory entry, moved to where it now begins. Parts whose local
+    header does not match their entry (a name that is not plain ASCII, parts that overlap) get
+    their headers written anew instead, one by one (see `_copy_compressed`)."""
+    if not run:
+        return
+    first, end = run[0].header_offset, ends[run[-1].header_offset]
+    source.seek(first)
+    data = source.read(end - first)
+    if not all(_header_matches(data, info, info.header_offset - first) for info in run):
+        for info in run:
+            _copy_compressed(source, info, target)
+        run.clear()
+        return
+    shift = target.start_dir - first
+    target.fp.seek(target.start_dir)  # type: ignore[union-attr]
+    target.fp.write(data)  # type: ignore[union-attr]
+    target.start_dir = target.fp.tell()  # type: ignore[union-attr]
+    for info in run:
+        entry = copy.copy(info)
+        entry.header_offset = info.header_offset + shift
+        target.filelist.append(entry)
+        target.NameToInfo[entry.filename] = entry
+    run.clear()

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from openpyxl.utils.datetime import to_excel
 
 from ..grid import DrawnRows, OutCell, OutSheet, RowBlock, Style, column_letter
-from .package import sheet_parts
+from .package import plain_text, sheet_parts
 from .render import rollup_style_id, rollup_workbook, storable
 
 if TYPE_CHECKING:
@@ -38,8 +38,6 @@ BATCH_ROWS = 2000
 
 # Values that need a number format of their own (a datetime before a date: it is one).
 _DAYS_AND_TIMES = (dt.datetime, dt.date, dt.time, dt.timedelta)
-# Plain text this short, printable ASCII, needs no cleaning (see render.storable).
-_PLAIN_UP_TO = 1000
 
 
 def write_rollup_file(
@@ -202,12 +200,16 @@ def _cell_xml(ref: str, cell: OutCell, formats: dict[tuple[str, type], int]) -> 
     if isinstance(value, (int, float)) and math.isfinite(value):
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
     text = str(value)
-    if not (len(text) <= _PLAIN_UP_TO and text.isascii() and text.isprintable()):
+    if not plain_text(text):
         text = storable(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    # Spreadsheet programs trim a text's outer spaces unless told not to; saying so only where
+    # there are any keeps a fifth of the rollup's bytes out of every write.
+    keep = _KEEP_SPACES if text[:1].isspace() or text[-1:].isspace() else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{keep}>{text}</t></is></c>'
 
 
+_KEEP_SPACES = ' xml:space="preserve"'
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 
 
