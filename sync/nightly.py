@@ -8,6 +8,7 @@ on. The phases are timed so the benchmark can report them.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import functools
@@ -32,8 +33,9 @@ from .checks import (
 from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .findings import keep_findings, kept_findings, shared_fingerprint
+from .forked import Pending
 from .grid import OutSheet, hash_of
-from .history import HISTORY_NAME, last_year, open_history
+from .history import HISTORY_NAME, History, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
@@ -52,12 +54,16 @@ from .state import STATE_NAME, Remembered, StateStore, content_hash
 from .store import (
     RawWorkbook,
     ReadRequest,
+    SheetWrite,
     Store,
     StrayCopy,
     WorkbookRef,
+    WorkbookWrites,
+    WriteOutcome,
     check_folders,
     open_store,
     read_file,
+    write_in_turn,
 )
 from .tables import WorkbookTables, read_stamp, read_tables, stamp_cycles, stamp_year_end
 from .templates import Template
@@ -106,61 +112,81 @@ def _sync(
     if write_back:
         result.notes += [_moved_note(move) for move in follow_renames(district, store)]
 
-    with StateStore(district.rollup_dir / STATE_NAME) as state:
-        _read_and_check(result, store, state, full, report, tick)
+    with contextlib.ExitStack() as beside:
+        with StateStore(district.rollup_dir / STATE_NAME) as state:
+            _read_and_check(result, store, state, full, report, tick)
 
-        # The rollup of an earlier run is there: a missing history file is news.
-        history = open_history(
-            district.rollup_dir / HISTORY_NAME,
-            ran_before=store.rollup_exists,
-            aliases=district.id_aliases(),
-        )
-        previous = history.previous(today)
-        since = history.score_since(
-            today, {school.school.id: school.completeness for school in result.schools}
-        )
-        for school in result.schools:
-            school.previous = previous.get(school.school.id)
-            school.score_since = since.get(school.school.id)
-
-        if write_back:
-            total = len(result.schools)
-            for index, school in enumerate(result.schools, start=1):
-                result.summaries_written += _write_back(store, state, school, district, today, full)
-                result.rosters_written += write_rosters(store, state, school)
-                report("Writing summary tabs", index, total)
-        tick("write_back")
-
-        # What the rollup is made from; the HTML pages are made from it too (and more).
-        made_from = _rollup_inputs(result)
-        result.rollup, result.rollup_written = write_rollup(store, state, result, full, made_from)
-        store.finish()
-        tick("rollup")
-
-    history.record(result)  # a night is recorded after everything it found, write-back included
-    tick("history")
-    if write_back:
-        # One cron line does the whole night: the HTML pages follow the sync's findings.
-        inputs = _report_inputs(result, history.recorded_before(today), made_from)
-        try:
-            written = None if full else unchanged_report(result, inputs)
-            if written is None:  # drawn again, from every night before this one
-                past = history.snapshots(before=today, benchmarks=False)
-                written = write_report_files(result, past, inputs=inputs)
-        except OSError as error:
-            result.notes.append(
-                f"The HTML report could not be written into {district.reports_dir} "
-                f"({error.strerror or error}); the workbooks and the rollup are done."
+            # The rollup of an earlier run is there: a missing history file is news.
+            history = open_history(
+                district.rollup_dir / HISTORY_NAME,
+                ran_before=store.rollup_exists,
+                aliases=district.id_aliases(),
             )
-        else:
-            result.reports = written.district
-            result.notes += written.notes
-        tick("reports")
-    history.close()
+            beside.callback(history.close)
+            previous = history.previous(today)
+            since = history.score_since(
+                today, {school.school.id: school.completeness for school in result.schools}
+            )
+            for school in result.schools:
+                school.previous = previous.get(school.school.id)
+                school.score_since = since.get(school.school.id)
+
+            if write_back:
+                write_back_all(store, state, result, full, report)
+            tick("write_back")
+
+            # What the rollup is made from; the HTML pages are made from it too (and more).
+            made_from = _rollup_inputs(result)
+            # One cron line does the whole night: the HTML pages follow the sync's findings,
+            # drawn beside the rollup (they are made from the same findings).
+            drawing = (
+                beside.enter_context(_draw_report(result, history, made_from, full))
+                if write_back
+                else None
+            )
+            result.rollup, result.rollup_written = write_rollup(
+                store, state, result, full, made_from
+            )
+            store.finish()
+            tick("rollup")
+
+        history.record(result)  # a night is recorded after everything it found
+        tick("history")
+        if drawing is not None:
+            _take_report(result, drawing)
+            tick("reports")
     if history.failed:  # the history is sound but could not take tonight: one line, exit 1
         raise history.failed
     result.notes += history.notes
     return result
+
+
+def _draw_report(
+    result: SyncResult, history: History, made_from: str, full: bool
+) -> Pending[Written]:
+    """The HTML pages, drawn in a process of their own, unless they already show what tonight's
+    would (then they are left as they are)."""
+    inputs = _report_inputs(result, history.recorded_before(result.today), made_from)
+    kept = None if full else unchanged_report(result, inputs)
+    if kept is not None:
+        return Pending.ready(kept)
+    # Drawn again from every night before this one, read here: the history's connection is this
+    # process's alone.
+    past = history.snapshots(before=result.today, benchmarks=False)
+    return Pending(functools.partial(write_report_files, result, past, inputs=inputs))
+
+
+def _take_report(result: SyncResult, drawing: Pending[Written]) -> None:
+    try:
+        written = drawing.answer()
+    except OSError as error:
+        result.notes.append(
+            f"The HTML report could not be written into {result.district.reports_dir} "
+            f"({error.strerror or error}); the workbooks and the rollup are done."
+        )
+    else:
+        result.reports = written.district
+        result.notes += written.notes
 
 
 def _moved_note(move: Moved) -> str:
@@ -604,18 +630,119 @@ def _add(school: SchoolResult, outcome: WorkbookCheck) -> None:
     school.passed += outcome.passed
 
 
-def _write_back(
+class SchoolWrites:
+    """The writes planned into one school's workbooks tonight (its summary tab, its roster
+    copies), grouped by workbook, with what to record of each one's outcome."""
+
+    def __init__(self, school: SchoolResult) -> None:
+        self.school = school
+        self.summaries = self.rosters = 0
+        self.summary_failed = False
+        self._steps: dict[str, list[tuple[SheetWrite, Callable[[WriteOutcome], None]]]] = {}
+        self._refs: dict[str, WorkbookRef] = {}
+        # Run once every outcome is recorded.
+        self.then: list[Callable[[], None]] = []
+
+    def add(
+        self, ref: WorkbookRef, write: SheetWrite, record: Callable[[WriteOutcome], None]
+    ) -> None:
+        self._refs[ref.location] = ref
+        self._steps.setdefault(ref.location, []).append((write, record))
+
+    def jobs(self) -> list[WorkbookWrites]:
+        return [
+            WorkbookWrites(self._refs[location], tuple(write for write, _record in steps))
+            for location, steps in self._steps.items()
+        ]
+
+    def record(self, job: WorkbookWrites, outcomes: list[WriteOutcome]) -> None:
+        for (_write, record), outcome in zip(self._steps[job.ref.location], outcomes, strict=True):
+            record(outcome)
+
+    def finish(self) -> None:
+        for step in self.then:
+            step()
+
+
+def write_back_all(
     store: Store,
+    state: StateStore,
+    result: SyncResult,
+    full: bool,
+    report: Progress,
+) -> None:
+    """Write every school's summary tab and roster copies that changed. The writes are planned
+    here, school by school, and carried out by the store as they come (several workbooks at
+    once where it can); each outcome is recorded in the state store as it returns."""
+    planned: collections.deque[tuple[SchoolWrites, int]] = collections.deque()
+    total = len(result.schools)
+    finished = 0
+
+    def finish(plan: SchoolWrites) -> None:
+        nonlocal finished
+        plan.finish()
+        result.summaries_written += plan.summaries
+        result.rosters_written += plan.rosters
+        finished += 1
+        report("Writing summary tabs", finished, total)
+
+    def jobs() -> Iterator[WorkbookWrites]:
+        for school in result.schools:
+            plan = plan_writes(state, school, result.district, result.today, full)
+            school_jobs = plan.jobs()
+            if not school_jobs:
+                finish(plan)
+                continue
+            for index, job in enumerate(school_jobs, start=1):
+                planned.append((plan, len(school_jobs) - index))
+                yield job
+
+    for job, outcomes in _paired(jobs(), store.write_many):
+        plan, left = planned.popleft()
+        plan.record(job, outcomes)
+        if not left:
+            finish(plan)
+
+
+def _paired(
+    jobs: Iterator[WorkbookWrites],
+    carry_out: Callable[[Iterator[WorkbookWrites]], Iterator[list[WriteOutcome]]],
+) -> Iterator[tuple[WorkbookWrites, list[WriteOutcome]]]:
+    """Each job with its outcomes: the store answers in the order the jobs come."""
+    handed: collections.deque[WorkbookWrites] = collections.deque()
+
+    def remembered() -> Iterator[WorkbookWrites]:
+        for job in jobs:
+            handed.append(job)
+            yield job
+
+    for outcomes in carry_out(remembered()):
+        yield handed.popleft(), outcomes
+
+
+def plan_writes(
+    state: StateStore, school: SchoolResult, district: District, today: dt.date, full: bool
+) -> SchoolWrites:
+    """The school's writes for tonight: its summary (see `_plan_summary`) and its roster
+    copies (see `_plan_rosters`), in that order within a workbook."""
+    plan = SchoolWrites(school)
+    _plan_summary(plan, state, school, district, today, full)
+    _plan_rosters(plan, state, school)
+    return plan
+
+
+def _plan_summary(
+    plan: SchoolWrites,
     state: StateStore,
     school: SchoolResult,
     district: District,
     today: dt.date,
     full: bool,
-) -> int:
-    """Build and write the school's summary, unless it would show what it showed when last
-    written (same findings, same cycles begun, same score since the same day) and nobody saved the
-    workbook since. When it is built, it is written only if what it shows (without the day it
-    was written) changed."""
+) -> None:
+    """Build the school's summary, unless it would show what it showed when last written (same
+    findings, same cycles begun, same score since the same day) and nobody saved the workbook
+    since. When it is built, it is written only if what it shows (without the day it was
+    written) changed."""
     key = None
     if school.fingerprint is not None:
         # Not the day itself: a kept school's findings hold until the first day a step falls
@@ -624,13 +751,17 @@ def _write_back(
         begun = tuple(cycle.name for cycle in district.cycles_begun(today))
         key = hash_of((school.fingerprint, begun, school.score_since, district.district))
     if not full and key is not None and school.summary_key == key:
-        return 0
-    problems = len(school.issues)
+        return
     sheet = build_summary(school, district, today)
-    written = write_summary(store, state, school, sheet, full)
-    if key is not None and len(school.issues) == problems:  # written, or already shown
-        state.summary_shown(school.school.id, key)
-    return written
+    _plan_summary_tab(plan, state, school, sheet, full)
+    if key is not None:
+        school_id = school.school.id
+
+        def shown() -> None:  # written, or already showing it
+            if not plan.summary_failed:
+                state.summary_shown(school_id, key)
+
+        plan.then.append(shown)
 
 
 def write_summary(
@@ -638,7 +769,15 @@ def write_summary(
 ) -> int:
     """Write the coach summary into the school's PM Tool unless it would show nothing new or
     could harm the file. Returns how many summary tabs were written (0 or 1)."""
-    written = 0
+    plan = SchoolWrites(school)
+    _plan_summary_tab(plan, state, school, sheet, force)
+    _carry_out_in_turn(store, plan)
+    return plan.summaries
+
+
+def _plan_summary_tab(
+    plan: SchoolWrites, state: StateStore, school: SchoolResult, sheet: OutSheet, force: bool
+) -> None:
     # Leaving out the line that says when the tab last changed, which is the day it is written.
     fingerprint = content_hash([summary_content(sheet)])
     for workbook in school.workbooks:
@@ -647,7 +786,8 @@ def write_summary(
             continue
         if not _schools_own(school, tables):
             continue  # another school's file: never write this school's data into it
-        remembered = state.remembered(workbook.ref.location)
+        location = workbook.ref.location
+        remembered = state.remembered(location)
         if (
             not force
             and remembered
@@ -655,40 +795,59 @@ def write_summary(
             and remembered.summary_version == tables.version
         ):
             continue  # the tab already shows exactly this, and nobody saved the file since
-        try:
-            version = store.write_summary(workbook.ref, sheet, tables.version)
-        except StoreError as error:
-            school.issues.append(
-                Issue(
-                    "summary-not-written",
-                    "warning",
-                    school.school.id,
-                    template.title,
-                    template.summary_tab,
-                    None,
-                    error.reason,
+
+        def record(
+            outcome: WriteOutcome,
+            location: str = location,
+            title: str = template.title,
+            tab: str = template.summary_tab,
+        ) -> None:
+            if outcome.error is not None:
+                plan.summary_failed = True
+                school.issues.append(
+                    Issue(
+                        "summary-not-written",
+                        "warning",
+                        school.school.id,
+                        title,
+                        tab,
+                        None,
+                        outcome.error.reason,
+                    )
                 )
-            )
-            continue
-        state.summary_written(
-            workbook.ref.location, fingerprint, version, store.digest(workbook.ref)
-        )
-        written += 1
-    return written
+                return
+            state.summary_written(location, fingerprint, outcome.version, outcome.digest)
+            plan.summaries += 1
+
+        plan.add(workbook.ref, SheetWrite("summary", tables.version, sheet=sheet), record)
 
 
 def write_rosters(store: Store, state: StateStore, school: SchoolResult) -> int:
+    """Copy the school's roster into each of its workbooks whose copy differs (see
+    `_plan_rosters`). Returns how many copies were written."""
+    plan = SchoolWrites(school)
+    _plan_rosters(plan, state, school)
+    _carry_out_in_turn(store, plan)
+    return plan.rosters
+
+
+def _carry_out_in_turn(store: Store, plan: SchoolWrites) -> None:
+    for job in plan.jobs():
+        plan.record(job, write_in_turn(store, job))
+    plan.finish()
+
+
+def _plan_rosters(plan: SchoolWrites, state: StateStore, school: SchoolResult) -> None:
     """Copy the school's roster (the names on its Team tab) into the stamp tab of each of its
     workbooks whose copy differs, for the person columns' dropdowns. A workbook is compared with
     its copy as read tonight or, when it came from the state store, as the sync last wrote it:
-    a night the team did not change writes nothing. Returns how many copies were written."""
+    a night the team did not change writes nothing."""
     if _rosters_in_place(state, school):
-        return 0  # without unpacking the tables of a school none of whose files changed
+        return  # without unpacking the tables of a school none of whose files changed
     names, holders = _roster_plan(school)
     if names is None:
-        return 0  # the roster's workbook was not read: keep the copies as they are
+        return  # the roster's workbook was not read: keep the copies as they are
     wanted = hash_of(names)
-    written = 0
     for workbook in holders:
         template, tables = workbook.template, workbook.tables
         assert tables is not None  # a holder was read
@@ -703,25 +862,31 @@ def write_rosters(store: Store, state: StateStore, school: SchoolResult) -> int:
             continue
         remembered = state.remembered(location)
         current = remembered.version if remembered and remembered.version else tables.version
-        try:
-            version = store.write_roster(workbook.ref, names, current)
-        except StoreError as error:
-            school.issues.append(
-                Issue(
-                    "roster-not-written",
-                    "warning",
-                    school.school.id,
-                    template.title,
-                    STAMP_TAB,
-                    None,
-                    error.reason,
+
+        def record(
+            outcome: WriteOutcome,
+            location: str = location,
+            key: str = key,
+            title: str = template.title,
+        ) -> None:
+            if outcome.error is not None:
+                school.issues.append(
+                    Issue(
+                        "roster-not-written",
+                        "warning",
+                        school.school.id,
+                        title,
+                        STAMP_TAB,
+                        None,
+                        outcome.error.reason,
+                    )
                 )
-            )
-            continue
-        state.written_by_sync(location, version, store.digest(workbook.ref))
-        state.output_written(key, wanted)
-        written += 1
-    return written
+                return
+            state.written_by_sync(location, outcome.version, outcome.digest)
+            state.output_written(key, wanted)
+            plan.rosters += 1
+
+        plan.add(workbook.ref, SheetWrite("roster", current, names=names), record)
 
 
 def _roster_plan(school: SchoolResult) -> tuple[tuple[str, ...] | None, list[WorkbookResult]]:

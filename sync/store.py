@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from .backends import BACKENDS, load
 from .changes import WorkbookChanges
@@ -150,6 +150,11 @@ class Store(Protocol):
         """Replace (or add) the summary tab and touch nothing else; raise WorkbookBusy if the
         workbook is open or no longer at `version`. Returns the workbook's new version."""
 
+    def write_many(self, jobs: Iterable[WorkbookWrites]) -> Iterator[list[WriteOutcome]]:
+        """Carry out each workbook's writes (its summary tab, its roster copy) and yield their
+        outcomes, a list per workbook, in the order the jobs come. A store may work on several
+        workbooks at once; `write_in_turn` does one after another."""
+
     def migrate(self, ref: WorkbookRef, changes: WorkbookChanges, version: str) -> str | None:
         """Apply `plansync migrate`'s changes to the workbook (new tabs and columns, headers,
         dropdowns, the Instructions tab and the stamp) in one step, changing no cell a school
@@ -173,6 +178,55 @@ class Store(Protocol):
 
     def finish(self) -> None:
         """Called once at the end of a run, to keep what the store learnt during it."""
+
+
+@dataclass(frozen=True)
+class SheetWrite:
+    """One write the sync makes into a school's workbook: its coach summary tab (`sheet`) or
+    the roster copy on its stamp tab (`names`), expected to find the workbook at `version`
+    (or at the version a write before it in the same job left)."""
+
+    kind: Literal["summary", "roster"]
+    version: str
+    sheet: OutSheet | None = None
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkbookWrites:
+    """The writes into one workbook in one night, in the order they are made."""
+
+    ref: WorkbookRef
+    writes: tuple[SheetWrite, ...]
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What came of one write: the workbook's new version and digest, or why it was not made."""
+
+    version: str | None = None
+    digest: str | None = None
+    error: StoreError | None = None
+
+
+def write_in_turn(store: Store, job: WorkbookWrites) -> list[WriteOutcome]:
+    """A workbook's writes, one after another: a write that follows one that was made expects
+    the version that one left; a write that fails leaves the workbook as it was."""
+    outcomes = []
+    made: str | None = None
+    for write in job.writes:
+        version = made or write.version
+        try:
+            if write.kind == "summary":
+                assert write.sheet is not None
+                made = store.write_summary(job.ref, write.sheet, version)
+            else:
+                made = store.write_roster(job.ref, write.names, version)
+        except StoreError as error:
+            outcomes.append(WriteOutcome(error=error))
+            continue
+        outcomes.append(WriteOutcome(made, store.digest(job.ref)))
+    return outcomes
 
 
 @dataclass(frozen=True)

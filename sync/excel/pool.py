@@ -1,4 +1,4 @@
-"""Reading workbooks in worker processes, each within its time.
+"""Reading workbooks in worker processes, each within its time; writing them in worker processes.
 
 A parse runs in native code, which nothing inside a process can interrupt; so a read past its
 time is stopped from outside, by ending the pool's processes and starting a new pool for the
@@ -8,15 +8,16 @@ way. Either way the workbook at fault becomes its school's issue and every other
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import multiprocessing
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import StoreError
 from ..store import RawWorkbook, ReadRequest
@@ -136,3 +137,48 @@ def _kill(pool: ProcessPoolExecutor) -> None:
     for process in list((pool._processes or {}).values()):
         with contextlib.suppress(Exception):
             process.kill()
+
+
+J = TypeVar("J")
+R = TypeVar("R")
+# The work the write pool's forked workers do, inherited rather than sent with every job.
+_WORK: Any = None
+
+
+def _work(job: Any) -> Any:
+    return _WORK(job)
+
+
+def work_in_pool(work: Callable[[J], R], jobs: Iterable[J], workers: int) -> Iterator[R]:
+    """`work` on each job in forked worker processes, a few jobs ahead of the answers, which
+    come in the order of the jobs. The jobs are drawn as the pool has room, so whoever makes
+    them works while the workers do. A job whose worker died (the system ended it for its
+    memory), and every job after it, is done in this process instead."""
+    global _WORK
+    context = multiprocessing.get_context("fork")
+    limit = workers * IN_FLIGHT_PER_WORKER
+    pending: collections.deque[tuple[J, Future | None]] = collections.deque()
+    _WORK = work
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for job in jobs:
+                try:
+                    future: Future | None = pool.submit(_work, job)
+                except BrokenProcessPool:
+                    future = None
+                pending.append((job, future))
+                if len(pending) >= limit:
+                    yield _answer(work, *pending.popleft())
+            while pending:
+                yield _answer(work, *pending.popleft())
+    finally:
+        _WORK = None
+
+
+def _answer(work: Callable[[J], R], job: J, future: Future | None) -> R:
+    if future is not None:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            pass
+    return work(job)

@@ -12,10 +12,12 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import itertools
 import os
 import re
+import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +37,17 @@ from ..files import TEMPORARY_PREFIX, temporary_beside, write_replacing
 from ..grid import DrawnRows, OutSheet, a1
 from ..layout import ROSTER_COLUMN, ROSTER_TITLE, STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
-from ..store import RawSheet, RawWorkbook, ReadRequest, StrayCopy, WorkbookRef, looks_like_copy
+from ..store import (
+    RawSheet,
+    RawWorkbook,
+    ReadRequest,
+    StrayCopy,
+    WorkbookRef,
+    WorkbookWrites,
+    WriteOutcome,
+    looks_like_copy,
+    write_in_turn,
+)
 from ..templates import Template
 from .cells import fill_cells
 from .file_kinds import saved_as_other, why_unreadable
@@ -50,7 +62,7 @@ from .guard import (
 )
 from .migration import migrate_package
 from .package import PackageError, put_sheet, sheet_xml
-from .pool import read_in_pool
+from .pool import read_in_pool, work_in_pool
 from .scan import SheetScan, scan_workbook, uses_1904_dates, without_cells_left_out
 
 if TYPE_CHECKING:
@@ -328,6 +340,23 @@ class ExcelStore:
             )
         if read_only(path) or read_only(path.parent):
             raise WorkbookBusy(f"The workbook or its folder is read-only, so it was not {doing}.")
+
+    def write_many(self, jobs: Iterable[WorkbookWrites]) -> Iterator[list[WriteOutcome]]:
+        """Rewrite the workbooks in worker processes when there are enough to pay for starting
+        them: a rewrite is mostly copying and compressing, which the sync's own process would
+        otherwise do alone while it plans the next ones. A workbook's writes stay in one worker,
+        in their order."""
+        write = functools.partial(write_in_turn, self)
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        ahead: list[WorkbookWrites] = []
+        for job in jobs:
+            ahead.append(job)
+            if len(ahead) >= PARALLEL_FROM:
+                break
+        if workers < 2 or len(ahead) < PARALLEL_FROM or sys.platform != "linux":
+            yield from map(write, itertools.chain(ahead, jobs))
+            return
+        yield from work_in_pool(write, itertools.chain(ahead, jobs), workers)
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         # Through a link inside the district: its target is written and the link stays a link.

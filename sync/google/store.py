@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from gspread.exceptions import APIError
@@ -37,7 +37,17 @@ from ..errors import (
 from ..grid import DrawnRows, OutSheet
 from ..layout import STAMP_TAB, WorkbookPlan
 from ..packing import pack_sheets
-from ..store import RawSheet, RawWorkbook, ReadRequest, StrayCopy, WorkbookRef, looks_like_copy
+from ..store import (
+    RawSheet,
+    RawWorkbook,
+    ReadRequest,
+    StrayCopy,
+    WorkbookRef,
+    WorkbookWrites,
+    WriteOutcome,
+    looks_like_copy,
+    write_in_turn,
+)
 from ..templates import Template
 from ..values import is_blank
 from .client import connect, error_reason, error_status, key_path, load_credentials
@@ -444,6 +454,11 @@ class GoogleStore:
                 f"The rows could not be written into {sheet!r} ({error_reason(error)})."
             ) from None
         return len(empty)
+
+    def write_many(self, jobs: Iterable[WorkbookWrites]) -> Iterator[list[WriteOutcome]]:
+        """One spreadsheet after another: the requests share one client and its quota."""
+        for job in jobs:
+            yield write_in_turn(self, job)
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         """Rewrite (or add) the summary tab with one batchUpdate that touches no other tab, and

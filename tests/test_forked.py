@@ -1,0 +1,59 @@
+"""Work drawn beside the sync in a forked process (the HTML pages): its answer, its errors, and
+what happens when the process dies before answering."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import pytest
+
+from plansync.errors import ReportNotWritten
+from plansync.forked import Pending
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
+
+
+def test_the_work_runs_in_another_process_and_its_answer_comes_back():
+    with Pending(lambda: (os.getpid(), ["a", 1])) as pending:
+        pid, value = pending.answer()
+    assert pid != os.getpid()
+    assert value == ["a", 1]
+
+
+def test_an_error_raised_beside_is_raised_where_the_answer_is_asked_for():
+    def fails() -> None:
+        raise ReportNotWritten("The report page could not be written (disk full).")
+
+    pending = Pending(fails)
+    with pytest.raises(ReportNotWritten, match="disk full"):
+        pending.answer()
+
+
+def test_work_whose_process_dies_is_done_in_the_sync_instead():
+    parent = os.getpid()
+
+    def dies_when_forked() -> int:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the system ends a process for its memory
+        return os.getpid()
+
+    assert Pending(dies_when_forked).answer() == parent
+
+
+def test_an_answer_that_cannot_be_sent_back_is_made_in_the_sync_instead():
+    parent = os.getpid()
+
+    def unpicklable() -> object:
+        return (lambda: None) if os.getpid() != parent else "made here"
+
+    assert Pending(unpicklable).answer() == "made here"
+
+
+def test_a_ready_answer_forks_nothing_and_leaving_early_waits_for_the_child(tmp_path):
+    assert Pending.ready(7).answer() == 7
+    done = tmp_path / "done"
+    with Pending(lambda: done.write_text("yes")):
+        pass  # the sync failed before asking: the child still finishes before it goes on
+    assert done.read_text() == "yes"

@@ -1,0 +1,94 @@
+"""Summary tabs and roster copies rewritten in worker processes: the same files and the same
+findings as when the sync writes them one after another, failures reported the same way, and a
+worker that dies costs nothing but time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+
+import pytest
+import python_calamine
+from district_helpers import calls_to, run_sync, workbook_path
+from plansync.excel import pool
+from plansync.excel import store as excel_store
+
+pytestmark = [
+    pytest.mark.backends("excel"),
+    pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux"),
+]
+
+SCHOOLS = [
+    {"id": f"school-{n}", "name": f"School {n}", "coach": "Maria Lopez"} for n in range(1, 6)
+]
+
+
+def _written_tabs(district) -> dict[str, list]:
+    found = {}
+    for path in sorted(district.workbooks_dir.glob("*/[!~]*.xlsx")):  # not Excel's lock files
+        with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
+            for name in ("Coach Summary", "_plansync"):
+                if name in book.sheet_names:
+                    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                    # The summary's second row says when it was written; it is the same day.
+                    found[f"{path.parent.name}/{path.name}!{name}"] = rows
+    return found
+
+
+def _findings(result) -> list:
+    return [
+        (s.school.id, s.completeness, sorted((i.rule, i.workbook, i.sheet) for i in s.issues))
+        for s in result.schools
+    ]
+
+
+def test_workers_write_what_the_sync_writes_in_turn(make_district, monkeypatch, tmp_path):
+    district = make_district(schools=SCHOOLS)
+    # One school's PM Tool is open in Excel: its summary is not written, and says so.
+    lock = workbook_path(district, "school-3").parent / "~$PM Tool.xlsx"
+    lock.write_bytes(b"lock")
+    as_provisioned = tmp_path / "as provisioned"
+    shutil.copytree(district.workbooks_dir, as_provisioned)
+
+    monkeypatch.setattr(excel_store, "PARALLEL_FROM", 2)
+    pools = calls_to(monkeypatch, excel_store, "work_in_pool", lambda *args: args[2])
+    by_workers = run_sync(district)
+    assert pools == [min(os.cpu_count() or 1, excel_store.MAX_WORKERS)]
+    tabs_by_workers = _written_tabs(district)
+
+    shutil.rmtree(district.workbooks_dir)
+    shutil.rmtree(district.rollup_dir)
+    shutil.copytree(as_provisioned, district.workbooks_dir)
+    monkeypatch.setattr(excel_store, "PARALLEL_FROM", 10**6)
+    in_turn = run_sync(district)
+    assert len(pools) == 1  # no pool this time
+
+    assert _written_tabs(district) == tabs_by_workers
+    assert _findings(by_workers) == _findings(in_turn)
+    assert by_workers.summaries_written == in_turn.summaries_written == 4
+    assert by_workers.rosters_written == in_turn.rosters_written > 0
+    school_3 = next(s for s in by_workers.schools if s.school.id == "school-3")
+    assert [i.rule for i in school_3.issues if i.rule.endswith("-not-written")] == [
+        "summary-not-written",
+        "roster-not-written",
+    ]
+    # The next night writes nothing: every outcome was recorded as it came back.
+    monkeypatch.setattr(excel_store, "PARALLEL_FROM", 2)
+    lock.unlink()
+    again = run_sync(district)
+    assert (again.summaries_written, again.rosters_written) == (1, 1)  # school 3's, now closed
+
+
+def test_a_job_whose_worker_dies_is_done_here_and_the_rest_go_on():
+    parent = os.getpid()
+
+    def work(job: int) -> tuple[int, bool]:
+        if job == 3 and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the system ends a process for its memory
+        return job * 10, os.getpid() == parent
+
+    answers = list(pool.work_in_pool(work, iter(range(8)), 2))
+    assert [value for value, _here in answers] == [n * 10 for n in range(8)]
+    assert answers[3][1]  # the job that ended its worker was done in this process
