@@ -92,3 +92,17 @@ def test_a_job_whose_worker_dies_is_done_here_and_the_rest_go_on():
     answers = list(pool.work_in_pool(work, iter(range(8)), 2))
     assert [value for value, _here in answers] == [n * 10 for n in range(8)]
     assert answers[3][1]  # the job that ended its worker was done in this process
+
+
+def test_a_workbook_getting_its_summary_and_roster_copy_is_rewritten_once(
+    make_district, monkeypatch
+):
+    district = make_district()
+    rewrites = calls_to(monkeypatch, excel_store, "put_sheets", lambda path, parts, *_: parts)
+    single = calls_to(monkeypatch, excel_store, "put_sheet", lambda path, name, *_: name)
+    result = run_sync(district)
+    assert result.summaries_written == 2
+    assert sorted(sorted(parts) for parts in rewrites) == [["Coach Summary", "_plansync"]] * 2
+    # The other workbooks get their roster copy alone.
+    assert single and set(single) == {"_plansync"}
+    assert result.rosters_written == len(single) + 2

@@ -173,9 +173,24 @@ def put_sheet(
     `before_replace` runs after the new file is complete and just before it takes the old one's
     place; raising there leaves the old file untouched.
     """
+    put_sheets(path, {name: xml}, before_replace)
+
+
+def put_sheets(
+    path: Path, sheets: dict[str, bytes], before_replace: Callable[[], None] | None = None
+) -> None:
+    """`put_sheet` for several sheets in one rewrite of the package; at most one of them may be
+    new (a new sheet changes the package's index parts)."""
     try:
         with zipfile.ZipFile(path) as package:
-            replacements = _replacements(package, name, xml)
+            replacements: dict[str, bytes] = {}
+            added = 0
+            for name, xml in sheets.items():
+                parts = _replacements(package, name, xml)
+                added += len(parts) > 1
+                replacements |= parts
+            if added > 1:
+                raise PackageError("only one new tab can be added at a time")
             _write_package(path, package, replacements, before_replace)
     except (
         zipfile.BadZipFile,

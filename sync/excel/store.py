@@ -61,7 +61,7 @@ from .guard import (
     too_much_memory,
 )
 from .migration import migrate_package
-from .package import PackageError, put_sheet, sheet_xml
+from .package import PackageError, put_sheet, put_sheets, sheet_xml
 from .pool import read_in_pool, work_in_pool
 from .scan import SheetScan, scan_workbook, uses_1904_dates, without_cells_left_out
 
@@ -304,15 +304,8 @@ class ExcelStore:
                 f"The workbook has no hidden {STAMP_TAB} tab, so the roster its person columns "
                 "offer was not updated. `plansync migrate` adds it."
             )
-        roster = [ROSTER_TITLE, *names]
-        sheet = OutSheet(STAMP_TAB, widths=[16, 40])
-        for index in range(max(len(rows), len(roster))):
-            cells = list(rows[index]) if index < len(rows) else []
-            cells += [None] * (ROSTER_COLUMN - len(cells))
-            cells[ROSTER_COLUMN - 1] = roster[index] if index < len(roster) else None
-            sheet.add(*cells)
         try:
-            put_sheet(path, STAMP_TAB, sheet_xml(sheet, protect=False), still_as_read)
+            put_sheet(path, STAMP_TAB, _stamp_xml(rows, names), still_as_read)
             return _version(path, ref)
         except PackageError as error:
             raise WorkbookBusy(f"The roster could not be written: {error}.") from None
@@ -346,7 +339,7 @@ class ExcelStore:
         them: a rewrite is mostly copying and compressing, which the sync's own process would
         otherwise do alone while it plans the next ones. A workbook's writes stay in one worker,
         in their order."""
-        write = functools.partial(write_in_turn, self)
+        write = self._write_job
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         ahead: list[WorkbookWrites] = []
         for job in jobs:
@@ -357,6 +350,47 @@ class ExcelStore:
             yield from map(write, itertools.chain(ahead, jobs))
             return
         yield from work_in_pool(write, itertools.chain(ahead, jobs), workers)
+
+    def _write_job(self, job: WorkbookWrites) -> list[WriteOutcome]:
+        """A workbook's summary and roster copy in one rewrite of its package when it gets both
+        (a PM Tool on a school's first night, or the night its team changed); otherwise, or when
+        anything keeps that from working, one write after another, each failure in its own
+        words (see write_summary and write_roster)."""
+        if [write.kind for write in job.writes] == ["summary", "roster"]:
+            summary, roster = job.writes
+            assert summary.sheet is not None
+            try:
+                version = self._write_summary_and_roster(
+                    job.ref, summary.sheet, roster.names, summary.version
+                )
+            except (StoreError, PackageError, OSError):
+                pass  # nothing was written: the file is replaced in one step or not at all
+            else:
+                done = WriteOutcome(version, self.digest(job.ref))
+                return [done, done]
+        return write_in_turn(self, job)
+
+    def _write_summary_and_roster(
+        self, ref: WorkbookRef, sheet: OutSheet, names: tuple[str, ...], version: str
+    ) -> str:
+        path = self._file(ref)
+        if open_elsewhere(Path(ref.location)) or open_elsewhere(path):
+            raise WorkbookBusy("open in a spreadsheet program")
+        if read_only(path) or read_only(path.parent):
+            raise WorkbookBusy("read-only")
+        remove_leftovers(path.parent)
+
+        def still_as_read() -> None:
+            if _version(path, ref) != version:
+                raise WorkbookBusy("changed while the sync was running")
+
+        still_as_read()
+        rows = _stamp_rows(path, ref)
+        if rows is None:
+            raise WorkbookBusy("no stamp tab")
+        parts = {sheet.name: sheet_xml(sheet), STAMP_TAB: _stamp_xml(rows, names)}
+        put_sheets(path, parts, still_as_read)
+        return _version(path, ref)
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         # Through a link inside the district: its target is written and the link stays a link.
@@ -450,6 +484,18 @@ def _lists_beside_the_stamp(path: Path, ref: WorkbookRef) -> list[list[Any]]:
     """The stamp tab's cells from its third column on (the roster, layout.ROSTER_COLUMN, and the
     dropdowns' choices, layout.LISTS_COLUMN), row by row, so that a new stamp keeps them."""
     return [row[2:] for row in _stamp_rows(path, ref) or []]
+
+
+def _stamp_xml(rows: list[list[Any]], names: tuple[str, ...]) -> bytes:
+    """The stamp tab as it was, with its roster column holding `names` under its title."""
+    roster = [ROSTER_TITLE, *names]
+    sheet = OutSheet(STAMP_TAB, widths=[16, 40])
+    for index in range(max(len(rows), len(roster))):
+        cells = list(rows[index]) if index < len(rows) else []
+        cells += [None] * (ROSTER_COLUMN - len(cells))
+        cells[ROSTER_COLUMN - 1] = roster[index] if index < len(roster) else None
+        sheet.add(*cells)
+    return sheet_xml(sheet, protect=False)
 
 
 def _stamp_rows(path: Path, ref: WorkbookRef) -> list[list[Any]] | None:
