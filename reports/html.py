@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -39,6 +39,7 @@ from ..history import (
     month_ago,
     status_counts,
 )
+from ..packing import field_values
 from ..results import Issue, Note, NoteSpan, SchoolResult, SchoolSnapshot, SyncResult
 from ..rules import RULES
 from ..rules.helpers import format_date
@@ -476,8 +477,8 @@ def plan_outline(school: SchoolResult) -> list:
     that a school nobody edited need not be unpacked to draw it."""
     strategies, loose = _strategies_from_tables(school)
     return [
-        [[*astuple(s)[:5], [list(astuple(goal)) for goal in s.goals]] for s in strategies],
-        [list(astuple(goal)) for goal in loose],
+        [[*field_values(s)[:5], [field_values(goal) for goal in s.goals]] for s in strategies],
+        [field_values(goal) for goal in loose],
     ]
 
 

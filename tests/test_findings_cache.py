@@ -302,3 +302,19 @@ def test_rows_kept_drawn_that_are_damaged_are_drawn_again(make_district, edits):
     edited = run_sync(district)
     assert edited.rollup_written
     _same_as_a_full_run(district, edits, edited, TODAY)
+
+
+def test_records_are_kept_field_by_field_as_astuple_would():
+    import dataclasses
+
+    from plansync.packing import field_values
+    from plansync.results import BenchmarkRecord
+
+    @dataclasses.dataclass
+    class One:
+        value: str
+
+    names = [field.name for field in dataclasses.fields(BenchmarkRecord)]
+    record = BenchmarkRecord(*[f"field {n}" for n in range(len(names))])
+    assert field_values(record) == list(dataclasses.astuple(record))
+    assert field_values(One("alone")) == ["alone"]

@@ -8,7 +8,6 @@ import signal
 import sys
 
 import pytest
-
 from plansync.errors import ReportNotWritten
 from plansync.forked import Pending
 
