@@ -24,11 +24,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from ..catalog import standard_templates
+from ..config import School
 from ..errors import ReportNotWritten
 from ..files import write_replacing
 from ..history import (
@@ -86,9 +88,15 @@ def write_report_files(
 
     `inputs`, a fingerprint of everything the pages are made from (the day included), is kept
     in the district page, for `unchanged_report` to find on a later night."""
-    folder = result.district.reports_dir
+    return write_pages(page_inputs(result, past, last_year, spans, inputs))
+
+
+def write_pages(made_from: PageInputs) -> Written:
+    """Draw the pages from what `page_inputs` gathered and write them (nothing here reads a
+    sync's results: a process forked to draw them touches only its own copy of these)."""
+    folder = made_from.folder
     written = Written(folder / REPORT_NAME)
-    pages = build_pages(result, past, last_year, spans, inputs)
+    pages = render_pages(made_from)
     _write_atomically(written.district, pages.district)
     for coach, (name, html) in pages.coaches.items():
         path = folder / COACH_FOLDER / name
@@ -333,14 +341,34 @@ def note_times(spans: Sequence[NoteSpan], names: dict[str, str], by: str) -> lis
     return rows
 
 
-def build_pages(
+@dataclass
+class PageInputs:
+    """Everything the pages show, gathered from a sync's results and the nights before it:
+    plain values only, so that they can be drawn in a process of their own."""
+
+    folder: Path
+    context: dict[str, Any]
+    schools: list[SchoolView]
+    with_last_year: bool
+    inactive: list[School]
+    headline: list[tuple[str, str, str]]
+    # The district's average completeness night by night, tonight's last.
+    average: list[tuple[dt.date, float]]
+    benchmark_bars: BenchmarkBars | None
+    # coach -> the file name of their page, in order of first appearance
+    coach_files: dict[str, str]
+    notes_by_school: list[NoteTimes]
+    notes_by_coach: list[NoteTimes]
+
+
+def page_inputs(
     result: SyncResult,
     past: Sequence[SchoolSnapshot],
     last_year: dict[str, SchoolSnapshot] | None = None,
     spans: Sequence[NoteSpan] = (),
     inputs: str | None = None,
-) -> Pages:
-    """Every page's HTML, from a sync's results and the snapshots of earlier nights."""
+) -> PageInputs:
+    """What the pages are drawn from (see `render_pages`)."""
     earlier = [snapshot for snapshot in past if snapshot.day < result.today]
     baseline = month_ago(earlier, result.today)
     series = completeness_series(earlier)
@@ -352,25 +380,56 @@ def build_pages(
     for school in schools:
         if school.coach:
             school.coach_page = f"{COACH_FOLDER}/{files[school.coach]}"
-    env = _environment()
-    context = {
-        "district": result.district.district,
-        "today": format_date(result.today),
-        "version": __version__,
-        "inputs": inputs,
-    }
-    district_html = env.get_template("district.html.j2").render(
-        **context,
+    average = district_series(earlier)
+    if schools:
+        average.append((result.today, sum(s.completeness for s in schools) / len(schools)))
+    return PageInputs(
+        folder=result.district.reports_dir,
+        context={
+            "district": result.district.district,
+            "today": format_date(result.today),
+            "version": __version__,
+            "inputs": inputs,
+        },
         schools=schools,
         with_last_year=bool(last_year),
         inactive=sorted(result.district.inactive_schools, key=lambda s: s.name.casefold()),
         headline=_headline(schools, result),
-        charts=_charts(schools, earlier, result),
-        coaches=[(coach, f"{COACH_FOLDER}/{name}") for coach, name in files.items()],
+        average=average,
+        benchmark_bars=_benchmark_bars(result),
+        coach_files=files,
         notes_by_school=note_times(
             spans, {s.school.id: s.school.name for s in result.schools}, "school"
         ),
         notes_by_coach=note_times(spans, {}, "coach"),
+    )
+
+
+def build_pages(
+    result: SyncResult,
+    past: Sequence[SchoolSnapshot],
+    last_year: dict[str, SchoolSnapshot] | None = None,
+    spans: Sequence[NoteSpan] = (),
+    inputs: str | None = None,
+) -> Pages:
+    """Every page's HTML, from a sync's results and the snapshots of earlier nights."""
+    return render_pages(page_inputs(result, past, last_year, spans, inputs))
+
+
+def render_pages(made_from: PageInputs) -> Pages:
+    """Every page's HTML, from what `page_inputs` gathered."""
+    schools, files = made_from.schools, made_from.coach_files
+    env = _environment()
+    district_html = env.get_template("district.html.j2").render(
+        **made_from.context,
+        schools=schools,
+        with_last_year=made_from.with_last_year,
+        inactive=made_from.inactive,
+        headline=made_from.headline,
+        charts=_charts(schools, made_from.average, made_from.benchmark_bars),
+        coaches=[(coach, f"{COACH_FOLDER}/{name}") for coach, name in files.items()],
+        notes_by_school=made_from.notes_by_school,
+        notes_by_coach=made_from.notes_by_coach,
     )
     coach_pages = {}
     for coach, name in files.items():
@@ -382,7 +441,7 @@ def build_pages(
         coach_pages[coach] = (
             name,
             env.get_template("coach.html.j2").render(
-                **context, coach=coach, schools=mine, notes=notes, max_listed=MAX_LISTED
+                **made_from.context, coach=coach, schools=mine, notes=notes, max_listed=MAX_LISTED
             ),
         )
     return Pages(district_html, coach_pages)
@@ -608,22 +667,28 @@ class Charts:
 
 
 def _charts(
-    schools: list[SchoolView], earlier: Sequence[SchoolSnapshot], result: SyncResult
+    schools: list[SchoolView],
+    average: list[tuple[dt.date, float]],
+    benchmark_bars: BenchmarkBars | None,
 ) -> Charts:
     ranked = sorted(schools, key=lambda s: (-s.completeness, s.name.casefold()))
     by_school = svg.bar_chart(
         [svg.Bar(s.name, s.completeness, s.before, s.color, f"#{s.anchor}") for s in ranked]
     )
-    average = district_series(earlier)
-    if schools:
-        average.append((result.today, sum(s.completeness for s in schools) / len(schools)))
     over_time = svg.line_chart({s.name: s.series for s in schools}, ("District average", average))
     days = Counter(s.since for s in schools if s.since)
     since = _short(days.most_common(1)[0][0]) if days else ""
-    return Charts(by_school, over_time, _benchmark_chart(result), since)
+    benchmarks = svg.stacked_bars(*benchmark_bars) if benchmark_bars else ""
+    return Charts(by_school, over_time, benchmarks, since)
 
 
-def _benchmark_chart(result: SyncResult) -> str:
+# Each begun cycle's bars (focus -> count per status), and a colour per status.
+BenchmarkBars = tuple[list[tuple[str, list[tuple[str, list[tuple[str, int]]]]]], dict[str, str]]
+
+
+def _benchmark_bars(result: SyncResult) -> BenchmarkBars | None:
+    """The benchmark chart's figures: per cycle begun, per focus, how many benchmarks have each
+    status; None before the first cycle begins."""
     templates = result.templates or standard_templates()
     tab = next(t.tab("benchmarks") for t in templates if t.id == "pm_tool")
     statuses = [*tab.column("status").choices, NO_STATUS]
@@ -644,9 +709,9 @@ def _benchmark_chart(result: SyncResult) -> str:
         ]
         groups.append((cycle.name, bars))
     if not groups:
-        return ""
+        return None
     colors = {status: "#" + STATUS_COLORS.get(status, "9E9E9E") for status in statuses}
-    return svg.stacked_bars(groups, colors)
+    return groups, colors
 
 
 # -- files -----------------------------------------------------------------------------------------

@@ -2,21 +2,36 @@
 rollup is written and the night recorded, two costs that no longer add up on a machine with two
 cores.
 
-The child is forked, so it starts with the sync's findings in memory instead of having them sent
-to it; only its answer (or the exception it raised) comes back, through a pipe. Where a fork is
-not what the platform offers, or cannot be had (no memory, too many processes), the work runs in
-the sync's own process when its answer is asked for, as it always did.
+The child is forked, so it starts with what it needs already in memory; only its answer (or the
+exception it raised) comes back, through a pipe. A forked child shares the sync's memory until
+either writes to it, and then each page written to is held twice: the caller decides whether the
+sync is small enough for that (the nightly run draws the pages beside the rollup only up to
+nightly.DRAW_BESIDE_UP_TO). Where a fork is not what the platform offers, or cannot be had (no
+memory, too many processes), the work runs in the sync's own process when its answer is asked
+for, as it always did.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+
+
+def resident_memory() -> int:
+    """This process's resident memory in bytes (0 where the system does not say)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 class Pending(Generic[T]):
@@ -33,7 +48,8 @@ class Pending(Generic[T]):
         receiving, sending = context.Pipe(duplex=False)
         process = context.Process(target=_run, args=(work, sending), daemon=True)
         try:
-            process.start()
+            with objects_left_to_the_parent():
+                process.start()
         except OSError:
             receiving.close()
             sending.close()
@@ -74,6 +90,19 @@ class Pending(Generic[T]):
             self._pipe.close()
             self._pipe = None
             self._process.join()
+
+
+@contextlib.contextmanager
+def objects_left_to_the_parent() -> Iterator[None]:
+    """Fork inside this: the objects made so far are set aside from the cycle collector (gc.freeze)
+    while the child is made, so that the child's collections never walk them (a collection
+    writes into every object it walks, and each page of memory written to is copied into the
+    child). The parent takes them back as soon as the child exists."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _run(work: Callable[[], Any], sending: Connection) -> None:

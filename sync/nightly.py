@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import pickle
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,13 +34,19 @@ from .checks import (
 from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .findings import keep_findings, kept_findings, shared_fingerprint
-from .forked import Pending
+from .forked import Pending, resident_memory
 from .grid import OutSheet, hash_of
 from .history import HISTORY_NAME, History, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
-from .reports.html import Written, unchanged_report, write_report_files
+from .reports.html import (
+    Written,
+    page_inputs,
+    unchanged_report,
+    write_pages,
+    write_report_files,
+)
 from .reports.rollup import build_rollup, rollup_content
 from .reports.summary import build_summary, summary_content
 from .results import (
@@ -112,6 +119,9 @@ def _sync(
     if write_back:
         result.notes += [_moved_note(move) for move in follow_renames(district, store)]
 
+    if write_back:
+        # Forked now, while the sync is small (see Store.start_writers).
+        store.start_writers(len(district.active_schools) * len(result.templates))
     with contextlib.ExitStack() as beside:
         with StateStore(district.rollup_dir / STATE_NAME) as state:
             _read_and_check(result, store, state, full, report, tick)
@@ -161,11 +171,20 @@ def _sync(
     return result
 
 
+# The sync's memory up to which the HTML pages are drawn in a forked process, beside the rollup.
+# The child's memory grows to about three quarters of the sync's as it draws (what it makes lands
+# on pages of memory it shares with the sync, and each such page is copied); above this, the
+# pages are drawn after the rollup in the sync's own process, so that a night that holds every
+# school (a full sync of 2,000) needs no more memory than the sync alone.
+DRAW_BESIDE_UP_TO = 256 * 2**20
+
+
 def _draw_report(
     result: SyncResult, history: History, made_from: str, full: bool
 ) -> Pending[Written]:
-    """The HTML pages, drawn in a process of their own, unless they already show what tonight's
-    would (then they are left as they are)."""
+    """The HTML pages, drawn in a process of their own (or, past DRAW_BESIDE_UP_TO, here once
+    the rollup is written), unless they already show what tonight's would (then they are left
+    as they are)."""
     inputs = _report_inputs(result, history.recorded_before(result.today), made_from)
     kept = None if full else unchanged_report(result, inputs)
     if kept is not None:
@@ -173,7 +192,18 @@ def _draw_report(
     # Drawn again from every night before this one, read here: the history's connection is this
     # process's alone.
     past = history.snapshots(before=result.today, benchmarks=False)
-    return Pending(functools.partial(write_report_files, result, past, inputs=inputs))
+    if resident_memory() > DRAW_BESIDE_UP_TO:  # drawn here, once the rollup is written
+        draw = functools.partial(write_report_files, result, past, inputs=inputs)
+        return Pending(draw, fork=False)
+    # The child gets what the pages show as one block of bytes: one that read the sync's own
+    # objects would copy every page of memory they sit on (their counts of references change
+    # as they are read).
+    shown = pickle.dumps(page_inputs(result, past, inputs=inputs), pickle.HIGHEST_PROTOCOL)
+    return Pending(functools.partial(_draw_pages, shown))
+
+
+def _draw_pages(shown: bytes) -> Written:
+    return write_pages(pickle.loads(shown))
 
 
 def _take_report(result: SyncResult, drawing: Pending[Written]) -> None:
@@ -674,7 +704,9 @@ def write_back_all(
     """Write every school's summary tab and roster copies that changed. The writes are planned
     here, school by school, and carried out by the store as they come (several workbooks at
     once where it can); each outcome is recorded in the state store as it returns."""
-    planned: collections.deque[tuple[SchoolWrites, int]] = collections.deque()
+    # Each job handed to the store, with its school's plan and how many of the school's jobs
+    # follow it: the store answers in the order the jobs come.
+    planned: collections.deque[tuple[WorkbookWrites, SchoolWrites, int]] = collections.deque()
     total = len(result.schools)
     finished = 0
 
@@ -692,32 +724,15 @@ def write_back_all(
             school_jobs = plan.jobs()
             if not school_jobs:
                 finish(plan)
-                continue
             for index, job in enumerate(school_jobs, start=1):
-                planned.append((plan, len(school_jobs) - index))
+                planned.append((job, plan, len(school_jobs) - index))
                 yield job
 
-    for job, outcomes in _paired(jobs(), store.write_many):
-        plan, left = planned.popleft()
+    for outcomes in store.write_many(jobs()):
+        job, plan, left = planned.popleft()
         plan.record(job, outcomes)
         if not left:
             finish(plan)
-
-
-def _paired(
-    jobs: Iterator[WorkbookWrites],
-    carry_out: Callable[[Iterator[WorkbookWrites]], Iterator[list[WriteOutcome]]],
-) -> Iterator[tuple[WorkbookWrites, list[WriteOutcome]]]:
-    """Each job with its outcomes: the store answers in the order the jobs come."""
-    handed: collections.deque[WorkbookWrites] = collections.deque()
-
-    def remembered() -> Iterator[WorkbookWrites]:
-        for job in jobs:
-            handed.append(job)
-            yield job
-
-    for outcomes in carry_out(remembered()):
-        yield handed.popleft(), outcomes
 
 
 def plan_writes(

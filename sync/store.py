@@ -150,6 +150,10 @@ class Store(Protocol):
         """Replace (or add) the summary tab and touch nothing else; raise WorkbookBusy if the
         workbook is open or no longer at `version`. Returns the workbook's new version."""
 
+    def start_writers(self, workbooks: int) -> None:
+        """Called before a night's reading, when about `workbooks` may be written back: a store
+        that writes in worker processes may start them now, while the sync is small."""
+
     def write_many(self, jobs: Iterable[WorkbookWrites]) -> Iterator[list[WriteOutcome]]:
         """Carry out each workbook's writes (its summary tab, its roster copy) and yield their
         outcomes, a list per workbook, in the order the jobs come. A store may work on several

@@ -4,6 +4,7 @@ worker that dies costs nothing but time."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -53,7 +54,7 @@ def test_workers_write_what_the_sync_writes_in_turn(make_district, monkeypatch, 
     shutil.copytree(district.workbooks_dir, as_provisioned)
 
     monkeypatch.setattr(excel_store, "PARALLEL_FROM", 2)
-    pools = calls_to(monkeypatch, excel_store, "work_in_pool", lambda *args: args[2])
+    pools = calls_to(monkeypatch, excel_store, "WritePool", lambda work, workers: workers)
     by_workers = run_sync(district)
     assert pools == [min(os.cpu_count() or 1, excel_store.MAX_WORKERS)]
     tabs_by_workers = _written_tabs(district)
@@ -81,17 +82,20 @@ def test_workers_write_what_the_sync_writes_in_turn(make_district, monkeypatch, 
     assert (again.summaries_written, again.rosters_written) == (1, 1)  # school 3's, now closed
 
 
+def _ten_times_unless_a_worker_gets_three(parent: int, job: int) -> tuple[int, bool]:
+    if job == 3 and os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the system ends a process for its memory
+    return job * 10, os.getpid() == parent
+
+
 def test_a_job_whose_worker_dies_is_done_here_and_the_rest_go_on():
-    parent = os.getpid()
-
-    def work(job: int) -> tuple[int, bool]:
-        if job == 3 and os.getpid() != parent:
-            os.kill(os.getpid(), signal.SIGKILL)  # as the system ends a process for its memory
-        return job * 10, os.getpid() == parent
-
-    answers = list(pool.work_in_pool(work, iter(range(8)), 2))
+    work = functools.partial(_ten_times_unless_a_worker_gets_three, os.getpid())
+    writers = pool.WritePool(work, 2)
+    answers = list(writers.carry_out(iter(range(8))))
+    writers.close()
     assert [value for value, _here in answers] == [n * 10 for n in range(8)]
     assert answers[3][1]  # the job that ended its worker was done in this process
+    assert not answers[0][1]  # the first one, before, by a worker
 
 
 def test_a_workbook_getting_its_summary_and_roster_copy_is_rewritten_once(

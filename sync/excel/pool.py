@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..errors import StoreError
+from ..forked import objects_left_to_the_parent
 from ..store import RawWorkbook, ReadRequest
 from .guard import Budget, too_much_memory, too_slow
 
@@ -70,6 +71,7 @@ def read_in_pool(
     try:
         while emitted < len(requests):
             pool = ProcessPoolExecutor(workers, mp_context=context)
+            started = False
             running: dict[Future, int] = {}
             broken = False
             try:
@@ -84,7 +86,16 @@ def read_in_pool(
                         if starts is not None:
                             starts[index] = 0.0
                         handed_out[index] = time.monotonic()
-                        running[pool.submit(_started_read, read, index, requests[index])] = index
+                        future = _submit(
+                            pool,
+                            not started,
+                            _started_read,
+                            read,
+                            index,
+                            requests[index],
+                        )
+                        started = True
+                        running[future] = index
                     begun = [
                         (starts[index] if starts is not None else handed_out[index])
                         for index in running.values()
@@ -132,6 +143,13 @@ def read_in_pool(
         _STARTS = None
 
 
+def _submit(pool: ProcessPoolExecutor, first: bool, *call: Any) -> Future:
+    """Submit a call; the pool's first forks its workers (all of them, for a forked pool), with
+    the sync's objects left to the parent (see forked.objects_left_to_the_parent)."""
+    with objects_left_to_the_parent() if first else contextlib.nullcontext():
+        return pool.submit(*call)
+
+
 def _kill(pool: ProcessPoolExecutor) -> None:
     """End a pool's worker processes now (the executor has no public way to)."""
     for process in list((pool._processes or {}).values()):
@@ -149,36 +167,57 @@ def _work(job: Any) -> Any:
     return _WORK(job)
 
 
-def work_in_pool(work: Callable[[J], R], jobs: Iterable[J], workers: int) -> Iterator[R]:
-    """`work` on each job in forked worker processes, a few jobs ahead of the answers, which
-    come in the order of the jobs. The jobs are drawn as the pool has room, so whoever makes
-    them works while the workers do. A job whose worker died (the system ended it for its
-    memory), and every job after it, is done in this process instead."""
-    global _WORK
-    context = multiprocessing.get_context("fork")
-    limit = workers * IN_FLIGHT_PER_WORKER
-    pending: collections.deque[tuple[J, Future | None]] = collections.deque()
-    _WORK = work
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for job in jobs:
-                try:
-                    future: Future | None = pool.submit(_work, job)
-                except BrokenProcessPool:
-                    future = None
-                pending.append((job, future))
-                if len(pending) >= limit:
-                    yield _answer(work, *pending.popleft())
-            while pending:
-                yield _answer(work, *pending.popleft())
-    finally:
-        _WORK = None
+def _ready() -> None:
+    """Nothing: a first call that makes the pool fork its workers."""
 
 
-def _answer(work: Callable[[J], R], job: J, future: Future | None) -> R:
-    if future is not None:
+class WritePool(Generic[J, R]):
+    """Worker processes that do `work` on jobs, forked when the pool is made. Made before the
+    night's reading, while the sync is small: a worker forked from a sync that has read 2,000
+    schools would keep every page of memory the sync changes afterwards twice, its old copy and
+    the sync's new one. `work` is inherited; each job and its answer are pickled."""
+
+    def __init__(self, work: Callable[[J], R], workers: int) -> None:
+        global _WORK
+        self.work = work
+        self.limit = workers * IN_FLIGHT_PER_WORKER
+        _WORK = work
+        self.pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork")
+        )
         try:
-            return future.result()
-        except BrokenProcessPool:
-            pass
-    return work(job)
+            _submit(self.pool, True, _ready).result()
+        except (BrokenProcessPool, OSError):  # no processes to be had: the work is done here
+            self.close()
+
+    def carry_out(self, jobs: Iterable[J]) -> Iterator[R]:
+        """`work` on each job, a few jobs ahead of the answers, which come in the order of the
+        jobs. The jobs are drawn as the pool has room, so whoever makes them works while the
+        workers do. A job whose worker died (the system ended it for its memory), and every job
+        after it, is done in this process instead."""
+        pending: collections.deque[tuple[J, Future | None]] = collections.deque()
+        for job in jobs:
+            future: Future | None = None
+            if self.pool is not None:
+                try:
+                    future = self.pool.submit(_work, job)
+                except BrokenProcessPool:
+                    self.close()
+            pending.append((job, future))
+            if len(pending) >= self.limit:
+                yield self._answer(*pending.popleft())
+        while pending:
+            yield self._answer(*pending.popleft())
+
+    def _answer(self, job: J, future: Future | None) -> R:
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                self.close()
+        return self.work(job)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

@@ -12,12 +12,12 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import itertools
 import os
 import re
 import sys
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +62,7 @@ from .guard import (
 )
 from .migration import migrate_package
 from .package import PackageError, put_sheet, put_sheets, sheet_xml
-from .pool import read_in_pool, work_in_pool
+from .pool import WritePool, read_in_pool
 from .scan import SheetScan, scan_workbook, uses_1904_dates, without_cells_left_out
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ class ExcelStore:
         # every path was a noticeable part of a quiet night).
         root_label = _label(self.root, district.base_dir)
         self._label_root = None if Path(root_label).is_absolute() else Path(root_label)
+        self._writers: WritePool[WorkbookWrites, list[WriteOutcome]] | None = None
 
     @classmethod
     def check_folders(cls, district: District, *, for_sync: bool) -> None:
@@ -270,34 +271,40 @@ class ExcelStore:
         except (PackageError, OSError) as error:
             raise WorkbookBusy(f"The workbook's stamp could not be written: {error}.") from None
 
-    def write_roster(self, ref: WorkbookRef, names: tuple[str, ...], version: str) -> str | None:
-        """Rewrite the stamp tab with its roster column holding `names` (the stamp and the
-        dropdowns' choices beside it kept as they are): the stamp sheet alone, at the package
-        level, replacing the file in one step, and only if nobody saved it since `version`."""
-        path = self._file(ref)  # a regular file inside the district, through a link if need be
+    def _rewritable(
+        self, ref: WorkbookRef, version: str, words: _Rewrite
+    ) -> tuple[Path, Callable[[], None]]:
+        """The regular file to rewrite for `ref` (a link inside the district is followed: its
+        target is written and the link stays a link), once it is known to be closed, writable
+        and still at `version`; and the check that it still is, to run again just before the
+        new file takes its place. WorkbookBusy, in `words`, when it is not."""
+        path = self._file(ref)
         lock = open_elsewhere(Path(ref.location)) or open_elsewhere(path)
         if lock:
             raise WorkbookBusy(
-                f"The workbook is open in a spreadsheet program ({lock} is beside it), so the "
-                "roster its person columns offer was not updated. It will be on the first run "
-                "after the file is closed."
+                f"The workbook is open in a spreadsheet program ({lock} is beside it), so "
+                f"{words.what} was not updated. It will be on the first run after the file is "
+                "closed."
             )
         if read_only(path) or read_only(path.parent):
-            raise WorkbookBusy(
-                "The workbook or its folder is marked read-only, so the roster its person "
-                "columns offer was not updated."
-            )
+            raise WorkbookBusy(words.read_only(read_only(path)))
         remove_leftovers(path.parent)
 
         def still_as_read() -> None:
             if _version(path, ref) != version:
                 raise WorkbookBusy(
-                    "The workbook changed while the sync was running, so the roster its person "
-                    "columns offer was not updated (nothing anyone typed was overwritten). It "
-                    "will be next run."
+                    f"The workbook changed while the sync was running, so {words.what} was not "
+                    f"updated (nothing anyone typed was overwritten). It will be next run."
                 )
 
         still_as_read()
+        return path, still_as_read
+
+    def write_roster(self, ref: WorkbookRef, names: tuple[str, ...], version: str) -> str | None:
+        """Rewrite the stamp tab with its roster column holding `names` (the stamp and the
+        dropdowns' choices beside it kept as they are): the stamp sheet alone, at the package
+        level, replacing the file in one step, and only if nobody saved it since `version`."""
+        path, still_as_read = self._rewritable(ref, version, _ROSTER_WORDS)
         rows = _stamp_rows(path, ref)
         if rows is None:
             raise WorkbookBusy(
@@ -334,22 +341,24 @@ class ExcelStore:
         if read_only(path) or read_only(path.parent):
             raise WorkbookBusy(f"The workbook or its folder is read-only, so it was not {doing}.")
 
-    def write_many(self, jobs: Iterable[WorkbookWrites]) -> Iterator[list[WriteOutcome]]:
-        """Rewrite the workbooks in worker processes when there are enough to pay for starting
-        them: a rewrite is mostly copying and compressing, which the sync's own process would
-        otherwise do alone while it plans the next ones. A workbook's writes stay in one worker,
-        in their order."""
-        write = self._write_job
+    def start_writers(self, workbooks: int) -> None:
+        """Fork the worker processes that rewrite workbooks, when there are enough workbooks
+        to pay for them (see write_many)."""
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
-        ahead: list[WorkbookWrites] = []
-        for job in jobs:
-            ahead.append(job)
-            if len(ahead) >= PARALLEL_FROM:
-                break
-        if workers < 2 or len(ahead) < PARALLEL_FROM or sys.platform != "linux":
-            yield from map(write, itertools.chain(ahead, jobs))
+        # Forking a process is only sound where it is the norm.
+        wanted = workers >= 2 and workbooks >= PARALLEL_FROM and sys.platform == "linux"
+        if wanted and self._writers is None:
+            self._writers = WritePool(self._write_job, workers)
+
+    def write_many(self, jobs: Iterable[WorkbookWrites]) -> Iterator[list[WriteOutcome]]:
+        """Rewrite the workbooks in the worker processes start_writers forked, if it did: a
+        rewrite is mostly copying and compressing, which the sync's own process would otherwise
+        do alone while it plans the next ones. A workbook's writes stay in one worker, in their
+        order. Without workers, one after another here."""
+        if self._writers is None:
+            yield from map(self._write_job, jobs)
             return
-        yield from work_in_pool(write, itertools.chain(ahead, jobs), workers)
+        yield from self._writers.carry_out(jobs)
 
     def _write_job(self, job: WorkbookWrites) -> list[WriteOutcome]:
         """A workbook's summary and roster copy in one rewrite of its package when it gets both
@@ -373,18 +382,7 @@ class ExcelStore:
     def _write_summary_and_roster(
         self, ref: WorkbookRef, sheet: OutSheet, names: tuple[str, ...], version: str
     ) -> str:
-        path = self._file(ref)
-        if open_elsewhere(Path(ref.location)) or open_elsewhere(path):
-            raise WorkbookBusy("open in a spreadsheet program")
-        if read_only(path) or read_only(path.parent):
-            raise WorkbookBusy("read-only")
-        remove_leftovers(path.parent)
-
-        def still_as_read() -> None:
-            if _version(path, ref) != version:
-                raise WorkbookBusy("changed while the sync was running")
-
-        still_as_read()
+        path, still_as_read = self._rewritable(ref, version, _SUMMARY_WORDS)
         rows = _stamp_rows(path, ref)
         if rows is None:
             raise WorkbookBusy("no stamp tab")
@@ -393,30 +391,7 @@ class ExcelStore:
         return _version(path, ref)
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
-        # Through a link inside the district: its target is written and the link stays a link.
-        path = self._file(ref)
-        lock = open_elsewhere(Path(ref.location)) or open_elsewhere(path)
-        if lock:
-            raise WorkbookBusy(
-                f"The workbook is open in a spreadsheet program ({lock} is beside it), so the "
-                "summary tab was not updated. It will be on the first run after the file is closed."
-            )
-        if read_only(path) or read_only(path.parent):
-            what = "file" if read_only(path) else "folder holding the file"
-            raise WorkbookBusy(
-                f"The {what} is marked read-only, so the summary tab was not updated. Make it "
-                "writable again if the coach summary should stay up to date."
-            )
-        remove_leftovers(path.parent)
-
-        def still_as_read() -> None:
-            if _version(path, ref) != version:
-                raise WorkbookBusy(
-                    "The workbook changed while the sync was running, so the summary tab was not "
-                    "written (nothing anyone typed was overwritten). It will be written next run."
-                )
-
-        still_as_read()
+        path, still_as_read = self._rewritable(ref, version, _SUMMARY_WORDS)
         try:
             put_sheet(path, sheet.name, sheet_xml(sheet), before_replace=still_as_read)
             return _version(path, ref)
@@ -440,7 +415,10 @@ class ExcelStore:
         return Path(self.rollup_location()).is_file()
 
     def finish(self) -> None:
-        """Nothing to keep: files are written as the run goes."""
+        """Nothing to keep (files are written as the run goes); the write workers end."""
+        if self._writers is not None:
+            self._writers.close()
+            self._writers = None
 
     def write_rollup(self, sheets: list[OutSheet], drawn: DrawnRows | None = None) -> str:
         path = self.district.rollup_dir / ROLLUP_NAME
@@ -484,6 +462,32 @@ def _lists_beside_the_stamp(path: Path, ref: WorkbookRef) -> list[list[Any]]:
     """The stamp tab's cells from its third column on (the roster, layout.ROSTER_COLUMN, and the
     dropdowns' choices, layout.LISTS_COLUMN), row by row, so that a new stamp keeps them."""
     return [row[2:] for row in _stamp_rows(path, ref) or []]
+
+
+@dataclass(frozen=True)
+class _Rewrite:
+    """How the sync names what it did not write into a workbook, and why a read-only file or
+    folder stopped it (`file_itself`: the file is read-only, not only its folder)."""
+
+    what: str
+    read_only: Callable[[bool], str]
+
+
+_SUMMARY_WORDS = _Rewrite(
+    "the summary tab",
+    lambda file_itself: (
+        f"The {'file' if file_itself else 'folder holding the file'} is marked read-only, so the "
+        "summary tab was not updated. Make it writable again if the coach summary should stay "
+        "up to date."
+    ),
+)
+_ROSTER_WORDS = _Rewrite(
+    "the roster its person columns offer",
+    lambda _file_itself: (
+        "The workbook or its folder is marked read-only, so the roster its person columns offer "
+        "was not updated."
+    ),
+)
 
 
 def _stamp_xml(rows: list[list[Any]], names: tuple[str, ...]) -> bytes:

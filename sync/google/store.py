@@ -455,6 +455,9 @@ class GoogleStore:
             ) from None
         return len(empty)
 
+    def start_writers(self, workbooks: int) -> None:
+        """Nothing to start: requests go one after another (see write_many)."""
+
     def write_many(self, jobs: Iterable[WorkbookWrites]) -> Iterator[list[WriteOutcome]]:
         """One spreadsheet after another: the requests share one client and its quota."""
         for job in jobs:
