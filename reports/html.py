@@ -405,17 +405,6 @@ def page_inputs(
     )
 
 
-def build_pages(
-    result: SyncResult,
-    past: Sequence[SchoolSnapshot],
-    last_year: dict[str, SchoolSnapshot] | None = None,
-    spans: Sequence[NoteSpan] = (),
-    inputs: str | None = None,
-) -> Pages:
-    """Every page's HTML, from a sync's results and the snapshots of earlier nights."""
-    return render_pages(page_inputs(result, past, last_year, spans, inputs))
-
-
 def render_pages(made_from: PageInputs) -> Pages:
     """Every page's HTML, from what `page_inputs` gathered."""
     schools, files = made_from.schools, made_from.coach_files
