@@ -19,8 +19,8 @@ Builds a demo district in a temporary folder, then times, in one run on the same
     expanding to 4 GiB, and a named pipe where another school's Decision Log should be): the
     peak memory of every process of the run added up (sampled), and what the schools were told.
 Memory is the peak of every process of a night added up, sampled every 20 ms as proportional set
-sizes (the readers are forked from the sync: pages they share with it count once), or the sync's
-own peak when that is larger.
+sizes (the readers and writers are forked from the sync: pages they share with it count once), or
+the sync's own peak when that is larger.
 After each night but the hostile one, a separate process checks that the rollup and every summary
 tab hold what a `--full` run would write (the content hashes recorded when they were written,
 against a full read and check of every workbook). It prints the figures, the ratios and each
@@ -168,7 +168,7 @@ def run(
             f"        read {run_['read']}, unchanged {run_['unchanged']}, summaries written "
             f"{run_['summaries']}, rollup {'written' if run_['rollup'] else 'unchanged'}, "
             f"peak memory {_peak(run_):.0f} MB in all (the sync alone {run_['peak_mb']:.0f} MB; "
-            f"{run_['workers']} readers)"
+            f"{run_['workers']} workers: readers, writers)"
         )
         print(f"        same output as a --full run: {run_['identical']}")
     if naive is not None:
@@ -318,7 +318,8 @@ def _line(label: str, seconds: float, workbooks: int) -> None:
 
 def _sync(config: Path, mode: str, today: dt.date, *, verify: bool = True) -> dict:
     """Run one sync in a fresh process and collect its figures, with the peak of the memory of
-    every process of the run added up (the sync and its readers, sampled every 20 ms); then, in
+    every process of the run added up (the sync, its readers and writers and the process drawing
+    the HTML pages, sampled every 20 ms); then, in
     another process, check that what it left equals what a full run would write."""
     figures = _child(config, mode, today)
     if verify:
@@ -346,13 +347,13 @@ def _child(config: Path, mode: str, today: dt.date) -> dict:
 
 def _peak(figures: dict) -> float:
     """A night's peak memory, every process added up: the larger of the sampled total and the
-    sync's own peak (exact, but without its readers)."""
+    sync's own peak (exact, but without the processes beside it)."""
     return max(figures["tree_mb"], figures["peak_mb"])
 
 
 def _tree_memory(pid: int) -> int:
     """The memory (KiB) of a process and all its descendants, from /proc (0 elsewhere), as the
-    proportional set size: the readers are forked from the sync, and the pages they share with
+    proportional set size: the workers are forked from the sync, and the pages they share with
     it are counted once, not once per process as resident sizes would."""
     total = 0
     pending = [pid]
