@@ -185,8 +185,10 @@ class WritePool(Generic[J, R]):
         self.pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("fork")
         )
+        # The first call forks every worker now, while the sync is small; nothing waits for it
+        # (a night with nothing to write goes on at once).
         try:
-            _submit(self.pool, True, _ready).result()
+            _submit(self.pool, True, _ready)
         except (BrokenProcessPool, OSError):  # no processes to be had: the work is done here
             self.close()
 
