@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
 from ..errors import StoreError
@@ -159,67 +160,116 @@ def _kill(pool: ProcessPoolExecutor) -> None:
 
 J = TypeVar("J")
 R = TypeVar("R")
-# The work the write pool's forked workers do, inherited rather than sent with every job.
+# The work the write workers do, inherited when they are forked rather than sent with every job.
 _WORK: Any = None
-
-
-def _work(job: Any) -> Any:
-    return _WORK(job)
-
-
-def _ready() -> None:
-    """Nothing: a first call that makes the pool fork its workers."""
 
 
 class WritePool(Generic[J, R]):
     """Worker processes that do `work` on jobs, forked when the pool is made. Made before the
     night's reading, while the sync is small: a worker forked from a sync that has read 2,000
     schools would keep every page of memory the sync changes afterwards twice, its old copy and
-    the sync's new one. `work` is inherited; each job and its answer are pickled."""
+    the sync's new one. `work` is inherited; each job and its answer are pickled, through a pipe
+    per worker. Plain processes and pipes, no threads: the sync forks other processes after
+    this (the readers, the HTML pages'), and a fork is only safe from a process without threads.
+    Answers must be small (outcomes, not data): a worker writes its answer before it reads its
+    next job."""
 
     def __init__(self, work: Callable[[J], R], workers: int) -> None:
         global _WORK
         self.work = work
-        self.limit = workers * IN_FLIGHT_PER_WORKER
         _WORK = work
-        self.pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork")
-        )
-        # The first call forks every worker now, while the sync is small; nothing waits for it
-        # (a night with nothing to write goes on at once).
-        try:
-            _submit(self.pool, True, _ready)
-        except (BrokenProcessPool, OSError):  # no processes to be had: the work is done here
-            self.close()
+        context = multiprocessing.get_context("fork")
+        self.workers: list[tuple[Any, Connection | None]] = []
+        with objects_left_to_the_parent():
+            for _ in range(workers):
+                ours, theirs = context.Pipe()
+                others = [connection for _process, connection in self.workers]
+                process = context.Process(target=_serve, args=(theirs, others), daemon=True)
+                try:
+                    process.start()
+                except OSError:  # no more processes to be had: fewer workers, or none
+                    ours.close()
+                    theirs.close()
+                    break
+                theirs.close()
+                self.workers.append((process, ours))
 
     def carry_out(self, jobs: Iterable[J]) -> Iterator[R]:
         """`work` on each job, a few jobs ahead of the answers, which come in the order of the
-        jobs. The jobs are drawn as the pool has room, so whoever makes them works while the
-        workers do. A job whose worker died (the system ended it for its memory), and every job
-        after it, is done in this process instead."""
-        pending: collections.deque[tuple[J, Future | None]] = collections.deque()
-        for job in jobs:
-            future: Future | None = None
-            if self.pool is not None:
-                try:
-                    future = self.pool.submit(_work, job)
-                except BrokenProcessPool:
-                    self.close()
-            pending.append((job, future))
-            if len(pending) >= self.limit:
+        jobs. The jobs are handed out as the workers have room, so whoever makes them works
+        while the workers do. A job whose worker died (the system ended it for its memory) is
+        done in this process instead, and so is every later job of that worker."""
+        pending: collections.deque[tuple[J, int | None]] = collections.deque()
+        limit = max(len(self.workers), 1) * IN_FLIGHT_PER_WORKER
+        for turn, job in enumerate(jobs):
+            pending.append((job, self._hand_out(job, turn)))
+            if len(pending) >= limit:
                 yield self._answer(*pending.popleft())
         while pending:
             yield self._answer(*pending.popleft())
 
-    def _answer(self, job: J, future: Future | None) -> R:
-        if future is not None:
+    def _hand_out(self, job: J, turn: int) -> int | None:
+        """Send the job to the next worker still there; None when there is none."""
+        for step in range(len(self.workers)):
+            index = (turn + step) % len(self.workers)
+            connection = self.workers[index][1]
+            if connection is None:
+                continue
             try:
-                return future.result()
-            except BrokenProcessPool:
-                self.close()
-        return self.work(job)
+                connection.send(job)
+                return index
+            except OSError:  # the worker is gone
+                self._lost(index)
+        return None
+
+    def _answer(self, job: J, index: int | None) -> R:
+        connection = self.workers[index][1] if index is not None else None
+        if connection is None or index is None:
+            return self.work(job)
+        try:
+            succeeded, value = connection.recv()
+        except (EOFError, OSError):
+            self._lost(index)
+            return self.work(job)
+        if not succeeded:
+            raise value
+        return value
+
+    def _lost(self, index: int) -> None:
+        process, connection = self.workers[index]
+        if connection is not None:
+            connection.close()
+        self.workers[index] = (process, None)
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        """End the workers (each finishes the job in hand first)."""
+        for _process, connection in self.workers:
+            if connection is not None:
+                with contextlib.suppress(OSError):
+                    connection.send(None)
+                connection.close()
+        for process, _connection in self.workers:
+            process.join()
+        self.workers = []
+
+
+def _serve(connection: Connection, others: list[Connection | None]) -> None:
+    """A write worker: jobs in, answers out, until told to stop (None) or the sync is gone."""
+    for other in others:  # the sync's ends of the workers forked before this one
+        if other is not None:
+            other.close()
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            answer: tuple[bool, Any] = (True, _WORK(job))
+        except Exception as error:  # raised again in the sync's own process
+            answer = (False, error)
+        try:
+            connection.send(answer)
+        except Exception as error:  # an answer that cannot be pickled
+            connection.send((False, RuntimeError(f"a write worker could not answer: {error}")))
