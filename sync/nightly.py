@@ -664,8 +664,7 @@ class SchoolWrites:
     """The writes planned into one school's workbooks tonight (its summary tab, its roster
     copies), grouped by workbook, with what to record of each one's outcome."""
 
-    def __init__(self, school: SchoolResult) -> None:
-        self.school = school
+    def __init__(self) -> None:
         self.summaries = self.rosters = 0
         self.summary_failed = False
         self._steps: dict[str, list[tuple[SheetWrite, Callable[[WriteOutcome], None]]]] = {}
@@ -740,7 +739,7 @@ def plan_writes(
 ) -> SchoolWrites:
     """The school's writes for tonight: its summary (see `_plan_summary`) and its roster
     copies (see `_plan_rosters`), in that order within a workbook."""
-    plan = SchoolWrites(school)
+    plan = SchoolWrites()
     _plan_summary(plan, state, school, district, today, full)
     _plan_rosters(plan, state, school)
     return plan
@@ -784,7 +783,7 @@ def write_summary(
 ) -> int:
     """Write the coach summary into the school's PM Tool unless it would show nothing new or
     could harm the file. Returns how many summary tabs were written (0 or 1)."""
-    plan = SchoolWrites(school)
+    plan = SchoolWrites()
     _plan_summary_tab(plan, state, school, sheet, force)
     _carry_out_in_turn(store, plan)
     return plan.summaries
@@ -835,15 +834,6 @@ def _plan_summary_tab(
             plan.summaries += 1
 
         plan.add(workbook.ref, SheetWrite("summary", tables.version, sheet=sheet), record)
-
-
-def write_rosters(store: Store, state: StateStore, school: SchoolResult) -> int:
-    """Copy the school's roster into each of its workbooks whose copy differs (see
-    `_plan_rosters`). Returns how many copies were written."""
-    plan = SchoolWrites(school)
-    _plan_rosters(plan, state, school)
-    _carry_out_in_turn(store, plan)
-    return plan.rosters
 
 
 def _carry_out_in_turn(store: Store, plan: SchoolWrites) -> None:
