@@ -29,12 +29,14 @@ from edits import GoogleEdits
 from google_fake import FakeGoogle
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
+from plansync.catalog import standard_templates
 from plansync.cli import main
 from plansync.config import load_config
 from plansync.errors import ConfigError
 from plansync.google.client import RetryingHTTPClient
 from plansync.google.store import GoogleStore
 from plansync.provision import provision_district
+from plansync.store import open_store
 
 pytestmark = pytest.mark.backends("google")
 
@@ -278,6 +280,23 @@ def test_the_next_night_reads_and_writes_no_school_spreadsheet(make_district, go
     assert google.calls["sheets.values.batchGet"] == 0
     assert google.calls["sheets.spreadsheets.get"] == 1  # the rollup's own tabs, to replace them
     assert google.calls["sheets.spreadsheets.batchUpdate"] == 1  # the rollup (it shows the day)
+
+
+def test_the_sync_knows_its_own_writes_without_asking_drive_and_forgets_them_when_it_adds_rows(
+    make_district, google
+):
+    district = make_district()
+    google.reset_counts()
+    run_sync(district)  # the first night writes every summary and roster copy
+    assert google.calls["drive.files.get"] == 1  # the folder, checked once: no version asked for
+    assert run_sync(district).workbooks_read == 0  # the sync's own writes are not a school's edit
+    store = open_store(district)
+    school, template = district.schools[0], standard_templates()[0]
+    added = store.add_rows(store.locate(school, template), "Strategies", {(9, 2): "Added"})
+    store.finish()
+    assert added == 1
+    again = run_sync(district)  # rows the sync added are content: that spreadsheet is read
+    assert again.workbooks_read == 1 and again.workbooks_unchanged == 5
 
 
 def test_an_edited_spreadsheet_is_read_again_and_only_it(make_district, edits, google):

@@ -5,7 +5,9 @@ the sync opens each spreadsheet by its id without searching Drive. Per spreadshe
 who it has been shared with (so provisioning shares nothing twice), when a person last edited
 it (Drive's modification time also moves when the sync writes the summary tab), and its tabs' ids
 at a Drive version, so that the summary of a spreadsheet nobody edited is written without first
-reading the spreadsheet.
+reading the spreadsheet. After the sync writes its own tabs (summary, roster copy) it keeps the
+version the write was made over: while Drive says the sync made the last change, what the school
+typed is still that version, and no request is spent asking Drive for the new number.
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ _ABOUT = (
 
 @dataclass
 class Entry:
-    """One spreadsheet: its id, whom it is shared with, a person's last edit, and its tabs
-    (title -> [sheet id, protected]) as they were at Drive version `tabs_version`."""
+    """One spreadsheet: its id, whom it is shared with, a person's last edit, its tabs
+    (title -> [sheet id, protected]) as they were at version `tabs_version`, and the version
+    the sync's last write of its own tabs was made over (`own_write`)."""
 
     id: str
     shared: dict[str, str] = field(default_factory=dict)
     last_edit: str | None = None
     tabs: dict[str, list] = field(default_factory=dict)
     tabs_version: str | None = None
+    own_write: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "shared": dict(sorted(self.shared.items()))}
@@ -42,6 +46,8 @@ class Entry:
         if self.tabs_version:
             data["tabs"] = self.tabs
             data["tabs_version"] = self.tabs_version
+        if self.own_write:
+            data["own_write"] = self.own_write
         return data
 
 
@@ -123,4 +129,5 @@ def _entry(item: dict[str, Any]) -> Entry:
         item.get("last_edit"),
         dict(item.get("tabs", {})),
         item.get("tabs_version"),
+        item.get("own_write"),
     )

@@ -167,8 +167,39 @@ class GoogleStore:
             raise WorkbookMissing(
                 f"No spreadsheet is recorded for {ref.label}; run plansync provision to make it."
             )
-        version = self._file_record(ref.location).get("version")
-        return str(version) if version is not None else None
+        return self._current_version(ref.location)
+
+    def _current_version(self, spreadsheet_id: str) -> str | None:
+        """The version of what the school typed: Drive's number from the listing, or, while the
+        sync's own write of its tabs is the last change Drive knows of, the version that write
+        was made over (see Registry). None when the listing cannot tell."""
+        file = self._file_record(spreadsheet_id)
+        if "version" not in file:
+            return None
+        entry = self.registry.entry_by_id(spreadsheet_id)
+        if entry and entry.own_write and file.get("lastModifyingUser", {}).get("me", False):
+            return entry.own_write
+        return str(file["version"])
+
+    def _forget_own_write(self, spreadsheet_id: str) -> None:
+        """The sync changed more than its own tabs (or read the spreadsheet afresh): from now on
+        Drive's number is the version."""
+        entry = self.registry.entry_by_id(spreadsheet_id)
+        if entry and entry.own_write:
+            entry.own_write = None
+            self._dirty = True
+
+    def _own_write_made(self, ref: WorkbookRef) -> str | None:
+        """After writing a tab of the sync's own: the version to record, without a request while
+        the spreadsheet is in the folder's listing."""
+        version = self._current_version(ref.location)
+        entry = self.registry.entry_by_id(ref.location)
+        if version is None or entry is None:
+            return self._version_after_write(ref)
+        if entry.own_write != version:
+            entry.own_write = version
+            self._dirty = True
+        return version
 
     def digest(self, ref: WorkbookRef) -> str | None:
         return None  # Drive's version number already changes with every edit
@@ -205,6 +236,7 @@ class GoogleStore:
         raw = [_raw_sheet(sheet, rows) for sheet, rows in zip(sheets, values, strict=True)]
         file = self._file_record(ref.location)
         version = str(file["version"]) if "version" in file else None
+        self._forget_own_write(ref.location)
         self._record_tabs(ref.location, version)
         packed = pack_sheets(raw)
         return RawWorkbook(
@@ -242,8 +274,8 @@ class GoogleStore:
         if spreadsheet_id in self._tabs:
             return self._tabs[spreadsheet_id]
         entry = self.registry.entry_by_id(spreadsheet_id)
-        version = self._file_record(spreadsheet_id).get("version")
-        if entry and entry.tabs_version and entry.tabs_version == str(version):
+        version = self._current_version(spreadsheet_id)
+        if entry and entry.tabs_version and entry.tabs_version == version:
             return {title: (sid, protected) for title, (sid, protected) in entry.tabs.items()}
         return self._fetch_tabs(spreadsheet_id)
 
@@ -371,6 +403,7 @@ class GoogleStore:
                 f"({error_reason(error)}); it is tried again on the next run."
             ) from None
         self.registry.move(ref.school_id, to.school_id, ref.template_id)
+        self._forget_own_write(ref.location)
         self.registry.save()
         if self._listing is not None and ref.location in self._listing:
             record = self._listing[ref.location]
@@ -387,6 +420,7 @@ class GoogleStore:
                 return
             sheet_id, _protected = tabs[found]
             requests = restamp_requests(stamp, sheet_id)
+            self._forget_own_write(ref.location)
             self.http.batch_update(ref.location, {"requests": requests})
         except APIError as error:
             raise WorkbookBusy(
@@ -395,8 +429,8 @@ class GoogleStore:
 
     def write_roster(self, ref: WorkbookRef, names: tuple[str, ...], version: str) -> str | None:
         """Rewrite the stamp tab's roster column: one read of the tab (how many rows it uses)
-        and one batchUpdate touching nothing else, then the new Drive version (as
-        write_summary). `version` is not needed: Sheets merges edits cell by cell."""
+        and one batchUpdate touching nothing else; the version to record as write_summary's.
+        `version` is not needed: Sheets merges edits cell by cell."""
         try:
             tabs = self._tabs_of(ref.location)
             found = next((t for t in tabs if t.casefold() == STAMP_TAB), None)
@@ -415,7 +449,7 @@ class GoogleStore:
                 "The roster the person columns offer could not be written "
                 f"({error_reason(error)}); it will be on the next run."
             ) from None
-        new_version = self._version_after_write(ref)
+        new_version = self._own_write_made(ref)
         self._record_tabs(ref.location, new_version)
         return new_version
 
@@ -448,6 +482,7 @@ class GoogleStore:
                 for (row, col), value in sorted(empty.items())
             ]
             if requests:
+                self._forget_own_write(ref.location)
                 self.http.batch_update(ref.location, {"requests": requests})
         except APIError as error:
             raise WorkbookBusy(
@@ -465,8 +500,8 @@ class GoogleStore:
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         """Rewrite (or add) the summary tab with one batchUpdate that touches no other tab, and
-        return the spreadsheet's new Drive version (one Drive request) so that the next run knows
-        the change was the sync's own.
+        return the version to record: the one the write was made over, which the next run sees
+        again while Drive says the sync made the last change (no request to ask Drive).
 
         Sheets merges concurrent edits cell by cell, so writing one tab cannot lose what someone
         is typing on another; `version` is not needed to guard against that.
@@ -489,7 +524,7 @@ class GoogleStore:
             self._tabs.pop(ref.location, None)  # whatever was known of its tabs may be wrong
             raise _summary_failure(error) from None
         self._tabs[ref.location] = {**tabs, (found or sheet.name): (sheet_id, True)}
-        new_version = self._version_after_write(ref)
+        new_version = self._own_write_made(ref)
         self._record_tabs(ref.location, new_version)
         return new_version
 
@@ -521,6 +556,7 @@ class GoogleStore:
             ) from None
         finally:
             self._tabs.pop(ref.location, None)  # its tabs changed: read them afresh
+            self._forget_own_write(ref.location)
         return self._version_after_write(ref)
 
     def _version_after_write(self, ref: WorkbookRef) -> str | None:
