@@ -117,6 +117,51 @@ _TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks", "notes")
 # Tables every version of the history has; the others are added by `_migrate`.
 _FIRST_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks")
 
+# How a night's rows go into each table (the day first).
+_INSERTS = {
+    "schools": "INSERT INTO schools (day, school_id, name, coach, completeness, expected, met, "
+    "errors, warnings, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "issue_counts": "INSERT INTO issue_counts VALUES (?, ?, ?, ?)",
+    "metrics": "INSERT INTO metrics VALUES (?, ?, ?, ?)",
+    "benchmarks": "INSERT INTO benchmarks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "notes": "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?)",
+}
+
+
+def _digest(rows: dict[str, list[tuple]]) -> str:
+    return hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
+
+
+def _night_rows(district: str, snapshots: Sequence[SchoolSnapshot]) -> dict[str, list[tuple]]:
+    """A night's rows for each table, without the day (added as they are written)."""
+    return {
+        "runs": [(district,)],
+        "schools": [
+            (s.school_id, s.name, s.coach, s.completeness, s.expected, s.met)
+            + (s.errors, s.warnings, s.quality)
+            for s in snapshots
+        ],
+        "issue_counts": [
+            (s.school_id, rule, count)
+            for s in snapshots
+            for rule, count in s.issues_by_rule.items()
+        ],
+        "metrics": [
+            (s.school_id, label, value) for s in snapshots for label, value in s.metrics.items()
+        ],
+        "benchmarks": [
+            (s.school_id, b.row, b.strategy, b.cycle, b.focus, b.benchmark)
+            + (b.target, b.actual, b.status)
+            for s in snapshots
+            for b in s.benchmarks
+        ],
+        "notes": [
+            (s.school_id, n.id, n.written and n.written.isoformat(), n.author, n.status)
+            for s in snapshots
+            for n in s.notes
+        ],
+    }
+
 
 # -- snapshots of a sync's results -----------------------------------------------------------------
 
@@ -220,33 +265,79 @@ class History:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def record(self, result: SyncResult) -> None:
-        """Store the run's snapshot, replacing any earlier one of the same day."""
+    def record(self, result: SyncResult, kept: str | None = None) -> str | None:
+        """Store the run's snapshot, replacing any earlier one of the same day (see
+        `record_snapshots`)."""
         snapshots = [school_snapshot(school, result.today) for school in result.schools]
-        self.record_snapshots(result.today, result.district.district, snapshots)
+        return self.record_snapshots(result.today, result.district.district, snapshots, kept)
 
     def record_snapshots(
-        self, day: dt.date, district: str, snapshots: Sequence[SchoolSnapshot]
-    ) -> None:
+        self,
+        day: dt.date,
+        district: str,
+        snapshots: Sequence[SchoolSnapshot],
+        kept: str | None = None,
+    ) -> str | None:
+        """Store the night's snapshots, replacing any earlier ones of the same day, and return
+        the night's stamp (when it was recorded and a digest of its figures) for the caller to
+        keep; None when it could not be recorded. A night already recorded with the same
+        figures, whose stamp the caller kept (`kept`), is left as it is: a second run the same
+        day that found the same writes nothing."""
         if not self.writable:
             raise RuntimeError("this history was opened for reading only")
+        rows = _night_rows(district, snapshots)
+        digest = _digest(rows)
+        if kept is not None and kept.endswith(f" {digest}") and self.still_recorded(day, kept):
+            return kept
+        if not self._record_rows(day, rows):
+            return None
+        at = self._recorded_at(day)
+        return f"{at} {digest}" if at else None
+
+    def still_recorded(self, day: dt.date, stamp: str | None) -> bool:
+        """Whether the night of `day` is recorded as it was when `stamp` was returned for it
+        (not replaced since, nor the file swapped for another)."""
+        at = self._recorded_at(day)
+        return stamp is not None and at is not None and stamp.split(" ", 1)[0] == at
+
+    def night_stamp(self, day: dt.date, kept: str | None) -> str | None:
+        """The stamp of the night of `day` as recorded now: `kept` while it is still recorded
+        as it was, or else made afresh from its figures, read. None when the history holds no
+        such night (or cannot be read)."""
+        if self.still_recorded(day, kept):
+            return kept
+        at = self._recorded_at(day)
+        district = self._query("SELECT district FROM runs WHERE day = ?", (day.isoformat(),))
+        if at is None or not district:
+            return None
+        rows = _night_rows(district[0][0], self.snapshots(on=day))
+        return f"{at} {_digest(rows)}"
+
+    def _recorded_at(self, day: dt.date) -> str | None:
+        rows = self._query("SELECT recorded_at FROM runs WHERE day = ?", (day.isoformat(),))
+        return rows[0][0] if rows else None
+
+    def _record_rows(self, day: dt.date, rows: dict[str, list[tuple]]) -> bool:
+        """Write the night's rows; whether they were written."""
         if self.connection is not None:
             try:
-                self._write(day, district, snapshots)
-                return
+                self._write(day, rows)
+                return True
             except sqlite3.OperationalError as error:  # busy, locked, disk full: file is fine
                 self._not_recorded(error)
-                return
+                return False
             except sqlite3.DatabaseError as error:  # damage found only now, deep in the file
                 self.damage = str(error)
         if self.damage is None:  # it could not even be opened: leave it for a person to see
             self._not_recorded(sqlite3.DatabaseError("the file could not be opened"))
-            return
+            return False
         try:
             self._start_over(self.damage)
-            self._write(day, district, snapshots)
+            self._write(day, rows)
         except (sqlite3.Error, OSError) as error:
             self._not_recorded(error)
+            return False
+        return True
 
     def _not_recorded(self, error: Exception) -> None:
         if getattr(error, "sqlite_errorname", "") in _IN_USE_OR_FULL:
@@ -257,7 +348,7 @@ class History:
             "and the summaries were written as usual."
         )
 
-    def _write(self, day: dt.date, district: str, snapshots: Sequence[SchoolSnapshot]) -> None:
+    def _write(self, day: dt.date, rows: dict[str, list[tuple]]) -> None:
         if self.connection is None:
             raise sqlite3.DatabaseError("the file is not open")
         key = day.isoformat()
@@ -266,50 +357,10 @@ class History:
         with connection:  # one transaction: a night is replaced whole or not at all
             for table in _TABLES:
                 connection.execute(f"DELETE FROM {table} WHERE day = ?", (key,))
+            ((district,),) = rows["runs"]
             connection.execute("INSERT INTO runs VALUES (?, ?, ?)", (key, now, district))
-            connection.executemany(
-                "INSERT INTO schools (day, school_id, name, coach, completeness, expected, met, "
-                "errors, warnings, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (key, s.school_id, s.name, s.coach, s.completeness, s.expected, s.met)
-                    + (s.errors, s.warnings, s.quality)
-                    for s in snapshots
-                ],
-            )
-            connection.executemany(
-                "INSERT INTO issue_counts VALUES (?, ?, ?, ?)",
-                [
-                    (key, s.school_id, rule, count)
-                    for s in snapshots
-                    for rule, count in s.issues_by_rule.items()
-                ],
-            )
-            connection.executemany(
-                "INSERT INTO metrics VALUES (?, ?, ?, ?)",
-                [
-                    (key, s.school_id, label, value)
-                    for s in snapshots
-                    for label, value in s.metrics.items()
-                ],
-            )
-            connection.executemany(
-                "INSERT INTO benchmarks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (key, s.school_id, b.row, b.strategy, b.cycle, b.focus, b.benchmark)
-                    + (b.target, b.actual, b.status)
-                    for s in snapshots
-                    for b in s.benchmarks
-                ],
-            )
-            connection.executemany(
-                "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (key, s.school_id, n.id, n.written and n.written.isoformat(), n.author)
-                    + (n.status,)
-                    for s in snapshots
-                    for n in s.notes
-                ],
-            )
+            for table, insert in _INSERTS.items():
+                connection.executemany(insert, [(key, *row) for row in rows[table]])
 
     def _start_over(self, reason: str) -> None:
         if self.connection is not None:

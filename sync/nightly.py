@@ -133,12 +133,10 @@ def _sync(
                 aliases=district.id_aliases(),
             )
             beside.callback(history.close)
-            previous = history.previous(today)
             since = history.score_since(
                 today, {school.school.id: school.completeness for school in result.schools}
             )
             for school in result.schools:
-                school.previous = previous.get(school.school.id)
                 school.score_since = since.get(school.school.id)
 
             if write_back:
@@ -146,7 +144,10 @@ def _sync(
             tick("write_back")
 
             # What the rollup is made from; the HTML pages are made from it too (and more).
-            made_from = _rollup_inputs(result)
+            last_night = _last_night(history, state, today)
+            if last_night is None:
+                _attach_last_night(result, history)
+            made_from = _rollup_inputs(result, last_night)
             # One cron line does the whole night: the HTML pages follow the sync's findings,
             # drawn beside the rollup (they are made from the same findings).
             drawing = (
@@ -154,13 +155,19 @@ def _sync(
                 if write_back
                 else None
             )
+            if last_night is not None and not rollup_current(store, state, full, made_from):
+                _attach_last_night(result, history)  # the rollup shows last night's figures
             result.rollup, result.rollup_written = write_rollup(
                 store, state, result, full, made_from
             )
             store.finish()
             tick("rollup")
 
-        history.record(result)  # a night is recorded after everything it found
+            # A night is recorded after everything it found.
+            night = _NIGHT_STAMP.format(today.isoformat())
+            stamp = history.record(result, kept=None if full else state.output_hash(night))
+            if stamp is not None:
+                state.output_written(night, stamp)
         tick("history")
         if drawing is not None:
             _take_report(result, drawing)
@@ -355,9 +362,9 @@ def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool
     Cheapest first: when nothing the rollup is made from has changed (the workbooks, the issues,
     the cycles begun, the config), it is not even built; when it is built, it is written only if
     its content differs."""
-    exists = store.rollup_exists()
-    if not full and exists and state.output_hash("rollup-inputs") == inputs:
+    if rollup_current(store, state, full, inputs):
         return store.rollup_location(), False
+    exists = store.rollup_exists()
     if full:
         state.forget_drawn_rows()  # every row is drawn again
     # A rollup is millions of small tuples that live until it is written and hold no cycles:
@@ -373,6 +380,37 @@ def write_rollup(store: Store, state: StateStore, result: SyncResult, full: bool
     return location, written
 
 
+def rollup_current(store: Store, state: StateStore, full: bool, inputs: str) -> bool:
+    """Whether the rollup there was made from `inputs` (so it need not even be built)."""
+    return not full and state.output_hash("rollup-inputs") == inputs and store.rollup_exists()
+
+
+# The state store's name for the stamp of the history's record of a night (History.record).
+_NIGHT_STAMP = "history {}"
+
+
+def _last_night(history: History, state: StateStore, today: dt.date) -> str | None:
+    """The history's last night before `today`, as a stamp of its figures: what the rollup
+    shows of it. Kept in the state store, so that it is read only when recorded again since (or
+    never stamped). None when the history cannot say."""
+    day = history.last_run_before(today)
+    if day is None:
+        return "no night before"
+    name = _NIGHT_STAMP.format(day.isoformat())
+    kept = state.output_hash(name)
+    stamp = history.night_stamp(day, kept)
+    if stamp is not None and stamp != kept:
+        state.output_written(name, stamp)
+    return stamp
+
+
+def _attach_last_night(result: SyncResult, history: History) -> None:
+    """Each school's snapshot of the last night before tonight, from the history."""
+    previous = history.previous(result.today)
+    for school in result.schools:
+        school.previous = previous.get(school.school.id)
+
+
 @contextlib.contextmanager
 def _cycle_collector_paused() -> Iterator[None]:
     running = gc.isenabled()
@@ -384,12 +422,15 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _rollup_inputs(result: SyncResult) -> str:
+def _rollup_inputs(result: SyncResult, last_night: str | None) -> str:
     """What the rollup is made from. Not the day itself: the rollup shows dates, not counts of
-    days, and what turns with the date (the cycles begun, a step falling overdue) is here."""
+    days, and what turns with the date (the cycles begun, a step falling overdue) is here.
+    `last_night`: the stamp of the history's last night (_last_night); None when it is not
+    known, and then each school's snapshot of that night, read, goes in instead."""
     digest = hashlib.blake2b(digest_size=16)
     begun = [cycle.name for cycle in result.district.cycles_begun(result.today)]
     digest.update(repr((__version__, begun, result.district.model_dump_json())).encode())
+    digest.update(repr(last_night).encode())
     for school in result.schools:
         # What the schools typed and when they saved, not the files' versions: writing the
         # summary tabs changes those and nothing the rollup shows.
@@ -402,7 +443,7 @@ def _rollup_inputs(result: SyncResult) -> str:
             ]
         # Of the last run, the rollup shows the score and the benchmarks (not the day it ran,
         # which changes every night).
-        previous = school.previous
+        previous = school.previous if last_night is None else None
         before = (previous.completeness, previous.benchmarks) if previous else None
         digest.update(repr((school.school.id, typed, school.issues, before)).encode())
     return digest.hexdigest()

@@ -150,6 +150,48 @@ def test_the_summary_dates_the_last_change_and_the_rollup_compares_with_the_last
     assert f"Since | 100% since Nov 27, 2026 ({before}% before, +{100 - before})" in text
 
 
+def test_a_second_run_the_same_night_that_finds_the_same_leaves_the_history_as_it_is(
+    make_district,
+):
+    district = make_district({"north": _late_plan()})
+    run_sync(district)
+    path = district.rollup_dir / HISTORY_NAME
+    recorded = path.read_bytes()
+    run_sync(district)
+    assert path.read_bytes() == recorded
+    _set_cell(workbook_path(district, "north"), "Strategies", "C3", DESCRIPTION)
+    run_sync(district)  # it found something else: tonight is recorded again
+    assert _history(district).snapshots(on=TODAY)[0].completeness == 100
+
+
+def test_the_rollup_follows_last_nights_figures_as_the_history_holds_them_now(make_district):
+    district = make_district({"north": _late_plan()})
+    yesterday = TODAY - dt.timedelta(days=1)
+    before = run_sync(district, today=yesterday).schools[0].completeness
+    run_sync(district)
+    rollup = district.rollup_dir / "District Rollup.xlsx"
+    assert _last_run(rollup, "north") == before
+    # Yesterday's night as another copy of the history holds it (a backup put back, say).
+    with sqlite3.connect(district.rollup_dir / HISTORY_NAME) as history:
+        history.execute(
+            "UPDATE schools SET completeness = 50 WHERE school_id = 'north' AND day = ?",
+            (yesterday.isoformat(),),
+        )
+        history.execute(
+            "UPDATE runs SET recorded_at = '2026-11-26T21:00:00' WHERE day = ?",
+            (yesterday.isoformat(),),
+        )
+    history.close()
+    run_sync(district)
+    assert _last_run(rollup, "north") == 50
+
+
+def _last_run(rollup: Path, school_id: str):
+    sheets = _sheets(rollup)
+    schools = [dict(zip(sheets["Schools"][0], row, strict=True)) for row in sheets["Schools"][1:]]
+    return next(row for row in schools if row["School ID"] == school_id)["Last run %"]
+
+
 def _sheets(path: Path) -> dict[str, list[list]]:
     with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
         return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
