@@ -532,9 +532,9 @@ def plan_outline(school: SchoolResult) -> list:
 
 def _strategies(school: SchoolResult) -> tuple[list[StrategyView], list[GoalView]]:
     """The school's strategies with their goals, as typed; goals whose strategy is not listed."""
-    if school.facts is None or school.facts.outline is None:
+    if school.facts is None or school.facts.details.outline is None:
         return _strategies_from_tables(school)
-    strategies, loose = school.facts.outline
+    strategies, loose = school.facts.details.outline
     return (
         [
             StrategyView(id_, statement, description, stage, owner, [GoalView(*g) for g in goals])

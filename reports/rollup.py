@@ -261,7 +261,7 @@ def tab_sheet(result: SyncResult, template: Template, tab: Tab) -> OutSheet:
     key = rows_key(template, tab)
     for school in result.schools:
         if school.facts is not None:
-            kept = school.facts.rollup_blocks.get(key)
+            kept = school.facts.details.rollup_blocks.get(key)
             count, digest = kept if kept is not None else (0, rows_digest(school, []))
             rows_of = functools.partial(_kept_rows, school.facts, key)
         else:

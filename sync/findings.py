@@ -19,11 +19,19 @@ from .config import District, School
 from .errors import StoreError
 from .grid import hash_of
 from .history import benchmark_records
-from .packing import field_values
+from .packing import field_values, text_value, value_text
 from .reports import html as report_pages
 from .reports.html import plan_outline
 from .reports.rollup import rows_digest, school_rollup_rows
-from .results import BenchmarkRecord, Issue, Note, SchoolFacts, SchoolResult, WorkbookResult
+from .results import (
+    BenchmarkRecord,
+    FactDetails,
+    Issue,
+    Note,
+    SchoolFacts,
+    SchoolResult,
+    WorkbookResult,
+)
 from .state import Remembered, StateStore
 from .store import StrayCopy, WorkbookRef
 from .tables import WorkbookTables
@@ -60,14 +68,17 @@ def keep_findings(
             return
     school.fingerprint = _fingerprint((shared, begun), school.school, contents, school.stray_copies)
     rows = school_rollup_rows(school, templates)
+    details = FactDetails(
+        rollup_blocks={key: (len(tab), rows_digest(school, tab)) for key, tab in rows.items()},
+        headers=school.headers(),
+        outline=plan_outline(school),
+    )
     school.facts = SchoolFacts(
         last_edit=school.last_edit,
         benchmarks=benchmark_records(school),
         rollup_rows=lambda: rows,
-        rollup_blocks={key: (len(tab), rows_digest(school, tab)) for key, tab in rows.items()},
-        headers=school.headers(),
-        outline=plan_outline(school),
         roster=roster,
+        load_details=lambda: details,
     )
     findings = _pack_findings(school, school.facts)
     state.save_findings(
@@ -159,10 +170,8 @@ def kept_findings(
         last_edit=found[4],
         benchmarks=found[5],
         rollup_rows=lambda: dict(state.rollup_rows(school.id) or []),
-        headers=found[10],
-        roster=found[11],
-        outline=found[12],
-        rollup_blocks=found[13],
+        roster=found[10],
+        load_details=functools.partial(_unpack_details, found[11]),
     )
     summary_unchanged = all(
         remembered.summary_version == version
@@ -189,11 +198,25 @@ def _pack_findings(school: SchoolResult, facts: SchoolFacts) -> list:
         school.need_migrate,
         school.judged,
         school.passed,
-        [[title, tab, list(columns.items())] for (title, tab), columns in facts.headers.items()],
         [facts.roster[0], list(facts.roster[1])],
-        facts.outline,
-        [[key, count, digest] for key, (count, digest) in facts.rollup_blocks.items()],
+        _pack_details(facts.details),
     ]
+
+
+def _pack_details(details: FactDetails) -> str:
+    """Text nested in the packed findings, decoded only when a night asks for the details."""
+    headers = [[title, tab, list(cols.items())] for (title, tab), cols in details.headers.items()]
+    blocks = [[key, count, digest] for key, (count, digest) in details.rollup_blocks.items()]
+    return value_text([headers, details.outline, blocks])
+
+
+def _unpack_details(text: str) -> FactDetails:
+    headers, outline, blocks = text_value(text)
+    return FactDetails(
+        headers={(title, tab): dict(columns) for title, tab, columns in headers},
+        outline=outline,
+        rollup_blocks={key: (count, digest) for key, count, digest in blocks},
+    )
 
 
 def _unpack_findings(data: list, school_id: str):
@@ -208,10 +231,8 @@ def _unpack_findings(data: list, school_id: str):
         need_migrate,
         judged,
         passed,
-        headers,
         (roster, holders),
-        outline,
-        blocks,
+        details,
     ) = data
     issues = [
         Issue(rule, severity, school_id, workbook, sheet, cell, message, bool(quality))
@@ -228,8 +249,6 @@ def _unpack_findings(data: list, school_id: str):
         int(need_migrate),
         int(judged),
         int(passed),
-        {(title, tab): {int(n): str(h) for n, h in columns} for title, tab, columns in headers},
         (roster, tuple(holders)),
-        outline,
-        {str(key): (int(count), str(digest)) for key, count, digest in blocks},
+        str(details),
     )

@@ -100,13 +100,23 @@ def _untag(tagged: dict[str, Any]) -> Any:
     raise ValueError("unknown tagged value")
 
 
+def value_text(value: Any) -> str:
+    """What `pack_value` packs, as JSON text not yet compressed: to nest inside a packed value
+    a part that is unpacked (`text_value`) only when it is wanted."""
+    return json.dumps(value, default=_tag, ensure_ascii=False, separators=(",", ":"))
+
+
+def text_value(text: str) -> Any:
+    """What `value_text` made text of."""
+    return json.loads(text, object_hook=_untag)
+
+
 def _encode(value: Any) -> bytes:
-    text = json.dumps(value, default=_tag, ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(text.encode("utf-8"), 1)
+    return zlib.compress(value_text(value).encode("utf-8"), 1)
 
 
 def _decode(blob: bytes) -> Any:
-    return json.loads(zlib.decompress(blob).decode("utf-8"), object_hook=_untag)
+    return text_value(zlib.decompress(blob).decode("utf-8"))
 
 
 def field_values(record: Any) -> list[Any]:

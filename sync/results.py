@@ -14,6 +14,7 @@ nothing that reads a result has to import the code that produced it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -308,6 +309,21 @@ class WorkbookResult:
         return self.error or StoreError("The workbook was not read.")
 
 
+@dataclass(frozen=True)
+class FactDetails:
+    """What only the rollup, the places named in issues and the HTML report use of a school's
+    facts: a night on which none of them is made does not unpack them."""
+
+    # How many rows the school has on each rollup tab, and a hash of them (rollup.rows_digest),
+    # so that the rollup can be counted, compared and drawn without unpacking them.
+    rollup_blocks: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # The header of each column of each tab, by (workbook title, tab name), to name places.
+    headers: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
+    # What the HTML report lists of the school's plan (its strategies with their goals), as
+    # reports.html.plan_outline packs it; None when not kept.
+    outline: Any = None
+
+
 @dataclass
 class SchoolFacts:
     """What the rollup and the history use of an unchanged school's tables, kept with its
@@ -317,17 +333,15 @@ class SchoolFacts:
     benchmarks: tuple[BenchmarkRecord, ...]
     # The school's rows for each rollup tab, by tab title; unpacked when the rollup is built.
     rollup_rows: Callable[[], dict[str, list[list[Any]]]]
-    # How many rows the school has on each rollup tab, and a hash of them (rollup.rows_digest),
-    # so that the rollup can be counted, compared and drawn without unpacking them.
-    rollup_blocks: dict[str, tuple[int, str]] = field(default_factory=dict)
-    # The header of each column of each tab, by (workbook title, tab name), to name places.
-    headers: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
     # The roster copy the school's workbooks should hold (a hash of the names; None when its
     # roster could not be read) and the workbooks that hold one.
-    roster: tuple[str | None, tuple[str, ...]] = (None, ())
-    # What the HTML report lists of the school's plan (its strategies with their goals), as
-    # reports.html.plan_outline packs it; None when not kept.
-    outline: Any = None
+    roster: tuple[str | None, tuple[str, ...]]
+    # Its FactDetails, unpacked when first asked for (`details`).
+    load_details: Callable[[], FactDetails]
+
+    @functools.cached_property
+    def details(self) -> FactDetails:
+        return self.load_details()
 
 
 @dataclass
@@ -418,7 +432,7 @@ class SchoolResult:
     def place(self, issue: Issue) -> str:
         """Where an issue is, as a person says it ('Action Steps, Owner, row 7'); the A1
         reference stays in the issue itself (and the JSON)."""
-        headers = self.facts.headers if self.facts is not None else self.headers()
+        headers = self.facts.details.headers if self.facts is not None else self.headers()
         return spoken_place(
             issue.sheet, issue.cell, headers.get((issue.workbook, issue.sheet or ""), {})
         )

@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import sqlite3
 
+import plansync.findings as findings
 import plansync.nightly as nightly
 import plansync.reports.rollup as rollup
 import pytest
@@ -229,6 +230,18 @@ def test_a_kept_school_is_drawn_without_unpacking_its_tables(make_district, edit
     places = [north_before.place(issue) for issue in north_before.issues]
     assert [north_after.place(issue) for issue in north_after.issues] == places
     assert set(unpacked) == {"south"}
+
+
+def test_a_quiet_night_leaves_the_kept_details_packed(make_district, monkeypatch):
+    """Places, rollup blocks and the plan's outline are unpacked only on a night that uses
+    them: not on a second run the same day, but on the next day's, which builds the rollup."""
+    district = make_district()
+    run_sync(district)
+    unpacked = calls_to(monkeypatch, findings, "_unpack_details", lambda text: text)
+    assert not run_sync(district).rollup_written
+    assert unpacked == []
+    assert run_sync(district, today=TODAY + dt.timedelta(days=1)).rollup_written
+    assert len(unpacked) == 2  # once per school
 
 
 def test_the_report_is_left_alone_on_a_night_that_would_draw_it_the_same(make_district, edits):
