@@ -146,11 +146,11 @@ class RowBlock:
 class DrawnRows(Protocol):
     """Where a store keeps blocks of rows as it drew them, by part and owner, with their keys."""
 
-    def drawn_rows(self, part: str) -> dict[str, tuple[str, str]]:
-        """Each owner's block of `part` as last kept: (key, drawn)."""
+    def drawn_rows(self, part: str) -> dict[str, tuple[str, bytes]]:
+        """Each owner's block of `part` as last kept: (key, drawn, as the writer packed it)."""
         ...
 
-    def keep_drawn_rows(self, part: str, owner: str, key: str, drawn: str) -> None: ...
+    def keep_drawn_rows(self, part: str, owner: str, key: str, drawn: bytes) -> None: ...
 
 
 @dataclass

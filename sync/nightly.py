@@ -487,6 +487,7 @@ def read_district(
     located: dict[str, list[tuple[Template, WorkbookRef]]] = {}
     strays: dict[str, list[StrayCopy]] = {}
     active = district.active_schools  # a school that left is not read or checked
+    known = {} if full else state.every_remembered()
     for school in active:
         slots = located[school.id] = [
             (template, store.locate(school, template)) for template in templates
@@ -500,7 +501,7 @@ def read_district(
                 typed[_key(ref)] = absent[_key(ref)] = error
                 state.forget(ref.location)
                 continue
-            remembered = None if full else _unchanged(store, state, ref, version)
+            remembered = None if full else _unchanged(store, state, ref, version, known)
             if remembered is not None and version is not None:
                 same.append((template, ref, version, remembered))
             else:
@@ -606,10 +607,15 @@ def _not_read(template: Template) -> tuple[str, ...]:
 
 
 def _unchanged(
-    store: Store, state: StateStore, ref: WorkbookRef, version: str | None
+    store: Store,
+    state: StateStore,
+    ref: WorkbookRef,
+    version: str | None,
+    known: dict[str, Remembered],
 ) -> Remembered | None:
-    """What the last run remembered of the workbook, when its content has not changed since."""
-    remembered = state.remembered(ref.location)
+    """What the last run remembered of the workbook (`known`: what it remembered of every one),
+    when its content has not changed since."""
+    remembered = known.get(ref.location)
     if remembered is None or version is None or remembered.content is None:
         return None
     if remembered.version != version:

@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import os
 import sqlite3
-import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,9 @@ STATE_NAME = ".plansync-state.sqlite"
 # How long to wait for another program (a backup, a reader) to let go of the file.
 BUSY_SECONDS = 30.0
 # 2: cells left out of a sheet; 3: a hash of the school's tabs; 4: per-row hashes (notes);
-# 5: the 1904 date system; 6: each school's findings; 7: the rollup's rows as drawn
-SCHEMA_VERSION = "7"
+# 5: the 1904 date system; 6: each school's findings; 7: the rollup's rows as drawn; 8: and as
+# compressed where they were written
+SCHEMA_VERSION = "8"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -246,17 +247,13 @@ class StateStore:
     # -- workbooks --------------------------------------------------------------------------------
 
     def remembered(self, location: str) -> Remembered | None:
-        row = self._row(
-            "SELECT version, digest, summary_hash, summary_version, content, modified, date1904 "
-            "FROM workbooks WHERE location = ?",
-            (location,),
-        )
-        if row is None:
-            return None
-        version, digest, summary_hash, summary_version, content, modified, date1904 = row
-        return Remembered(
-            version, digest, summary_hash, summary_version, content, modified, bool(date1904)
-        )
+        row = self._row(f"SELECT {_REMEMBERED} FROM workbooks WHERE location = ?", (location,))
+        return _remembered(row) if row is not None else None
+
+    def every_remembered(self) -> dict[str, Remembered]:
+        """`remembered` of every workbook, by location, in one query (a night asks of all)."""
+        rows = self._all(f"SELECT location, {_REMEMBERED} FROM workbooks", ())
+        return {row[0]: _remembered(row[1:]) for row in rows}
 
     def load(self, ref: WorkbookRef) -> RawWorkbook | None:
         """The workbook as last read, or None when the stored copy cannot be used."""
@@ -417,24 +414,18 @@ class StateStore:
 
     # -- outputs ----------------------------------------------------------------------------------
 
-    # The rollup's blocks of rows as the store last drew them (grid.DrawnRows), compressed: a
-    # 2,000-school rollup's rows are about 100 MB of XML, a tenth of that compressed.
+    # The rollup's blocks of rows as the store last drew them (grid.DrawnRows), as the store
+    # packed them (compressed: a 2,000-school rollup's rows are about 100 MB of XML).
 
-    def drawn_rows(self, part: str) -> dict[str, tuple[str, str]]:
-        kept = {}
-        for owner, key, drawn in self._all(
-            "SELECT owner, key, drawn FROM drawn WHERE part = ?", (part,)
-        ):
-            with contextlib.suppress(zlib.error, UnicodeDecodeError):  # drawn again instead
-                kept[owner] = (key, zlib.decompress(drawn).decode())
-        return kept
+    def drawn_rows(self, part: str) -> dict[str, tuple[str, bytes]]:
+        rows = self._all("SELECT owner, key, drawn FROM drawn WHERE part = ?", (part,))
+        return {owner: (key, bytes(drawn)) for owner, key, drawn in rows}
 
     def forget_drawn_rows(self) -> None:
         self._change("DELETE FROM drawn", ())
 
-    def keep_drawn_rows(self, part: str, owner: str, key: str, drawn: str) -> None:
-        packed = zlib.compress(drawn.encode(), 1)
-        self._change("INSERT OR REPLACE INTO drawn VALUES (?, ?, ?, ?)", (part, owner, key, packed))
+    def keep_drawn_rows(self, part: str, owner: str, key: str, drawn: bytes) -> None:
+        self._change("INSERT OR REPLACE INTO drawn VALUES (?, ?, ?, ?)", (part, owner, key, drawn))
 
     def output_hash(self, name: str) -> str | None:
         row = self._row("SELECT hash FROM outputs WHERE name = ?", (name,))
@@ -442,6 +433,16 @@ class StateStore:
 
     def output_written(self, name: str, content_hash: str) -> None:
         self._change("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
+
+
+_REMEMBERED = "version, digest, summary_hash, summary_version, content, modified, date1904"
+
+
+def _remembered(row: Sequence[Any]) -> Remembered:
+    version, digest, summary_hash, summary_version, content, modified, date1904 = row
+    return Remembered(
+        version, digest, summary_hash, summary_version, content, modified, bool(date1904)
+    )
 
 
 def _damaged(error: sqlite3.Error) -> bool:

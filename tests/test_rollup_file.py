@@ -154,6 +154,30 @@ def test_blocks_of_rows_are_numbered_where_they_land_and_kept_as_drawn(tmp_path)
     ]
 
 
+def test_blocks_that_move_are_numbered_again_without_being_made_and_damage_is_drawn_again(
+    tmp_path,
+):
+    made: list[str] = []
+    kept = _Kept()
+    write_rollup_file(_block_sheets(made), tmp_path / "first.xlsx", kept)
+    made.clear()
+    moved = _block_sheets(made)
+    moved[0].add("Total", 3, "rows")  # one row more above the blocks: each lands a row lower
+    write_rollup_file(moved, tmp_path / "moved.xlsx", kept)
+    assert made == []  # numbered again from what was kept, not made again
+    rollup_workbook(moved).save(tmp_path / "openpyxl.xlsx")
+    assert _cells(tmp_path / "moved.xlsx") == _cells(tmp_path / "openpyxl.xlsx")
+    # Kept rows that were damaged (a group as compressed, a block as drawn) are made again, not
+    # written as they are.
+    for owner in ("\x00group 0", "north"):
+        key, drawn = kept.parts["plan"][owner]
+        kept.parts["plan"][owner] = (key, drawn[:-3] + bytes(b ^ 0xFF for b in drawn[-3:]))
+    made.clear()
+    write_rollup_file(moved, tmp_path / "again.xlsx", kept)
+    assert made == ["north"]
+    assert _cells(tmp_path / "again.xlsx") == _cells(tmp_path / "openpyxl.xlsx")
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_reads_the_rollup(make_district, tmp_path):
     district = make_district()

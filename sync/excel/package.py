@@ -365,6 +365,12 @@ def _copy_compressed(source: BinaryIO, info: zipfile.ZipInfo, target: zipfile.Zi
         raise zipfile.BadZipFile(f"{info.filename} is cut off")
     entry = copy.copy(info)
     entry.flag_bits &= ~0x08  # sizes and CRC go in the local header: no data descriptor
+    add_compressed(target, entry, data)
+
+
+def add_compressed(target: zipfile.ZipFile, entry: zipfile.ZipInfo, data: bytes) -> None:
+    """Add a part whose bytes are compressed already: `entry` gives its name, method, CRC and
+    sizes, which go in its local header (no data descriptor) and the central directory."""
     target.fp.seek(target.start_dir)  # type: ignore[union-attr]
     entry.header_offset = target.start_dir
     target.fp.write(entry.FileHeader())  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import sys
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -95,6 +96,10 @@ class ExcelStore:
         root_label = _label(self.root, district.base_dir)
         self._label_root = None if Path(root_label).is_absolute() else Path(root_label)
         self._writers: WritePool[WorkbookWrites, list[WriteOutcome]] | None = None
+        # As text, and the school folders seen this run not to be links: a night looks at
+        # thousands of workbooks, and most are plain files in plain folders (`_plain_file`).
+        self._root_text = str(self.root)
+        self._plain_folders: set[str] = set()
 
     @classmethod
     def check_folders(cls, district: District, *, for_sync: bool) -> None:
@@ -112,12 +117,12 @@ class ExcelStore:
 
     def locate(self, school: School, template: Template) -> WorkbookRef:
         name = f"{template.title}.xlsx"
-        path = self.root / school.id / name
+        location = os.path.join(self._root_text, school.id, name)
         if self._label_root is None:
-            label = _label(path, self.district.base_dir)
+            label = _label(Path(location), self.district.base_dir)
         else:
-            label = str(self._label_root / school.id / name)
-        return WorkbookRef(school.id, template.id, str(path), label)
+            label = os.path.join(self._label_root, school.id, name)
+        return WorkbookRef(school.id, template.id, location, label)
 
     def exists(self, ref: WorkbookRef) -> bool:
         """Anything at the path counts (provisioning never replaces a folder, pipe or link
@@ -149,7 +154,27 @@ class ExcelStore:
     # -- reading -------------------------------------------------------------------------------
 
     def version(self, ref: WorkbookRef) -> str:
+        plain = self._plain_file(ref.location)
+        if plain is not None:
+            return _version_of(plain)
         return _version(self._file(ref), ref)
+
+    def _plain_file(self, location: str) -> os.stat_result | None:
+        """The file's status when it is the usual case, a regular file in its school's own
+        folder with no link on the way (one system call); None for anything else, which
+        `_file` looks at closely."""
+        folder = os.path.dirname(location)
+        if os.path.dirname(folder) != self._root_text:
+            return None
+        if folder not in self._plain_folders:
+            if os.path.islink(folder):
+                return None
+            self._plain_folders.add(folder)
+        try:
+            info = os.lstat(location)
+        except OSError:
+            return None
+        return info if stat.S_ISREG(info.st_mode) else None
 
     def digest(self, ref: WorkbookRef) -> str | None:
         try:
@@ -615,7 +640,7 @@ def _label(path: Path, base: Path) -> str:
 
 def _version(path: Path, ref: WorkbookRef) -> str:
     try:
-        stat = path.stat()
+        info = path.stat()
     except FileNotFoundError:
         raise saved_as_other(path) or WorkbookMissing(
             f"The file {ref.label} is not there: it may have been moved, renamed or deleted."
@@ -624,9 +649,13 @@ def _version(path: Path, ref: WorkbookRef) -> str:
         raise WorkbookUnreadable(
             f"The file {ref.label} cannot be reached ({error.strerror})."
         ) from None
+    return _version_of(info)
+
+
+def _version_of(info: os.stat_result) -> str:
     # The inode too: a program that saves by writing a new file and moving it into place (Excel,
     # LibreOffice, a restored backup with its old time) always changes it.
-    return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
 
 
 def _raw_sheet(
