@@ -429,9 +429,11 @@ class History:
         before: dt.date | None = None,
         on: dt.date | None = None,
         benchmarks: bool = True,
+        counts: bool = True,
     ) -> list[SchoolSnapshot]:
         """Snapshots oldest first: one school's or all, all nights or those before or on a day.
-        Without `benchmarks` the benchmark rows are left out (quicker over a long history).
+        Without `benchmarks` the benchmark rows are left out, without `counts` the issues by rule
+        and the metrics (each quicker over a long history: the HTML pages' trends need neither).
         Nights recorded under a school's previous id read as the school's id now."""
         where: list[str] = ["1 = 1"]
         params: list[str] = []
@@ -454,8 +456,8 @@ class History:
             f"{quality} FROM schools WHERE {condition} ORDER BY day, school_id",
             params,
         )
-        rules = self._grouped("issue_counts", "rule, count", condition, params)
-        metrics = self._grouped("metrics", "label, value", condition, params)
+        rules = self._grouped("issue_counts", "rule, count", condition, params) if counts else {}
+        metrics = self._grouped("metrics", "label, value", condition, params) if counts else {}
         records: dict[tuple[str, str], list[BenchmarkRecord]] = {}
         if benchmarks:
             for day, school, *values in self._query(
@@ -712,7 +714,7 @@ def last_year(district: District, today: dt.date) -> LastYear:
     aliases = {**before.id_aliases(), **district.id_aliases()}
     history = open_history(before.rollup_dir / HISTORY_NAME, writable=False, aliases=aliases)
     same_date = _year_before(today)
-    for snapshot in history.snapshots(benchmarks=False):
+    for snapshot in history.snapshots(benchmarks=False, counts=False):
         if snapshot.day <= same_date:
             found.schools[snapshot.school_id] = snapshot  # oldest first: the latest one stays
     history.close()

@@ -200,7 +200,12 @@ def _draw_report(
         return Pending.ready(kept)
     # Drawn again from every night before this one, read here: the history's connection is this
     # process's alone.
-    past = history.snapshots(before=result.today, benchmarks=False)
+    past = history.snapshots(before=result.today, benchmarks=False, counts=False)
+    # What the pages and the rollup show of the schools kept from the last run is unpacked first
+    # (both need it tonight), so that the memory the sync holds says what it will hold.
+    for school in result.schools:
+        if school.facts is not None:
+            school.facts.unpack_details()
     if resident_memory() > DRAW_BESIDE_UP_TO:  # drawn here, once the rollup is written
         draw = functools.partial(write_report_files, result, past, inputs=inputs)
         return Pending(draw, fork=False)
@@ -294,7 +299,7 @@ def report_district(
     history = open_history(
         district.rollup_dir / HISTORY_NAME, writable=False, aliases=district.id_aliases()
     )
-    past = history.snapshots(before=today, benchmarks=False)
+    past = history.snapshots(before=today, benchmarks=False, counts=False)
     spans = history.note_spans()
     history.close()
     before = last_year(district, today)

@@ -343,6 +343,10 @@ class SchoolFacts:
     def details(self) -> FactDetails:
         return self.load_details()
 
+    def unpack_details(self) -> None:
+        """Unpack the details now, before they are first asked for."""
+        self.details  # noqa: B018 (the property keeps what it unpacks)
+
 
 @dataclass
 class SchoolResult:

@@ -82,6 +82,18 @@ def test_a_snapshot_records_what_the_sync_found(make_district):
     assert north.quality == 100
 
 
+def test_snapshots_for_the_trends_leave_out_what_they_do_not_show(make_district):
+    district = make_district({"north": _late_plan()})
+    run_sync(district)
+    full = {s.school_id: s for s in _history(district).snapshots()}
+    light = {s.school_id: s for s in _history(district).snapshots(benchmarks=False, counts=False)}
+    assert {k: (s.day, s.completeness) for k, s in light.items()} == {
+        k: (s.day, s.completeness) for k, s in full.items()
+    }
+    assert full["north"].issues_by_rule and full["north"].benchmarks
+    assert all(not s.issues_by_rule and not s.metrics and not s.benchmarks for s in light.values())
+
+
 def test_running_the_same_night_again_replaces_its_snapshot(make_district):
     district = make_district({"north": _late_plan()})
     run_sync(district)

@@ -75,7 +75,7 @@ def past_note_spans(run: DemoRun) -> list[NoteSpan]:
 def past_snapshots(run: DemoRun) -> list[SchoolSnapshot]:
     """The nights before the last one, for the report's trends."""
     history = open_history(run.district.rollup_dir / HISTORY_NAME, writable=False)
-    past = history.snapshots(before=run.nights[-1], benchmarks=False)
+    past = history.snapshots(before=run.nights[-1], benchmarks=False, counts=False)
     history.close()
     return past
 
