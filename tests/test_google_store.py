@@ -34,6 +34,7 @@ from plansync.cli import main
 from plansync.config import load_config
 from plansync.errors import ConfigError
 from plansync.google.client import RetryingHTTPClient
+from plansync.google.registry import Registry
 from plansync.google.store import GoogleStore
 from plansync.provision import provision_district
 from plansync.store import open_store
@@ -297,6 +298,18 @@ def test_the_sync_knows_its_own_writes_without_asking_drive_and_forgets_them_whe
     assert added == 1
     again = run_sync(district)  # rows the sync added are content: that spreadsheet is read
     assert again.workbooks_read == 1 and again.workbooks_unchanged == 5
+
+
+def test_the_registry_finds_each_spreadsheet_by_id_after_every_change(tmp_path):
+    registry = Registry(tmp_path / "plansync-google.json")
+    first = registry.record("north", "pm_tool", "sheet-1")
+    assert registry.entry_by_id("sheet-1") is first
+    again = registry.record("north", "pm_tool", "sheet-2")  # made anew for the same workbook
+    assert registry.entry_by_id("sheet-1") is None and registry.entry_by_id("sheet-2") is again
+    registry.move("north", "north-es", "pm_tool")  # the school's id changed
+    assert registry.entry_by_id("sheet-2") is registry.entry("north-es", "pm_tool") is again
+    registry.forget("sheet-2")
+    assert registry.entry_by_id("sheet-2") is None
 
 
 def test_an_edited_spreadsheet_is_read_again_and_only_it(make_district, edits, google):

@@ -57,6 +57,9 @@ class Registry:
     # school id -> template id -> entry
     schools: dict[str, dict[str, Entry]] = field(default_factory=dict)
     rollup: str | None = None
+    # The entries by spreadsheet id, made when first asked for and again after a change: a night
+    # looks up thousands of spreadsheets by id.
+    _by_id: dict[str, Entry] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path) -> Registry:
@@ -80,20 +83,23 @@ class Registry:
         return self.schools.get(school_id, {}).get(template_id)
 
     def entry_by_id(self, spreadsheet_id: str) -> Entry | None:
-        for books in self.schools.values():
-            for entry in books.values():
-                if entry.id == spreadsheet_id:
-                    return entry
-        return None
+        if self._by_id is None:
+            self._by_id = {}
+            for books in self.schools.values():
+                for entry in books.values():
+                    self._by_id.setdefault(entry.id, entry)  # the first, should two share one
+        return self._by_id.get(spreadsheet_id)
 
     def record(self, school_id: str, template_id: str, spreadsheet_id: str) -> Entry:
         entry = Entry(spreadsheet_id)
         self.schools.setdefault(school_id, {})[template_id] = entry
+        self._by_id = None
         return entry
 
     def move(self, old_school_id: str, school_id: str, template_id: str) -> Entry | None:
         """File a school's entry under its new id (a renamed school), keeping what it knows."""
         entry = self.schools.get(old_school_id, {}).pop(template_id, None)
+        self._by_id = None
         if entry is not None:
             self.schools.setdefault(school_id, {})[template_id] = entry
             if not self.schools[old_school_id]:
@@ -102,6 +108,7 @@ class Registry:
 
     def forget(self, spreadsheet_id: str) -> None:
         """Drop the entry of a spreadsheet that is gone (until a new one is recorded)."""
+        self._by_id = None
         for books in self.schools.values():
             for template, entry in list(books.items()):
                 if entry.id == spreadsheet_id:
