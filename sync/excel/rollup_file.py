@@ -173,8 +173,8 @@ class _Deflated:
     length: int
 
 
-# How a group is kept: its rows' CRC-32 and length, and a checksum
-# of its deflated bytes (put in a part unread, damage there would spoil the file); then those.
+# How a group is kept: its rows' CRC-32 and length, and a checksum of its deflated bytes (they go
+# into a part unread, so damage there would spoil the file); then those bytes.
 _KEPT = struct.Struct("<IQI")
 # Groups are kept beside the blocks, under an owner no school id can be.
 _GROUP_OWNER = "\x00group {}"
