@@ -43,21 +43,12 @@ class Budget:
 BUDGET = Budget()
 
 
-def regular_file(path: Path, root: Path, label: str, real_root: Path | None = None) -> Path:
+def regular_file(path: Path, root: Path, label: str) -> Path:
     """The file to read or write for the workbook at `path`: `path` itself, or the file it
     leads to through links (the workbook's own, or its school folder's) when that stays inside
-    `root` (the district's workbooks folder; `real_root` is where it leads, when known). Raises
-    WorkbookNotAFile for anything else; FileNotFoundError when nothing is there."""
+    `root` (the district's workbooks folder). Raises WorkbookNotAFile for anything else;
+    FileNotFoundError when nothing is there."""
     info = os.lstat(path)
-    if (
-        real_root is not None
-        and stat.S_ISREG(info.st_mode)
-        and path.parent.parent == root
-        and not os.path.islink(path.parent)
-    ):
-        # The usual case, a file in a school's own folder, no link on the way: nothing to
-        # resolve (thousands of workbooks are looked at on a night when none changed).
-        return real_root / path.parent.name / path.name
     try:
         real = path.resolve(strict=True)
     except FileNotFoundError:

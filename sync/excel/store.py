@@ -202,9 +202,12 @@ class ExcelStore:
 
     def _file(self, ref: WorkbookRef) -> Path:
         """The regular file to read for `ref` (see guard.regular_file)."""
+        if self._plain_file(ref.location) is not None:  # nothing to resolve
+            folder, name = os.path.split(ref.location)
+            return self._real_root / os.path.basename(folder) / name
         path = Path(ref.location)
         try:
-            return regular_file(path, self.root, ref.label, self._real_root)
+            return regular_file(path, self.root, ref.label)
         except FileNotFoundError:
             raise saved_as_other(path) or WorkbookMissing(
                 f"The file {ref.label} is not there: it may have been moved, renamed or deleted."
