@@ -250,5 +250,11 @@ def _unpack_findings(data: list, school_id: str):
         int(judged),
         int(passed),
         (roster, tuple(holders)),
-        str(details),
+        _text(details),
     )
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return value

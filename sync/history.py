@@ -128,6 +128,12 @@ _INSERTS = {
 }
 
 
+def _stamped_at(stamp: str | None, run: tuple[str, str] | None) -> bool:
+    """Whether `stamp` was made of the night recorded as `run` (History._run): not recorded
+    again since, nor the file swapped for another."""
+    return stamp is not None and run is not None and stamp.split(" ", 1)[0] == run[0]
+
+
 def _digest(rows: dict[str, list[tuple]]) -> str:
     return hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
 
@@ -287,35 +293,31 @@ class History:
             raise RuntimeError("this history was opened for reading only")
         rows = _night_rows(district, snapshots)
         digest = _digest(rows)
-        if kept is not None and kept.endswith(f" {digest}") and self.still_recorded(day, kept):
+        if kept is not None and kept.endswith(f" {digest}") and _stamped_at(kept, self._run(day)):
             return kept
         if not self._record_rows(day, rows):
             return None
-        at = self._recorded_at(day)
-        return f"{at} {digest}" if at else None
-
-    def still_recorded(self, day: dt.date, stamp: str | None) -> bool:
-        """Whether the night of `day` is recorded as it was when `stamp` was returned for it
-        (not replaced since, nor the file swapped for another)."""
-        at = self._recorded_at(day)
-        return stamp is not None and at is not None and stamp.split(" ", 1)[0] == at
+        run = self._run(day)
+        return f"{run[0]} {digest}" if run else None
 
     def night_stamp(self, day: dt.date, kept: str | None) -> str | None:
         """The stamp of the night of `day` as recorded now: `kept` while it is still recorded
         as it was, or else made afresh from its figures, read. None when the history holds no
         such night (or cannot be read)."""
-        if self.still_recorded(day, kept):
-            return kept
-        at = self._recorded_at(day)
-        district = self._query("SELECT district FROM runs WHERE day = ?", (day.isoformat(),))
-        if at is None or not district:
+        run = self._run(day)
+        if run is None:
             return None
-        rows = _night_rows(district[0][0], self.snapshots(on=day))
-        return f"{at} {_digest(rows)}"
+        if _stamped_at(kept, run):
+            return kept
+        at, district = run
+        return f"{at} {_digest(_night_rows(district, self.snapshots(on=day)))}"
 
-    def _recorded_at(self, day: dt.date) -> str | None:
-        rows = self._query("SELECT recorded_at FROM runs WHERE day = ?", (day.isoformat(),))
-        return rows[0][0] if rows else None
+    def _run(self, day: dt.date) -> tuple[str, str] | None:
+        """When the night of `day` was recorded, and for which district; None when it was not."""
+        rows = self._query(
+            "SELECT recorded_at, district FROM runs WHERE day = ?", (day.isoformat(),)
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
 
     def _record_rows(self, day: dt.date, rows: dict[str, list[tuple]]) -> bool:
         """Write the night's rows; whether they were written."""
