@@ -92,8 +92,7 @@ def write_report_files(
 
 
 def write_pages(made_from: PageInputs) -> Written:
-    """Draw the pages from what `page_inputs` gathered and write them (nothing here reads a
-    sync's results: a process forked to draw them touches only its own copy of these)."""
+    """Draw the pages from what `page_inputs` gathered and write them."""
     folder = made_from.folder
     written = Written(folder / REPORT_NAME)
     pages = render_pages(made_from)
