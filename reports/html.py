@@ -245,7 +245,7 @@ class SchoolView:
 
     @property
     def anchor(self) -> str:
-        return "school-" + _slug(self.id)
+        return _anchor(self.id)
 
     @property
     def change(self) -> int | None:
@@ -492,7 +492,7 @@ def _note_view(school: SchoolResult, note: Note, today: dt.date) -> NoteView:
     days = note.days_open(today)
     return NoteView(
         school=school.school.name,
-        school_anchor="school-" + _slug(school.school.id),
+        school_anchor=_anchor(school.school.id),
         written=note.written.isoformat() if note.written else "",
         waiting=(
             f"since {format_date(note.written)} ({days} day{'s' if days != 1 else ''})"
@@ -719,6 +719,12 @@ def _coach_files(coaches: Sequence[str]) -> dict[str, str]:
         taken.add(name)
         files[coach] = name
     return files
+
+
+@functools.cache
+def _anchor(school_id: str) -> str:
+    """The id of a school's part of a page (asked for several times per school per page)."""
+    return "school-" + _slug(school_id)
 
 
 def _slug(text: str) -> str:

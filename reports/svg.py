@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .palette import score_color
 
@@ -32,33 +32,38 @@ class Bar:
 
 def _svg(width: float, height: float, body: list[Markup], label: str) -> Markup:
     # Drawn at its natural size; CSS only shrinks it (max-width) on a narrow screen.
+    w, h = _n(width), _n(height)
     return Markup(
-        '<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        'aria-label="{label}">{body}</svg>'
-    ).format(w=_n(width), h=_n(height), label=label, body=Markup("").join(body))
+        f'<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        f'aria-label="{escape(label)}">{Markup("").join(body)}</svg>'
+    )
 
 
 def _n(value: float) -> str:
-    """Coordinates with at most one decimal: short, exact enough."""
+    """Coordinates with at most one decimal: short, exact enough. (Digits only: the shapes put
+    them in as they are, and every piece of text through `escape`.)"""
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
 def _text(x: float, y: float, text: str, cls: str = "", anchor: str = "start") -> Markup:
     return Markup(
-        '<text x="{x}" y="{y}" class="{cls}" text-anchor="{anchor}">{text}</text>'
-    ).format(x=_n(x), y=_n(y), cls=cls, anchor=anchor, text=text)
+        f'<text x="{_n(x)}" y="{_n(y)}" class="{escape(cls)}" text-anchor="{escape(anchor)}">'
+        f"{escape(text)}</text>"
+    )
 
 
 def _line(x1: float, y1: float, x2: float, y2: float, color: str, width: float = 1) -> Markup:
-    return Markup('<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}"/>').format(
-        _n(x1), _n(y1), _n(x2), _n(y2), color, _n(width)
+    return Markup(
+        f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{escape(color)}" '
+        f'stroke-width="{_n(width)}"/>'
     )
 
 
 def _rect(x: float, y: float, w: float, h: float, color: str, title: str = "") -> Markup:
-    tip = Markup("<title>{}</title>").format(title) if title else Markup("")
-    return Markup('<rect x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2">{}</rect>').format(
-        _n(x), _n(y), _n(max(w, 0)), _n(h), color, tip
+    tip = f"<title>{escape(title)}</title>" if title else ""
+    return Markup(
+        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(max(w, 0))}" height="{_n(h)}" '
+        f'fill="{escape(color)}" rx="2">{tip}</rect>'
     )
 
 
@@ -80,7 +85,7 @@ def bar_chart(bars: Sequence[Bar], *, maximum: float = 100, unit: str = "%") -> 
         middle = y + row / 2 + 4
         label = _text(label_width - 10, middle, _clip(bar.label, 27), "label", "end")
         if bar.href:
-            label = Markup('<a href="{}">{}</a>').format(bar.href, label)
+            label = Markup(f'<a href="{escape(bar.href)}">{label}</a>')
         body.append(label)
         body.append(
             _rect(label_width, y + 5, length, row - 10, color, f"{bar.label}: {bar.value:g}{unit}")
@@ -129,10 +134,12 @@ def line_chart(
     name, points = highlight
     body.append(_path(points, x, y, "#1F3864", 3, name))
     for day, value in points:
+        tip = escape(f"{name}, {day:%b} {day.day}: {value:.0f}%")
         body.append(
             Markup(
-                '<circle cx="{}" cy="{}" r="4" fill="#1F3864"><title>{}</title></circle>'
-            ).format(_n(x(day)), _n(y(value)), f"{name}, {day:%b} {day.day}: {value:.0f}%")
+                f'<circle cx="{_n(x(day))}" cy="{_n(y(value))}" r="4" fill="#1F3864">'
+                f"<title>{tip}</title></circle>"
+            )
         )
     if points:
         day, value = points[-1]
@@ -149,9 +156,9 @@ def _path(points, x, y, color: str, width: float, title: str) -> Markup:
         for index, (day, value) in enumerate(points)
     )
     return Markup(
-        '<path d="{}" fill="none" stroke="{}" stroke-width="{}" stroke-linejoin="round">'
-        "<title>{}</title></path>"
-    ).format(d, color, _n(width), title)
+        f'<path d="{d}" fill="none" stroke="{escape(color)}" stroke-width="{_n(width)}" '
+        f'stroke-linejoin="round"><title>{escape(title)}</title></path>'
+    )
 
 
 def stacked_bars(
@@ -221,12 +228,12 @@ def sparkline(points: Sequence[tuple[dt.date, float]], *, least_span: float = 10
     day, value = points[-1]
     body = [
         _path(points, x, y, "#1F3864", 1.6, "completeness over time"),
-        Markup('<circle cx="{}" cy="{}" r="2.4" fill="#1F3864"/>').format(_n(x(day)), _n(y(value))),
+        Markup(f'<circle cx="{_n(x(day))}" cy="{_n(y(value))}" r="2.4" fill="#1F3864"/>'),
     ]
     return Markup(
-        '<svg class="spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        'aria-label="trend">{body}</svg>'
-    ).format(w=width, h=height, body=Markup("").join(body))
+        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="trend">{Markup("").join(body)}</svg>'
+    )
 
 
 def _clip(text: str, limit: int) -> str:
