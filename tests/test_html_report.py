@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from html.parser import HTMLParser
 from pathlib import Path
 
 from click.testing import CliRunner
 from district_helpers import TODAY, good_plan, run_sync
+from plansync import nightly
 from plansync.cli import main
 from plansync.config import load_config
 from plansync.nightly import report_district
+from plansync.state import StateStore
 
 SCHOOLS = [
     {"id": "north", "name": "North Elementary", "coach": "Maria Lopez"},
@@ -174,3 +177,30 @@ def test_the_nightly_sync_refreshes_the_pages_and_removes_those_of_coaches_gone(
     assert mine.read_text("utf-8") == "<p>kept</p>"
     maria = Page((coaches / next(n for n in left if n != mine.name)).read_text("utf-8"))
     assert "South Middle School" in " ".join(maria.text)
+
+
+def test_pages_drawn_beside_the_sync_are_those_it_would_draw_itself(make_district, monkeypatch):
+    """The pages are drawn in a forked child from the sync's own objects. A school kept from the
+    last night is drawn from what the sync holds in memory: the child never asks the state
+    store (its connection belongs to the sync), and the pages are byte for byte those the sync
+    draws in its own process."""
+    district = make_district({"east": _overdue(good_plan())}, schools=SCHOOLS)
+    run_sync(district, today=TODAY - dt.timedelta(days=1))
+    sync_process = os.getpid()
+    reading = StateStore._reading
+
+    def in_the_sync_only(self):
+        assert os.getpid() == sync_process, "the state store was asked from the forked child"
+        return reading(self)
+
+    monkeypatch.setattr(StateStore, "_reading", in_the_sync_only)
+    monkeypatch.setattr(nightly, "DRAW_BESIDE_UP_TO", 2**62)
+    beside = run_sync(district, today=TODAY)
+    assert all(school.facts is not None for school in beside.schools)  # kept, not checked again
+    pages = sorted(district.reports_dir.rglob("*.html"))
+    drawn_beside = {path: path.read_bytes() for path in pages}
+
+    (district.reports_dir / "District Report.html").unlink()  # so that they are drawn again
+    monkeypatch.setattr(nightly, "DRAW_BESIDE_UP_TO", 0)
+    run_sync(district, today=TODAY)
+    assert {path: path.read_bytes() for path in pages} == drawn_beside
