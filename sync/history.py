@@ -271,9 +271,15 @@ class History:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def record(self, result: SyncResult, kept: str | None = None) -> str | None:
+    def record(
+        self, result: SyncResult, kept: str | None = None, same_findings: bool = False
+    ) -> str | None:
         """Store the run's snapshot, replacing any earlier one of the same day (see
-        `record_snapshots`)."""
+        `record_snapshots`). With `same_findings` (the caller found that tonight's findings are
+        made from what those of the night stamped `kept` were), a night still recorded as
+        stamped is left as it is without even gathering its rows."""
+        if same_findings and _stamped_at(kept, self._run(result.today)):
+            return kept
         snapshots = [school_snapshot(school, result.today) for school in result.schools]
         return self.record_snapshots(result.today, result.district.district, snapshots, kept)
 

@@ -164,9 +164,13 @@ def _sync(
 
             # A night is recorded after everything it found.
             night = _NIGHT_STAMP.format(today.isoformat())
-            stamp = history.record(result, kept=None if full else state.output_hash(night))
+            made_by = _NIGHT_MADE_FROM.format(today.isoformat())
+            kept = None if full else state.output_hash(night)
+            same = kept is not None and state.output_hash(made_by) == made_from
+            stamp = history.record(result, kept=kept, same_findings=same)
             if stamp is not None:
                 state.output_written(night, stamp)
+                state.output_written(made_by, made_from)
         tick("history")
         if drawing is not None:
             _take_report(result, drawing)
@@ -388,8 +392,11 @@ def rollup_current(store: Store, state: StateStore, full: bool, inputs: str) -> 
     return not full and state.output_hash("rollup-inputs") == inputs and store.rollup_exists()
 
 
-# The state store's name for the stamp of the history's record of a night (History.record).
+# The state store's name for the stamp of the history's record of a night (History.record), and
+# for what that night's findings were made from (the rollup's inputs: each figure the history
+# keeps of a school is made from them).
 _NIGHT_STAMP = "history {}"
+_NIGHT_MADE_FROM = "history made from {}"
 
 
 def _last_night(history: History, state: StateStore, today: dt.date) -> str | None:
