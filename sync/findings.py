@@ -204,19 +204,30 @@ def _pack_findings(school: SchoolResult, facts: SchoolFacts) -> list:
 
 
 def _pack_details(details: FactDetails) -> str:
-    """Text nested in the packed findings, decoded only when a night asks for the details."""
+    """Text nested in the packed findings, decoded only when a night asks for the details. The
+    headers are text of their own within it: most schools' are the same (see `_headers`)."""
     headers = [[title, tab, list(cols.items())] for (title, tab), cols in details.headers.items()]
     blocks = [[key, count, digest] for key, (count, digest) in details.rollup_blocks.items()]
-    return value_text([headers, details.outline, blocks])
+    return value_text([value_text(headers), details.outline, blocks])
 
 
 def _unpack_details(text: str) -> FactDetails:
     headers, outline, blocks = text_value(text)
     return FactDetails(
-        headers={(title, tab): dict(columns) for title, tab, columns in headers},
+        headers=_headers(headers),
         outline=outline,
         rollup_blocks={key: (count, digest) for key, count, digest in blocks},
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _headers(text: str) -> dict[tuple[str, str], dict[int, str]]:
+    """The headers a school's details keep, decoded once for all the schools whose workbooks have
+    the same columns (most of a district: decoding each school's took 0.3 s at 2,000 schools).
+    The schools share the mapping: it is read, never changed."""
+    if not isinstance(text, str):
+        raise TypeError("not text")
+    return {(title, tab): dict(columns) for title, tab, columns in text_value(text)}
 
 
 def _unpack_findings(data: list, school_id: str):
