@@ -401,12 +401,13 @@ class History:
         )
         return (rows[0][0], rows[0][1]) if rows else (0, None)
 
-    def previous(self, day: dt.date) -> dict[str, SchoolSnapshot]:
-        """Each school's snapshot from the last run before `day`, by school id."""
+    def previous(self, day: dt.date, counts: bool = True) -> dict[str, SchoolSnapshot]:
+        """Each school's snapshot from the last run before `day`, by school id (without the
+        issues by rule and the metrics unless `counts`: see `snapshots`)."""
         last = self.last_run_before(day)
         if last is None:
             return {}
-        return {snapshot.school_id: snapshot for snapshot in self.snapshots(on=last)}
+        return {snapshot.school_id: snapshot for snapshot in self.snapshots(on=last, counts=counts)}
 
     def score_since(self, today: dt.date, scores: dict[str, int]) -> dict[str, ScoreSince]:
         """For each school (id -> its completeness now), since which night its completeness has

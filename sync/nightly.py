@@ -415,8 +415,9 @@ def _last_night(history: History, state: StateStore, today: dt.date) -> str | No
 
 
 def _attach_last_night(result: SyncResult, history: History) -> None:
-    """Each school's snapshot of the last night before tonight, from the history."""
-    previous = history.previous(result.today)
+    """Each school's snapshot of the last night before tonight, from the history: what the
+    rollup shows of it (its completeness and benchmarks; not its counts)."""
+    previous = history.previous(result.today, counts=False)
     for school in result.schools:
         school.previous = previous.get(school.school.id)
 
