@@ -97,12 +97,16 @@ def objects_left_to_the_parent() -> Iterator[None]:
     """Fork inside this: the objects made so far are set aside from the cycle collector (gc.freeze)
     while the child is made, so that the child's collections never walk them (a collection
     writes into every object it walks, and each page of memory written to is copied into the
-    child). The parent takes them back as soon as the child exists."""
+    child). The parent takes them back as soon as the child exists, unless objects were set aside
+    already (the nightly run sets aside what it has read): those stay aside, the new ones with
+    them, until whoever set them aside takes them back."""
+    aside = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not aside:
+            gc.unfreeze()
 
 
 def _run(work: Callable[[], Any], sending: Connection) -> None:

@@ -3,11 +3,13 @@ what happens when the process dies before answering."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
 
 import pytest
+from district_helpers import run_sync
 from plansync.errors import ReportNotWritten
 from plansync.forked import Pending
 
@@ -56,3 +58,20 @@ def test_a_ready_answer_forks_nothing_and_leaving_early_waits_for_the_child(tmp_
     with Pending(lambda: done.write_text("yes")):
         pass  # the sync failed before asking: the child still finishes before it goes on
     assert done.read_text() == "yes"
+
+
+def test_the_sync_gives_back_what_it_set_aside_from_the_collector_and_leaves_a_callers_alone(
+    make_district,
+):
+    """The night sets aside from the cycle collector what it has read (gc.freeze) and gives it
+    back when it ends; objects its caller set aside stay aside."""
+    district = make_district()
+    run_sync(district)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        aside = gc.get_freeze_count()
+        run_sync(district)
+        assert gc.get_freeze_count() >= aside
+    finally:
+        gc.unfreeze()
