@@ -342,8 +342,7 @@ def note_times(spans: Sequence[NoteSpan], names: dict[str, str], by: str) -> lis
 
 @dataclass
 class PageInputs:
-    """Everything the pages show, gathered from a sync's results and the nights before it:
-    plain values only, so that they can be drawn in a process of their own."""
+    """Everything the pages show, gathered from a sync's results and the nights before it."""
 
     folder: Path
     context: dict[str, Any]

@@ -48,7 +48,7 @@ class Pending(Generic[T]):
         receiving, sending = context.Pipe(duplex=False)
         process = context.Process(target=_run, args=(work, sending), daemon=True)
         try:
-            with objects_left_to_the_parent():
+            with set_aside_from_the_collector():
                 process.start()
         except OSError:
             receiving.close()
@@ -93,20 +93,21 @@ class Pending(Generic[T]):
 
 
 @contextlib.contextmanager
-def objects_left_to_the_parent() -> Iterator[None]:
-    """Fork inside this: the objects made so far are set aside from the cycle collector (gc.freeze)
-    while the child is made, so that the child's collections never walk them (a collection
-    writes into every object it walks, and each page of memory written to is copied into the
-    child). The parent takes them back as soon as the child exists, unless objects were set aside
-    already (the nightly run sets aside what it has read): those stay aside, the new ones with
-    them, until whoever set them aside takes them back."""
-    aside = gc.get_freeze_count() > 0
+def set_aside_from_the_collector() -> Iterator[None]:
+    """The objects made so far are set aside from the cycle collector (gc.freeze) until this
+    ends, then given back. Two uses: fork inside it, and the child's collections never walk
+    what it inherits (a collection writes into every object it walks, and each page of memory
+    written to is copied into the child); and the nightly run sets aside what it has read and
+    checked, which lives until the night ends. When objects are set aside already, nothing is
+    done: gc can only give back all of them, and whoever set them aside gives them back."""
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield
     finally:
-        if not aside:
-            gc.unfreeze()
+        gc.unfreeze()
 
 
 def _run(work: Callable[[], Any], sending: Connection) -> None:

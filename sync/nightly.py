@@ -33,7 +33,7 @@ from .checks import (
 from .config import District
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .findings import keep_findings, kept_findings, shared_fingerprint
-from .forked import Pending, resident_memory
+from .forked import Pending, resident_memory, set_aside_from_the_collector
 from .grid import OutSheet, hash_of
 from .history import HISTORY_NAME, History, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
@@ -122,7 +122,9 @@ def _sync(
     with contextlib.ExitStack() as beside:
         with StateStore(district.rollup_dir / STATE_NAME) as state:
             _read_and_check(result, store, state, full, report, tick)
-            beside.enter_context(_set_aside_from_the_collector())
+            # What the night has read and checked lives until it ends: full collections would
+            # walk it again and again (0.2 s each at 2,000 schools, twice or more a night).
+            beside.enter_context(set_aside_from_the_collector())
 
             # The rollup of an earlier run is there: a missing history file is news.
             history = open_history(
@@ -421,23 +423,6 @@ def _attach_last_night(result: SyncResult, history: History) -> None:
     previous = history.previous(result.today, counts=False)
     for school in result.schools:
         school.previous = previous.get(school.school.id)
-
-
-@contextlib.contextmanager
-def _set_aside_from_the_collector() -> Iterator[None]:
-    """What the night holds once read and checked (every school's findings, the tables read)
-    lives until the night ends: it is set aside from the cycle collector (gc.freeze), whose full
-    collections would otherwise walk it again and again (0.2 s each at 2,000 schools, twice or
-    more a night). Given back when the night ends; left alone when objects were set aside already
-    (by whoever called the sync)."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
 from ..errors import StoreError
-from ..forked import objects_left_to_the_parent
+from ..forked import set_aside_from_the_collector
 from ..store import RawWorkbook, ReadRequest
 from .guard import Budget, too_much_memory, too_slow
 
@@ -146,8 +146,8 @@ def read_in_pool(
 
 def _submit(pool: ProcessPoolExecutor, first: bool, *call: Any) -> Future:
     """Submit a call; the pool's first forks its workers (all of them, for a forked pool), with
-    the sync's objects left to the parent (see forked.objects_left_to_the_parent)."""
-    with objects_left_to_the_parent() if first else contextlib.nullcontext():
+    the sync's objects set aside from the cycle collector (forked.set_aside_from_the_collector)."""
+    with set_aside_from_the_collector() if first else contextlib.nullcontext():
         return pool.submit(*call)
 
 
@@ -180,7 +180,7 @@ class WritePool(Generic[J, R]):
         _WORK = work
         context = multiprocessing.get_context("fork")
         self.workers: list[tuple[Any, Connection | None]] = []
-        with objects_left_to_the_parent():
+        with set_aside_from_the_collector():
             for _ in range(workers):
                 ours, theirs = context.Pipe()
                 others = [connection for _process, connection in self.workers]
