@@ -459,13 +459,11 @@ def _same_as_full_run(district, today: dt.date) -> str:
     # The history as the night's sync saw it, before it recorded tonight.
     history = open_history(district.rollup_dir / HISTORY_NAME, writable=False)
     previous = history.previous(today)
-    since = history.score_since(
-        today, {school.school.id: school.completeness for school in result.schools}
-    )
+    scores = history.scores_before(today)
     history.close()
     for school in result.schools:
         school.previous = previous.get(school.school.id)
-        school.score_since = since.get(school.school.id)
+        school.score_since = scores.since(school.school.id, school.completeness)
     differences = []
     with StateStore(district.rollup_dir / STATE_NAME) as state:
         if state.output_hash("rollup") != content_hash(rollup_content(build_rollup(result))):

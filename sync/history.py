@@ -239,6 +239,25 @@ def _by_metric_id(recorded: list[tuple]) -> dict[str, int | None]:
     return {ids.get(key, key): value for key, value in recorded}
 
 
+@dataclass(frozen=True)
+class ScoresBefore:
+    """Each school's completeness on the nights recorded before `today`, oldest first, by id."""
+
+    today: dt.date
+    nights: dict[str, list[tuple[str, int]]]
+
+    def since(self, school_id: str, score: int) -> ScoreSince:
+        """Since which night the school's completeness has been `score`, counting today, and what
+        it was before. Dates, so the coach summary reads the same every night until it moves."""
+        since, before = self.today, None
+        for day, recorded in reversed(self.nights.get(school_id, [])):
+            if recorded != score:
+                before = recorded
+                break
+            since = dt.date.fromisoformat(day)
+        return ScoreSince(since, before)
+
+
 # -- the store -------------------------------------------------------------------------------------
 
 
@@ -409,10 +428,9 @@ class History:
             return {}
         return {snapshot.school_id: snapshot for snapshot in self.snapshots(on=last, counts=counts)}
 
-    def score_since(self, today: dt.date, scores: dict[str, int]) -> dict[str, ScoreSince]:
-        """For each school (id -> its completeness now), since which night its completeness has
-        been what it is, counting `today`, and what it was before. Dates, so the coach summary
-        reads the same every night until the score moves."""
+    def scores_before(self, today: dt.date) -> ScoresBefore:
+        """Each school's completeness on every night recorded before `today`, to tell since
+        when its score has been what it is (ScoresBefore.since)."""
         rows = self._query(
             "SELECT school_id, day, completeness FROM schools WHERE day < ? ORDER BY day",
             (today.isoformat(),),
@@ -420,16 +438,7 @@ class History:
         nights: dict[str, list[tuple[str, int]]] = {}
         for school_id, day, score in rows:
             nights.setdefault(school_id, []).append((day, score))
-        found = {}
-        for school_id, score in scores.items():
-            since, before = today, None
-            for day, recorded in reversed(nights.get(school_id, [])):
-                if recorded != score:
-                    before = recorded
-                    break
-                since = dt.date.fromisoformat(day)
-            found[school_id] = ScoreSince(since, before)
-        return found
+        return ScoresBefore(today, nights)
 
     def snapshots(
         self,

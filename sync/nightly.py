@@ -15,7 +15,7 @@ import functools
 import gc
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .catalog import district_templates, standard_templates
@@ -35,7 +35,7 @@ from .errors import StoreError, WorkbookOfAnotherSchool
 from .findings import keep_findings, kept_findings, shared_fingerprint
 from .forked import Pending, resident_memory, set_aside_from_the_collector
 from .grid import OutSheet, hash_of
-from .history import HISTORY_NAME, History, last_year, open_history
+from .history import HISTORY_NAME, History, ScoresBefore, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
@@ -76,6 +76,10 @@ from .version import __version__
 Progress = Callable[[str, int, int], None]
 
 
+def _quiet(phase: str, done: int, total: int) -> None:
+    """A progress report nobody is shown."""
+
+
 def sync_district(
     district: District,
     *,
@@ -110,7 +114,7 @@ def _sync(
 ) -> SyncResult:
     result = SyncResult(district, today, [], templates=district_templates(district))
     store = store or open_store(district)
-    tick = _Stopwatch(result.timings)
+    tick = _Stopwatch(result.timings, ("read", "check", "write_back"))
     report = progress or (lambda phase, done, total: None)
     district.rollup_dir.mkdir(parents=True, exist_ok=True)
     if write_back:
@@ -119,13 +123,9 @@ def _sync(
     if write_back:
         # Forked now, while the sync is small (see Store.start_writers).
         store.start_writers(len(district.active_schools) * len(result.templates))
+    tick("read")
     with contextlib.ExitStack() as beside:
         with StateStore(district.rollup_dir / STATE_NAME) as state:
-            _read_and_check(result, store, state, full, report, tick)
-            # What the night has read and checked lives until it ends: full collections would
-            # walk it again and again (0.2 s each at 2,000 schools, twice or more a night).
-            beside.enter_context(set_aside_from_the_collector())
-
             # The rollup of an earlier run is there: a missing history file is news.
             history = open_history(
                 district.rollup_dir / HISTORY_NAME,
@@ -133,15 +133,22 @@ def _sync(
                 aliases=district.id_aliases(),
             )
             beside.callback(history.close)
-            since = history.score_since(
-                today, {school.school.id: school.completeness for school in result.schools}
+            # A school's summary is written as soon as it is checked, while the next schools
+            # are read: the workers that write and those that read share the machine's cores.
+            checked = _scored(
+                _read_and_check_each(
+                    result, store, state, full, report if not write_back else _quiet, tick
+                ),
+                history.scores_before(today),
             )
-            for school in result.schools:
-                school.score_since = since.get(school.school.id)
-
             if write_back:
-                write_back_all(store, state, result, full, report)
+                write_back_all(store, state, result, full, report, checked)
+            else:
+                collections.deque(checked, maxlen=0)
             tick("write_back")
+            # What the night has read and checked lives until it ends: full collections would
+            # walk it again and again (0.2 s each at 2,000 schools, twice or more a night).
+            beside.enter_context(set_aside_from_the_collector())
 
             # What the rollup is made from; the HTML pages are made from it too (and more).
             last_night = _last_night(history, state, today)
@@ -182,6 +189,13 @@ def _sync(
         raise history.failed
     result.notes += history.notes
     return result
+
+
+def _scored(schools: Iterable[SchoolResult], scores: ScoresBefore) -> Iterator[SchoolResult]:
+    """Each school, told since when its completeness has been what it is tonight."""
+    for school in schools:
+        school.score_since = scores.since(school.school.id, school.completeness)
+        yield school
 
 
 # The sync's memory up to which the HTML pages are drawn in a forked process, beside the rollup.
@@ -320,30 +334,40 @@ def _read_and_check(
     tick: _Stopwatch,
     reuse_findings: bool = True,
 ) -> None:
+    """Every school read and checked, into result.schools."""
+    collections.deque(
+        _read_and_check_each(result, store, state, full, report, tick, reuse_findings), maxlen=0
+    )
+
+
+def _read_and_check_each(
+    result: SyncResult,
+    store: Store,
+    state: StateStore,
+    full: bool,
+    report: Progress,
+    tick: _Stopwatch,
+    reuse_findings: bool = True,
+) -> Iterator[SchoolResult]:
+    """Each school read and checked, in the config's order, as soon as its workbooks are read
+    (so that the nightly sync writes a school's summary while the next ones are read); each is
+    added to result.schools as it comes. The time goes to the "read" and "check" phases."""
     shared = shared_fingerprint(result.district, result.templates)
-    result.schools = read_district(
+    schools = read_district(
         store, result.district, state, result, full, report, shared if reuse_findings else None
     )
-    tick("read")
     cycles = result.district.cycles
     year_end = max((cycle.end for cycle in cycles), default=None)
-    for school in result.schools:
-        if school.facts is not None:
-            continue  # unchanged since its findings were kept, and none of them falls due yet
-        owed = school.school.cycles_expected(cycles, result.today)
-        begun = tuple(cycle.name for cycle in owed)
-        # A school that joined mid-year is judged from its first cycle (meeting cadence).
-        year_start = min((cycle.start for cycle in owed), default=None)
-        ctx = CheckContext(school.school.id, result.today, begun, year_end, year_start)
-        valid_until = check_school(school, ctx)
-        school.need_migrate = _need_migrate(school, result.district)
-        sides = read_school_notes(school, state, result.today)
-        if reuse_findings and not sides:
-            # A note changed out of turn is reported the night the change is read, and only
-            # then: such a school is checked again the next night.
-            roster = _roster_facts(school)
-            keep_findings(state, school, shared, begun, valid_until, result.templates, roster)
-    tick("check")
+    while True:
+        with tick.within("read"):
+            school = next(schools, None)
+        if school is None:
+            break
+        if school.facts is None:  # else unchanged since its findings were kept, none falls due yet
+            with tick.within("check"):
+                _check_read_school(school, result, state, shared, year_end, reuse_findings)
+        result.schools.append(school)
+        yield school
     result.need_migrate = sum(school.need_migrate for school in result.schools)
     if result.need_migrate:
         many = result.need_migrate != 1
@@ -354,6 +378,30 @@ def _read_and_check(
             "Migrate adds what they lack without touching what schools typed "
             "(`plansync migrate CONFIG --dry-run` lists it)."
         )
+
+
+def _check_read_school(
+    school: SchoolResult,
+    result: SyncResult,
+    state: StateStore,
+    shared: str,
+    year_end: dt.date | None,
+    reuse_findings: bool,
+) -> None:
+    """Check a school whose workbooks were read (or unpacked) tonight, and keep its findings."""
+    owed = school.school.cycles_expected(result.district.cycles, result.today)
+    begun = tuple(cycle.name for cycle in owed)
+    # A school that joined mid-year is judged from its first cycle (meeting cadence).
+    year_start = min((cycle.start for cycle in owed), default=None)
+    ctx = CheckContext(school.school.id, result.today, begun, year_end, year_start)
+    valid_until = check_school(school, ctx)
+    school.need_migrate = _need_migrate(school, result.district)
+    sides = read_school_notes(school, state, result.today)
+    if reuse_findings and not sides:
+        # A note changed out of turn is reported the night the change is read, and only
+        # then: such a school is checked again the next night.
+        roster = _roster_facts(school)
+        keep_findings(state, school, shared, begun, valid_until, result.templates, roster)
 
 
 def _need_migrate(school: SchoolResult, district: District) -> int:
@@ -479,9 +527,10 @@ def read_district(
     full: bool,
     report: Progress,
     shared: str | None = None,
-) -> list[SchoolResult]:
+) -> Iterator[SchoolResult]:
     """Every school's workbooks as typed tables: unchanged ones from the state store, the rest
-    read (in parallel where the store can) and remembered for the next run.
+    read (in parallel where the store can) and remembered for the next run. Schools come in the
+    config's order, each as soon as its workbooks are read, while the next ones are being read.
 
     With `shared` (what every school's findings depend on, `findings.shared_fingerprint`), a
     school none of whose workbooks changed, whose findings the state store holds for tonight,
@@ -551,9 +600,11 @@ def read_district(
     # for the Excel store) and typed here as they arrive, while the next ones are being parsed.
     # (Typing them where they are read too would cost more: typed cells are slow to send back.)
     outcomes = store.read_many([request for _template, request in to_read])
-    for done, ((template, request), outcome) in enumerate(
-        zip(to_read, outcomes, strict=True), start=1
-    ):
+    arriving = collections.deque(to_read)
+
+    def take_next_read() -> None:
+        template, request = arriving.popleft()
+        outcome = next(outcomes)
         if isinstance(outcome, StoreError):
             state.forget(request.ref.location)
             typed[_key(request.ref)] = outcome
@@ -562,13 +613,16 @@ def read_district(
             typed[_key(request.ref)] = _typed(outcome, template, cycles, aliases)
             fresh.add(_key(request.ref))
             result.workbooks_read += 1
-        report("Reading workbooks", done, len(to_read))
+        report("Reading workbooks", len(to_read) - len(arriving), len(to_read))
 
-    schools: list[SchoolResult] = []
     for school in active:
         if school.id in reused:
-            schools.append(reused[school.id])
+            yield reused[school.id]
             continue
+        # The requests go school by school: a school's last one is soon there (unless a stored
+        # copy could not be used, and its file went to the end of the queue).
+        while any(_key(ref) not in typed for _template, ref in located[school.id]):
+            take_next_read()
         workbooks = []
         for template, ref in located[school.id]:
             found = typed[_key(ref)]
@@ -578,8 +632,7 @@ def read_district(
             else:
                 read = _key(ref) in fresh
                 workbooks.append(WorkbookResult(template, ref, found, read_tonight=read))
-        schools.append(SchoolResult(school, workbooks, stray_copies=strays[school.id]))
-    return schools
+        yield SchoolResult(school, workbooks, stray_copies=strays[school.id])
 
 
 def _loader(
@@ -760,14 +813,16 @@ def write_back_all(
     result: SyncResult,
     full: bool,
     report: Progress,
+    schools: Iterable[SchoolResult],
 ) -> None:
     """Write every school's summary tab and roster copies that changed. The writes are planned
-    here, school by school, and carried out by the store as they come (several workbooks at
-    once where it can); each outcome is recorded in the state store as it returns."""
+    here, school by school as `schools` come (as they are read and checked, in the nightly
+    sync), and carried out by the store as they come (several workbooks at once where it can);
+    each outcome is recorded in the state store as it returns."""
     # Each job handed to the store, with its school's plan and how many of the school's jobs
     # follow it: the store answers in the order the jobs come.
     planned: collections.deque[tuple[WorkbookWrites, SchoolWrites, int]] = collections.deque()
-    total = len(result.schools)
+    total = len(result.district.active_schools)
     finished = 0
 
     def finish(plan: SchoolWrites) -> None:
@@ -776,10 +831,10 @@ def write_back_all(
         result.summaries_written += plan.summaries
         result.rosters_written += plan.rosters
         finished += 1
-        report("Writing summary tabs", finished, total)
+        report("Reading workbooks and writing summaries", finished, total)
 
     def jobs() -> Iterator[WorkbookWrites]:
-        for school in result.schools:
+        for school in schools:
             plan = plan_writes(state, school, result.district, result.today, full)
             school_jobs = plan.jobs()
             if not school_jobs:
@@ -998,14 +1053,33 @@ def _rosters_in_place(state: StateStore, school: SchoolResult) -> bool:
 
 
 class _Stopwatch:
-    def __init__(self, timings: dict[str, float]):
+    """The time each phase of a night takes, by name. `tick(phase)` gives a phase the time since
+    the last tick; `within(phase)` gives it the time spent inside, which the next tick leaves
+    out (phases that take turns, school by school: reading, checking and writing back)."""
+
+    def __init__(self, timings: dict[str, float], phases: tuple[str, ...] = ()):
         self.timings = timings
+        self.timings.update(dict.fromkeys(phases, 0.0))  # in this order, whichever comes first
         self.last = time.perf_counter()
+        self.counted = 0.0  # spent within phases since the last tick
 
     def __call__(self, phase: str) -> None:
         now = time.perf_counter()
-        self.timings[phase] = now - self.last
-        self.last = now
+        self._add(phase, now - self.last - self.counted)
+        self.last, self.counted = now, 0.0
+
+    @contextlib.contextmanager
+    def within(self, phase: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - began
+            self._add(phase, spent)
+            self.counted += spent
+
+    def _add(self, phase: str, seconds: float) -> None:
+        self.timings[phase] = self.timings.get(phase, 0.0) + seconds
 
 
 # -- one workbook on its own (plansync check) ----------------------------------------------------

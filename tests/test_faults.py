@@ -32,6 +32,7 @@ from district_helpers import (
 )
 from district_helpers import workbook_path as path_of
 from losscheck import assert_nothing_lost, snapshot_files
+from plansync import nightly
 from plansync.catalog import template_by_id
 from plansync.checks import CheckContext
 from plansync.excel.package import put_sheet, sheet_xml
@@ -409,18 +410,32 @@ def test_a_copy_of_another_schools_workbook_shows_none_of_its_data(make_district
     assert "SOUTH-ONLY" not in str([r for r in cells(rollup, "Issues") if r[1] == "north"])
 
 
-def test_a_workbook_saved_between_read_and_write_back_keeps_the_new_edits(make_district):
+def _before_writes_of(school_id: str, happen: Callable[[], None], monkeypatch) -> None:
+    """`happen` once the school has been read and checked, just before its writes are planned."""
+    planned = nightly.plan_writes
+
+    def plan_writes(state, school, *args):
+        if school.school.id == school_id:
+            happen()
+        return planned(state, school, *args)
+
+    monkeypatch.setattr(nightly, "plan_writes", plan_writes)
+
+
+def test_a_workbook_saved_between_read_and_write_back_keeps_the_new_edits(
+    make_district, monkeypatch
+):
     """The whole nightly path: someone saves North's PM Tool after the sync has read it."""
     district = make_district()
     path = path_of(district, "north")
     saved = {}
 
-    def someone_saves_when_reading_is_done(phase, done, total):
-        if phase == "Reading workbooks" and done == total:
-            edit_workbook(path, lambda book: book["Action Steps"].cell(3, 6, "Carla Diaz"))
-            saved.update(snapshot_files(district.workbooks_dir))
+    def someone_saves() -> None:
+        edit_workbook(path, lambda book: book["Action Steps"].cell(3, 6, "Carla Diaz"))
+        saved.update(snapshot_files(district.workbooks_dir))
 
-    result = run_sync(district, progress=someone_saves_when_reading_is_done)
+    _before_writes_of("north", someone_saves, monkeypatch)
+    result = run_sync(district)
     issues = result.schools[0].issues
     # Neither the summary nor the roster's copy (the first night's) is written over the edit.
     assert [(i.rule, i.sheet) for i in issues] == [
@@ -433,19 +448,21 @@ def test_a_workbook_saved_between_read_and_write_back_keeps_the_new_edits(make_d
     assert rolled_up(result) == SCHOOL_NAMES
 
 
-def test_a_file_put_back_with_the_same_size_and_time_still_counts_as_changed(make_district):
+def test_a_file_put_back_with_the_same_size_and_time_still_counts_as_changed(
+    make_district, monkeypatch
+):
     """A backup restored over the workbook after the read keeps its size and time; the sync must
     still not write over it."""
     district = make_district()
     path = path_of(district, "north")
 
-    def restored_when_reading_is_done(phase, done, total):
-        if phase == "Reading workbooks" and done == total:
-            backup = path.with_name("backup.xlsx")
-            shutil.copy2(path, backup)
-            backup.replace(path)
+    def restored() -> None:
+        backup = path.with_name("backup.xlsx")
+        shutil.copy2(path, backup)
+        backup.replace(path)
 
-    result = run_sync(district, progress=restored_when_reading_is_done)
+    _before_writes_of("north", restored, monkeypatch)
+    result = run_sync(district)
     assert school_issues(result, "north") == [
         ("summary-not-written", "Coach Summary", None),
         ("roster-not-written", "_plansync", None),  # the first night's copy of the team

@@ -13,6 +13,7 @@ import sys
 import pytest
 import python_calamine
 from district_helpers import calls_to, run_sync, workbook_path
+from plansync import nightly
 from plansync.excel import pool
 from plansync.excel import store as excel_store
 
@@ -110,3 +111,34 @@ def test_a_workbook_getting_its_summary_and_roster_copy_is_rewritten_once(
     # The other workbooks get their roster copy alone.
     assert single and set(single) == {"_plansync"}
     assert result.rosters_written == len(single) + 2
+
+
+def test_a_schools_writes_go_out_while_the_next_schools_are_read(make_district, monkeypatch):
+    """The nightly sync hands a school's summary to the writers as soon as the school is checked,
+    so the workers that write and those that read share the night (and its cores)."""
+    district = make_district(schools=SCHOOLS)
+    monkeypatch.setattr(excel_store, "PARALLEL_FROM", 2)
+    events: list[tuple[str, str]] = []
+    calls_to(
+        monkeypatch,
+        nightly,
+        "read_tables",
+        lambda raw, *_: events.append(("read", raw.ref.school_id)),
+    )
+    calls_to(
+        monkeypatch,
+        nightly,
+        "plan_writes",
+        lambda _s, school, *_: events.append(("plan", school.school.id)),
+    )
+    result = run_sync(district)
+    assert result.summaries_written == len(SCHOOLS)
+    first_plan = events.index(("plan", "school-1"))
+    last_read = max(i for i, (what, school) in enumerate(events) if what == "read")
+    assert first_plan < last_read
+    # Each school is planned after its own workbooks are read, in the config's order.
+    planned = [school for what, school in events if what == "plan"]
+    assert planned == [school["id"] for school in SCHOOLS]
+    for school in planned:
+        reads = [i for i, event in enumerate(events) if event == ("read", school)]
+        assert len(reads) == 3 and max(reads) < events.index(("plan", school))
