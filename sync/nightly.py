@@ -633,6 +633,7 @@ def read_district(
                 read = _key(ref) in fresh
                 workbooks.append(WorkbookResult(template, ref, found, read_tonight=read))
         yield SchoolResult(school, workbooks, stray_copies=strays[school.id])
+    collections.deque(outcomes, maxlen=0)  # none is left: the readers end here, not when collected
 
 
 def _loader(
@@ -805,6 +806,10 @@ class SchoolWrites:
     def finish(self) -> None:
         for step in self.then:
             step()
+        # The steps refer back to the plan: let go of them, so that reference counting frees a
+        # finished plan at once (the night sets what it holds aside from the cycle collector).
+        self.then.clear()
+        self._steps.clear()
 
 
 def write_back_all(

@@ -131,8 +131,18 @@ def test_a_schools_writes_go_out_while_the_next_schools_are_read(make_district, 
         "plan_writes",
         lambda _s, school, *_: events.append(("plan", school.school.id)),
     )
+    reading = excel_store.read_in_pool
+
+    def read_in_pool(*args):
+        yield from reading(*args)
+        events.append(("readers ended", ""))  # not when the generator is collected, later
+
+    monkeypatch.setattr(excel_store, "read_in_pool", read_in_pool)
+    calls_to(monkeypatch, nightly, "write_rollup", lambda *_: events.append(("rollup", "")))
     result = run_sync(district)
     assert result.summaries_written == len(SCHOOLS)
+    # The readers end with the last read, before the rollup is made.
+    assert events.index(("readers ended", "")) < events.index(("rollup", ""))
     first_plan = events.index(("plan", "school-1"))
     last_read = max(i for i, (what, school) in enumerate(events) if what == "read")
     assert first_plan < last_read
