@@ -80,6 +80,11 @@ def _quiet(phase: str, done: int, total: int) -> None:
     """A progress report nobody is shown."""
 
 
+def _run_out(steps: Iterator[object]) -> None:
+    """Take every item of an iterator, for what taking them does."""
+    collections.deque(steps, maxlen=0)
+
+
 def sync_district(
     district: District,
     *,
@@ -136,7 +141,7 @@ def _sync(
             # A school's summary is written as soon as it is checked, while the next schools
             # are read: the workers that write and those that read share the machine's cores.
             checked = _scored(
-                _read_and_check_each(
+                _read_and_check(
                     result, store, state, full, report if not write_back else _quiet, tick
                 ),
                 history.scores_before(today),
@@ -144,7 +149,7 @@ def _sync(
             if write_back:
                 write_back_all(store, state, result, full, report, checked)
             else:
-                collections.deque(checked, maxlen=0)
+                _run_out(checked)
             tick("write_back")
             # What the night has read and checked lives until it ends: full collections would
             # walk it again and again (0.2 s each at 2,000 schools, twice or more a night).
@@ -284,13 +289,13 @@ def read_and_check(
     tick = _Stopwatch(result.timings)
     if not keep_state:
         with StateStore(district.rollup_dir / STATE_NAME, read_only=True) as state:
-            _read_and_check(result, store, state, False, report, tick, reuse_findings=False)
+            _run_out(_read_and_check(result, store, state, False, report, tick, False))
         return result
     with (
         district_lock(district.rollup_dir),  # it shares the state store with the nightly sync
         StateStore(district.rollup_dir / STATE_NAME) as state,
     ):
-        _read_and_check(result, store, state, False, report, tick, reuse_findings=False)
+        _run_out(_read_and_check(result, store, state, False, report, tick, False))
     store.finish()
     return result
 
@@ -300,7 +305,7 @@ def read_and_check_into(
 ) -> None:
     """The read and check phases into `result`, with a state store of the caller's (the benchmark
     checks a night's output against a full run's this way); no findings are taken from it."""
-    _read_and_check(result, store, state, full, lambda *a: None, _Stopwatch(result.timings), False)
+    _run_out(_read_and_check(result, store, state, full, _quiet, _Stopwatch(result.timings), False))
 
 
 def report_district(
@@ -326,21 +331,6 @@ def report_district(
 
 
 def _read_and_check(
-    result: SyncResult,
-    store: Store,
-    state: StateStore,
-    full: bool,
-    report: Progress,
-    tick: _Stopwatch,
-    reuse_findings: bool = True,
-) -> None:
-    """Every school read and checked, into result.schools."""
-    collections.deque(
-        _read_and_check_each(result, store, state, full, report, tick, reuse_findings), maxlen=0
-    )
-
-
-def _read_and_check_each(
     result: SyncResult,
     store: Store,
     state: StateStore,
@@ -633,7 +623,7 @@ def read_district(
                 read = _key(ref) in fresh
                 workbooks.append(WorkbookResult(template, ref, found, read_tonight=read))
         yield SchoolResult(school, workbooks, stray_copies=strays[school.id])
-    collections.deque(outcomes, maxlen=0)  # none is left: the readers end here, not when collected
+    _run_out(outcomes)  # none is left: the readers end here, not when the generator is collected
 
 
 def _loader(
