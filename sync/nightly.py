@@ -15,7 +15,7 @@ import functools
 import gc
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 
 from .catalog import district_templates, standard_templates
@@ -146,10 +146,12 @@ def _sync(
                 ),
                 history.scores_before(today),
             )
-            if write_back:
-                write_back_all(store, state, result, full, report, checked)
-            else:
-                _run_out(checked)
+            # Closed on the way out of an error too, so that the readers end there and then.
+            with contextlib.closing(checked):
+                if write_back:
+                    write_back_all(store, state, result, full, report, checked)
+                else:
+                    _run_out(checked)
             tick("write_back")
             # What the night has read and checked lives until it ends: full collections would
             # walk it again and again (0.2 s each at 2,000 schools, twice or more a night).
@@ -196,7 +198,9 @@ def _sync(
     return result
 
 
-def _scored(schools: Iterable[SchoolResult], scores: ScoresBefore) -> Iterator[SchoolResult]:
+def _scored(
+    schools: Iterable[SchoolResult], scores: ScoresBefore
+) -> Generator[SchoolResult, None, None]:
     """Each school, told since when its completeness has been what it is tonight."""
     for school in schools:
         school.score_since = scores.since(school.school.id, school.completeness)

@@ -152,3 +152,30 @@ def test_a_schools_writes_go_out_while_the_next_schools_are_read(make_district, 
     for school in planned:
         reads = [i for i, event in enumerate(events) if event == ("read", school)]
         assert len(reads) == 3 and max(reads) < events.index(("plan", school))
+
+
+def test_an_error_in_the_night_ends_the_readers_there_and_then(make_district, monkeypatch):
+    """Not later, when the error (which holds the night's frames) is let go of."""
+    district = make_district(schools=SCHOOLS)
+    monkeypatch.setattr(excel_store, "PARALLEL_FROM", 2)
+    planning = nightly.plan_writes
+
+    def plan_writes(state, school, *args):
+        if school.school.id == "school-3":
+            raise RuntimeError("a fault nobody foresaw")
+        return planning(state, school, *args)
+
+    monkeypatch.setattr(nightly, "plan_writes", plan_writes)
+    ended: list[bool] = []
+    reading = excel_store.read_in_pool
+
+    def read_in_pool(*args):
+        try:
+            yield from reading(*args)
+        finally:
+            ended.append(True)
+
+    monkeypatch.setattr(excel_store, "read_in_pool", read_in_pool)
+    with pytest.raises(RuntimeError, match="a fault nobody foresaw"):
+        run_sync(district)
+    assert ended == [True]
