@@ -120,7 +120,7 @@ def _sync(
     result = SyncResult(district, today, [], templates=district_templates(district))
     store = store or open_store(district)
     tick = _Stopwatch(result.timings, ("read", "check", "write_back"))
-    report = progress or (lambda phase, done, total: None)
+    report = progress or _quiet
     district.rollup_dir.mkdir(parents=True, exist_ok=True)
     if write_back:
         result.notes += [_moved_note(move) for move in follow_renames(district, store)]
@@ -288,7 +288,7 @@ def read_and_check(
     schools' tables after the state store is closed.
     """
     result = SyncResult(district, today, [], templates=district_templates(district))
-    report = progress or (lambda phase, done, total: None)
+    report = progress or _quiet
     store = store or open_store(district)
     tick = _Stopwatch(result.timings)
     if not keep_state:
