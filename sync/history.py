@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -113,7 +114,6 @@ CREATE TABLE IF NOT EXISTS notes (
     PRIMARY KEY (day, school_id, note)
 );
 """
-_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks", "notes")
 # Tables every version of the history has; the others are added by `_migrate`.
 _FIRST_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks")
 
@@ -134,39 +134,73 @@ def _stamped_at(stamp: str | None, run: tuple[str, str] | None) -> bool:
     return stamp is not None and run is not None and stamp.split(" ", 1)[0] == run[0]
 
 
-def _digest(rows: dict[str, list[tuple]]) -> str:
+def _digest(rows: object) -> str:
     return hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
 
 
-def _night_rows(district: str, snapshots: Sequence[SchoolSnapshot]) -> dict[str, list[tuple]]:
-    """A night's rows for each table, without the day (added as they are written)."""
+def _night_rows(snapshots: Sequence[SchoolSnapshot]) -> dict[str, dict[str, list[tuple]]]:
+    """A night's rows, school by school, for each table but `runs` (without the day, added as
+    they are written)."""
+    return {s.school_id: _school_rows(s) for s in snapshots}
+
+
+def _school_rows(s: SchoolSnapshot) -> dict[str, list[tuple]]:
     return {
-        "runs": [(district,)],
         "schools": [
             (s.school_id, s.name, s.coach, s.completeness, s.expected, s.met)
             + (s.errors, s.warnings, s.quality)
-            for s in snapshots
         ],
-        "issue_counts": [
-            (s.school_id, rule, count)
-            for s in snapshots
-            for rule, count in s.issues_by_rule.items()
-        ],
-        "metrics": [
-            (s.school_id, label, value) for s in snapshots for label, value in s.metrics.items()
-        ],
+        "issue_counts": [(s.school_id, rule, count) for rule, count in s.issues_by_rule.items()],
+        "metrics": [(s.school_id, label, value) for label, value in s.metrics.items()],
         "benchmarks": [
             (s.school_id, b.row, b.strategy, b.cycle, b.focus, b.benchmark)
             + (b.target, b.actual, b.status)
-            for s in snapshots
             for b in s.benchmarks
         ],
         "notes": [
             (s.school_id, n.id, n.written and n.written.isoformat(), n.author, n.status)
-            for s in snapshots
             for n in s.notes
         ],
     }
+
+
+def _moved(before: dict[str, str], now: dict[str, str]) -> set[str]:
+    """The schools whose rows differ between two nights' digests (or are in only one of them)."""
+    return {
+        school for school in before.keys() | now.keys() if before.get(school) != now.get(school)
+    }
+
+
+def _night_digest(district: str, schools: dict[str, str]) -> str:
+    """A night's figures as one digest, from each school's (whatever order they came in)."""
+    return _digest((district, sorted(schools.items())))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A night as this sync recorded it: its stamp (when it was recorded, and a digest of its
+    figures) and a digest of each school's rows. A later run of the same night rewrites only the
+    schools whose rows moved, as long as the history still holds the night as stamped."""
+
+    day: dt.date
+    stamp: str
+    schools: dict[str, str]
+
+    def packed(self) -> str:
+        return json.dumps([self.day.isoformat(), self.stamp, self.schools])
+
+    @classmethod
+    def unpacked(cls, text: str | None, day: dt.date) -> Recorded | None:
+        """The night of `day` as packed; None for another night's or a damaged one."""
+        try:
+            kept_day, stamp, schools = json.loads(text or "null")
+            if kept_day != day.isoformat() or not isinstance(stamp, str):
+                return None
+            if not all(isinstance(k, str) and isinstance(v, str) for k, v in schools.items()):
+                return None
+        except (ValueError, TypeError, AttributeError):
+            return None
+        return cls(day, stamp, schools)
 
 
 # -- snapshots of a sync's results -----------------------------------------------------------------
@@ -291,13 +325,13 @@ class History:
     # -- writing -------------------------------------------------------------------------------
 
     def record(
-        self, result: SyncResult, kept: str | None = None, same_findings: bool = False
-    ) -> str | None:
+        self, result: SyncResult, kept: Recorded | None = None, same_findings: bool = False
+    ) -> Recorded | None:
         """Store the run's snapshot, replacing any earlier one of the same day (see
         `record_snapshots`). With `same_findings` (the caller found that tonight's findings are
-        made from what those of the night stamped `kept` were), a night still recorded as
-        stamped is left as it is without even gathering its rows."""
-        if same_findings and _stamped_at(kept, self._run(result.today)):
+        made from what those of the night it `kept` were), a night still recorded as stamped is
+        left as it is without even gathering its rows."""
+        if same_findings and kept is not None and _stamped_at(kept.stamp, self._run(result.today)):
             return kept
         snapshots = [school_snapshot(school, result.today) for school in result.schools]
         return self.record_snapshots(result.today, result.district.district, snapshots, kept)
@@ -307,23 +341,26 @@ class History:
         day: dt.date,
         district: str,
         snapshots: Sequence[SchoolSnapshot],
-        kept: str | None = None,
-    ) -> str | None:
+        kept: Recorded | None = None,
+    ) -> Recorded | None:
         """Store the night's snapshots, replacing any earlier ones of the same day, and return
-        the night's stamp (when it was recorded and a digest of its figures) for the caller to
-        keep; None when it could not be recorded. A night already recorded with the same
-        figures, whose stamp the caller kept (`kept`), is left as it is: a second run the same
-        day that found the same writes nothing."""
+        the night as recorded (its stamp and each school's digest) for the caller to keep; None
+        when it could not be recorded. `kept`: the same night as the caller recorded it before.
+        While the history still holds it as stamped, only the schools whose figures moved are
+        written again (a second run the same day that found the same writes nothing)."""
         if not self.writable:
             raise RuntimeError("this history was opened for reading only")
-        rows = _night_rows(district, snapshots)
-        digest = _digest(rows)
-        if kept is not None and kept.endswith(f" {digest}") and _stamped_at(kept, self._run(day)):
-            return kept
-        if not self._record_rows(day, rows):
+        rows = _night_rows(snapshots)
+        schools = {school: _digest(school_rows) for school, school_rows in rows.items()}
+        digest = _night_digest(district, schools)
+        held = kept if kept is not None and _stamped_at(kept.stamp, self._run(day)) else None
+        if held is not None and held.stamp.endswith(f" {digest}"):
+            return held
+        stale = None if held is None else _moved(held.schools, schools)
+        if not self._record_rows(day, district, rows, stale):
             return None
         run = self._run(day)
-        return f"{run[0]} {digest}" if run else None
+        return Recorded(day, f"{run[0]} {digest}", schools) if run else None
 
     def night_stamp(self, day: dt.date, kept: str | None) -> str | None:
         """The stamp of the night of `day` as recorded now: `kept` while it is still recorded
@@ -335,7 +372,8 @@ class History:
         if _stamped_at(kept, run):
             return kept
         at, district = run
-        return f"{at} {_digest(_night_rows(district, self.snapshots(on=day)))}"
+        schools = {s: _digest(r) for s, r in _night_rows(self.snapshots(on=day)).items()}
+        return f"{at} {_night_digest(district, schools)}"
 
     def _run(self, day: dt.date) -> tuple[str, str] | None:
         """When the night of `day` was recorded, and for which district; None when it was not."""
@@ -344,11 +382,18 @@ class History:
         )
         return (rows[0][0], rows[0][1]) if rows else None
 
-    def _record_rows(self, day: dt.date, rows: dict[str, list[tuple]]) -> bool:
-        """Write the night's rows; whether they were written."""
+    def _record_rows(
+        self,
+        day: dt.date,
+        district: str,
+        rows: dict[str, dict[str, list[tuple]]],
+        stale: set[str] | None,
+    ) -> bool:
+        """Write the night's rows (only those of the `stale` schools, when given: the others are
+        recorded as they are); whether they were written."""
         if self.connection is not None:
             try:
-                self._write(day, rows)
+                self._write(day, district, rows, stale)
                 return True
             except sqlite3.OperationalError as error:  # busy, locked, disk full: file is fine
                 self._not_recorded(error)
@@ -360,7 +405,7 @@ class History:
             return False
         try:
             self._start_over(self.damage)
-            self._write(day, rows)
+            self._write(day, district, rows, None)  # a new file: the whole night
         except (sqlite3.Error, OSError) as error:
             self._not_recorded(error)
             return False
@@ -375,19 +420,35 @@ class History:
             "and the summaries were written as usual."
         )
 
-    def _write(self, day: dt.date, rows: dict[str, list[tuple]]) -> None:
+    def _write(
+        self,
+        day: dt.date,
+        district: str,
+        rows: dict[str, dict[str, list[tuple]]],
+        stale: set[str] | None,
+    ) -> None:
         if self.connection is None:
             raise sqlite3.DatabaseError("the file is not open")
         key = day.isoformat()
         now = dt.datetime.now().replace(microsecond=0).isoformat()
         connection = self.connection
         with connection:  # one transaction: a night is replaced whole or not at all
-            for table in _TABLES:
-                connection.execute(f"DELETE FROM {table} WHERE day = ?", (key,))
-            ((district,),) = rows["runs"]
+            connection.execute("DELETE FROM runs WHERE day = ?", (key,))
             connection.execute("INSERT INTO runs VALUES (?, ?, ?)", (key, now, district))
+            if stale is None:
+                for table in _INSERTS:
+                    connection.execute(f"DELETE FROM {table} WHERE day = ?", (key,))
+            else:
+                for table in _INSERTS:
+                    connection.executemany(
+                        f"DELETE FROM {table} WHERE day = ? AND school_id = ?",
+                        [(key, school) for school in sorted(stale)],
+                    )
+            written = [rows[s] for s in rows if stale is None or s in stale]
             for table, insert in _INSERTS.items():
-                connection.executemany(insert, [(key, *row) for row in rows[table]])
+                connection.executemany(
+                    insert, [(key, *row) for school in written for row in school[table]]
+                )
 
     def _start_over(self, reason: str) -> None:
         if self.connection is not None:

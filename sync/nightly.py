@@ -35,7 +35,7 @@ from .errors import StoreError, WorkbookOfAnotherSchool
 from .findings import keep_findings, kept_findings, shared_fingerprint
 from .forked import Pending, resident_memory, set_aside_from_the_collector
 from .grid import OutSheet, hash_of
-from .history import HISTORY_NAME, History, ScoresBefore, last_year, open_history
+from .history import HISTORY_NAME, History, Recorded, ScoresBefore, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
 from .notes import check_sides, notes_rule, read_notes, row_hashes
 from .renames import Moved, follow_renames
@@ -180,13 +180,13 @@ def _sync(
             tick("rollup")
 
             # A night is recorded after everything it found.
-            night = _NIGHT_STAMP.format(today.isoformat())
             made_by = _NIGHT_MADE_FROM.format(today.isoformat())
-            kept = None if full else state.output_hash(night)
+            kept = None if full else Recorded.unpacked(state.output_hash(_NIGHT_RECORDED), today)
             same = kept is not None and state.output_hash(made_by) == made_from
-            stamp = history.record(result, kept=kept, same_findings=same)
-            if stamp is not None:
-                state.output_written(night, stamp)
+            recorded = history.record(result, kept=kept, same_findings=same)
+            if recorded is not None:
+                state.output_written(_NIGHT_STAMP.format(today.isoformat()), recorded.stamp)
+                state.output_written(_NIGHT_RECORDED, recorded.packed())
                 state.output_written(made_by, made_from)
         tick("history")
         if drawing is not None:
@@ -442,6 +442,8 @@ def rollup_current(store: Store, state: StateStore, full: bool, inputs: str) -> 
 # keeps of a school is made from them).
 _NIGHT_STAMP = "history {}"
 _NIGHT_MADE_FROM = "history made from {}"
+# The last night recorded, school by school (history.Recorded): one entry, replaced each night.
+_NIGHT_RECORDED = "history recorded"
 
 
 def _last_night(history: History, state: StateStore, today: dt.date) -> str | None:

@@ -180,6 +180,51 @@ def test_a_second_run_the_same_night_that_finds_the_same_leaves_the_history_as_i
     assert _history(district).snapshots(on=TODAY)[0].completeness == 100
 
 
+def test_a_second_run_the_same_night_rewrites_only_the_schools_whose_figures_moved(make_district):
+    district = make_district({"north": _late_plan()})
+    run_sync(district)
+    _log_rows_written(district)
+    _set_cell(workbook_path(district, "north"), "Strategies", "C3", DESCRIPTION)
+    run_sync(district)
+    assert _rows_written(district) == {"north"}
+    again = {s.school_id: s for s in _history(district).snapshots(on=TODAY)}
+    assert again["north"].completeness == 100
+    # The same night as a run that records it whole.
+    run_sync(district, full=True)
+    assert _rows_written(district) == {"north", "south"}
+    assert {s.school_id: s for s in _history(district).snapshots(on=TODAY)} == again
+    # A history that no longer holds the night as this sync recorded it is written whole.
+    with sqlite3.connect(district.rollup_dir / HISTORY_NAME) as history:
+        history.execute("UPDATE runs SET recorded_at = '2000-01-01T00:00:00'")
+        history.execute("DELETE FROM schools WHERE school_id = 'south'")
+    _set_cell(workbook_path(district, "north"), "Strategies", "C3", None)
+    run_sync(district)
+    assert _rows_written(district) == {"north", "south"}
+    assert {s.school_id for s in _history(district).snapshots(on=TODAY)} == {"north", "south"}
+
+
+_HISTORY_TABLES = ("schools", "issue_counts", "metrics", "benchmarks", "notes")
+
+
+def _log_rows_written(district) -> None:
+    """From now on, the history file notes which schools' rows are written into it."""
+    with sqlite3.connect(district.rollup_dir / HISTORY_NAME) as history:
+        history.execute("CREATE TABLE written (school_id TEXT)")
+        for table in _HISTORY_TABLES:
+            history.execute(
+                f"CREATE TRIGGER log_{table} AFTER INSERT ON {table} "
+                "BEGIN INSERT INTO written VALUES (new.school_id); END"
+            )
+
+
+def _rows_written(district) -> set[str]:
+    """The schools whose rows were written since the last asked (see _log_rows_written)."""
+    with sqlite3.connect(district.rollup_dir / HISTORY_NAME) as history:
+        written = {school for (school,) in history.execute("SELECT school_id FROM written")}
+        history.execute("DELETE FROM written")
+    return written
+
+
 def _not_expected(*args, **kwargs):
     raise AssertionError("not expected to be called")
 
