@@ -335,12 +335,26 @@ def issues_sheet(result: SyncResult) -> OutSheet:
     ]
     sheet = _table_sheet("Issues", headers, [26, 18, 20, 10, 24, 20, 22, 28, 90])
     for school in result.schools:  # a block per school: drawn again only when its rows change
-        shown = [_issue_values(school, issue) for issue in school.issues]
-        # Keyed by the values shown, as plain strings: hashing them costs a tenth of the cells'.
-        digest = hash_of(shown)
-        make = functools.partial(_issue_rows, shown)
-        sheet.blocks.append(RowBlock(school.school.id, "issues", digest, len(shown), make))
+        kept = school.facts.details.rollup_blocks.get(ISSUES_KEY) if school.facts else None
+        count, digest = kept if kept is not None else issues_block(school)
+        make = functools.partial(_issue_rows, school)
+        sheet.blocks.append(RowBlock(school.school.id, ISSUES_KEY, digest, count, make))
     return sheet
+
+
+# A school's block on the Issues tab, keyed beside its plan tabs' (rows_key).
+ISSUES_KEY = "issues"
+
+
+def issues_block(school: SchoolResult) -> tuple[int, str]:
+    """How many rows the school has on the Issues tab, and a hash of them: of the values shown,
+    as plain strings (hashing them costs a tenth of the cells')."""
+    shown = _issues_shown(school)
+    return len(shown), hash_of(shown)
+
+
+def _issues_shown(school: SchoolResult) -> list[tuple[str, ...]]:
+    return [_issue_values(school, issue) for issue in school.issues]
 
 
 def _issue_values(school: SchoolResult, issue: Issue) -> tuple[str, ...]:
@@ -360,9 +374,9 @@ def _issue_values(school: SchoolResult, issue: Issue) -> tuple[str, ...]:
     )
 
 
-def _issue_rows(shown: list[tuple[str, ...]]) -> list[list[OutCell]]:
+def _issue_rows(school: SchoolResult) -> list[list[OutCell]]:
     rows = []
-    for values in shown:
+    for values in _issues_shown(school):
         style: Style = "bad" if values[3] == "error" else "warn"
         cells = [OutCell(value) for value in values]
         cells[3] = OutCell(values[3], style)

@@ -22,7 +22,7 @@ from .history import benchmark_records
 from .packing import field_values, text_value, value_text
 from .reports import html as report_pages
 from .reports.html import plan_outline
-from .reports.rollup import rows_digest, school_rollup_rows
+from .reports.rollup import ISSUES_KEY, issues_block, rows_digest, school_rollup_rows
 from .results import (
     BenchmarkRecord,
     FactDetails,
@@ -69,7 +69,8 @@ def keep_findings(
     school.fingerprint = _fingerprint((shared, begun), school.school, contents, school.stray_copies)
     rows = school_rollup_rows(school, templates)
     details = FactDetails(
-        rollup_blocks={key: (len(tab), rows_digest(school, tab)) for key, tab in rows.items()},
+        rollup_blocks={key: (len(tab), rows_digest(school, tab)) for key, tab in rows.items()}
+        | {ISSUES_KEY: issues_block(school)},
         headers=school.headers(),
         outline=plan_outline(school),
     )

@@ -314,8 +314,9 @@ class FactDetails:
     """What only the rollup, the places named in issues and the HTML report use of a school's
     facts: a night on which none of them is made does not unpack them."""
 
-    # How many rows the school has on each rollup tab, and a hash of them (rollup.rows_digest),
-    # so that the rollup can be counted, compared and drawn without unpacking them.
+    # How many rows the school has on each plan tab of the rollup and on its Issues tab, and a
+    # hash of them (rollup.rows_digest, rollup.issues_block), so that the rollup can be counted,
+    # compared and drawn without unpacking them or going through the school's issues.
     rollup_blocks: dict[str, tuple[int, str]] = field(default_factory=dict)
     # The header of each column of each tab, by (workbook title, tab name), to name places.
     headers: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
@@ -377,6 +378,10 @@ class SchoolResult:
     need_migrate: int = 0
     # Since when completeness has stood where it is (history.py), for the summary tab.
     score_since: ScoreSince | None = None
+    # Its tabs' headers (see `headers`), worked out when first asked for.
+    _headers: dict[tuple[str, str], dict[int, str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     # The coach's notes in its Coach Notes tab, in row order.
     notes: list[Note] = field(default_factory=list)
 
@@ -442,7 +447,13 @@ class SchoolResult:
         )
 
     def headers(self) -> dict[tuple[str, str], dict[int, str]]:
-        """The header of each column of each tab read, by (workbook title, tab name)."""
+        """The header of each column of each tab read, by (workbook title, tab name): worked out
+        once (every issue's place is named from them), as a school's tables, once read, stay."""
+        if self._headers is None:
+            self._headers = self._read_headers()
+        return self._headers
+
+    def _read_headers(self) -> dict[tuple[str, str], dict[int, str]]:
         found: dict[tuple[str, str], dict[int, str]] = {}
         for workbook in self.workbooks:
             if workbook.tables is None:
