@@ -621,7 +621,7 @@ def read_district(
             take_next_read()
         workbooks = []
         for template, ref in located[school.id]:
-            found = typed[_key(ref)]
+            found = typed.pop(_key(ref))  # the school's own from now on (see _let_go_of_tables)
             if isinstance(found, StoreError):
                 missing_now = _key(ref) in absent
                 workbooks.append(WorkbookResult(template, ref, error=found, absent=missing_now))
@@ -824,6 +824,9 @@ def write_back_all(
     # follow it: the store answers in the order the jobs come.
     planned: collections.deque[tuple[WorkbookWrites, SchoolWrites, int]] = collections.deque()
     total = len(result.district.active_schools)
+    district = result.district
+    cycles = tuple(cycle.name for cycle in district.cycles)
+    loader = functools.partial(_loader, state, store, cycles=cycles, aliases=district.id_aliases())
     finished = 0
 
     def finish(plan: SchoolWrites) -> None:
@@ -837,6 +840,7 @@ def write_back_all(
     def jobs() -> Iterator[WorkbookWrites]:
         for school in schools:
             plan = plan_writes(state, school, result.district, result.today, full)
+            _let_go_of_tables(school, loader)
             school_jobs = plan.jobs()
             if not school_jobs:
                 finish(plan)
@@ -849,6 +853,20 @@ def write_back_all(
         plan.record(job, outcomes)
         if not left:
             finish(plan)
+
+
+def _let_go_of_tables(
+    school: SchoolResult,
+    loader: Callable[[Template, WorkbookRef], Callable[[], WorkbookTables | None]],
+) -> None:
+    """Once a school's writes are planned, the rest of the night (the rollup, the history, the
+    pages) reads its kept findings, not its tables: they are let go, to be unpacked from the
+    state store again should anything ask, so that a night that checks many schools does not
+    hold every one's tables to its end. A school whose findings were not kept holds them."""
+    if school.facts is None:
+        return
+    for workbook in school.workbooks:
+        workbook.let_go(loader(workbook.template, workbook.ref))
 
 
 def plan_writes(

@@ -298,6 +298,11 @@ class WorkbookResult:
             self._tables, self._load = self._load(), None
         return self._tables
 
+    def let_go(self, load: Callable[[], WorkbookTables | None]) -> None:
+        """Let go of the tables held, to be made again with `load` should anything ask."""
+        if self._tables is not None:
+            self._tables, self._load = None, load
+
     @property
     def was_read(self) -> bool:
         """Whether the workbook could be read (without unpacking tables kept for later)."""

@@ -5,8 +5,10 @@ again until one of its findings can change by itself, and every night's output e
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import sqlite3
+import weakref
 
 import plansync.findings as findings
 import plansync.nightly as nightly
@@ -162,6 +164,30 @@ def test_a_kept_schools_tables_can_still_be_read_after_the_run(make_district):
             tables.tables["action_steps"].rows
             == before.tables("pm_tool").tables["action_steps"].rows
         )
+
+
+def test_a_checked_schools_tables_are_let_go_once_its_writes_are_planned(
+    make_district, monkeypatch
+):
+    """The rest of the night reads a checked school's kept findings: its tables are not held to
+    the end of the night, and are unpacked again when something asks for them."""
+    district = make_district()
+    planned = []
+    real = nightly.plan_writes
+
+    def plan_writes(state, school, *args):
+        plan = real(state, school, *args)
+        tables = school.tables("pm_tool")
+        planned.append((weakref.ref(tables), tables.tables["action_steps"].rows))
+        return plan
+
+    monkeypatch.setattr(nightly, "plan_writes", plan_writes)
+    result = run_sync(district)
+    gc.collect()
+    assert len(planned) == len(result.schools) == 2
+    assert [held() for held, _rows in planned] == [None, None]
+    for school, (_held, rows) in zip(result.schools, planned, strict=True):
+        assert school.tables("pm_tool").tables["action_steps"].rows == rows
 
 
 def _kept_until(district) -> dict[str, dt.date]:
