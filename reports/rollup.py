@@ -336,7 +336,11 @@ def issues_sheet(result: SyncResult) -> OutSheet:
     sheet = _table_sheet("Issues", headers, [26, 18, 20, 10, 24, 20, 22, 28, 90])
     for school in result.schools:  # a block per school: drawn again only when its rows change
         kept = school.facts.details.rollup_blocks.get(ISSUES_KEY) if school.facts else None
-        count, digest = kept if kept is not None else issues_block(school)
+        # Writing back may add issues to those kept (a summary it could not write): they are
+        # only ever added, so the same count means the same issues.
+        if kept is None or kept[0] != len(school.issues):
+            kept = issues_block(school)
+        count, digest = kept
         make = functools.partial(_issue_rows, school)
         sheet.blocks.append(RowBlock(school.school.id, ISSUES_KEY, digest, count, make))
     return sheet

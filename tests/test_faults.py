@@ -448,6 +448,34 @@ def test_a_workbook_saved_between_read_and_write_back_keeps_the_new_edits(
     assert rolled_up(result) == SCHOOL_NAMES
 
 
+def test_writes_refused_tonight_are_on_the_rollups_issues_tab(make_district, monkeypatch):
+    """Issues found while writing back come after the school's findings were kept: the rollup's
+    Issues tab lists them all the same."""
+    district = make_district()
+    path = path_of(district, "north")
+
+    def someone_saves() -> None:
+        edit_workbook(path, lambda book: book["Action Steps"].cell(3, 6, "Carla Diaz"))
+
+    _before_writes_of("north", someone_saves, monkeypatch)
+    result = run_sync(district)
+    assert _rollup_issues(result, "north") == [
+        ("Coach Summary", "changed while the sync was running"),
+        ("_plansync", "changed while the sync was running"),
+    ]
+
+
+def _rollup_issues(result, school_id: str) -> list[tuple[str, str]]:
+    """The rollup's Issues rows of one school that came from writing back: tab, and the gist."""
+    book = python_calamine.CalamineWorkbook.from_path(str(result.rollup))
+    rows = book.get_sheet_by_name("Issues").to_python()
+    return [
+        (row[5], "changed while the sync was running")
+        for row in rows[1:]
+        if row[1] == school_id and "changed while the sync was running" in row[8]
+    ]
+
+
 def test_a_file_put_back_with_the_same_size_and_time_still_counts_as_changed(
     make_district, monkeypatch
 ):
