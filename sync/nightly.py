@@ -539,7 +539,8 @@ def read_district(
     absent: dict[tuple[str, str], StoreError] = {}
     fresh: set[tuple[str, str]] = set()
     to_read: list[tuple[Template, ReadRequest]] = []
-    from_state: list[tuple[Template, WorkbookRef]] = []
+    # Unchanged workbooks of the schools checked again, unpacked in their school's turn.
+    from_state: dict[str, list[tuple[Template, WorkbookRef]]] = {}
     reused: dict[str, SchoolResult] = {}
     located: dict[str, list[tuple[Template, WorkbookRef]]] = {}
     strays: dict[str, list[StrayCopy]] = {}
@@ -584,19 +585,29 @@ def read_district(
                 reused[school.id] = kept
                 result.workbooks_unchanged += len(same)
                 continue
-        from_state += [(template, ref) for template, ref, _version, _remembered in same]
-    for template, ref in from_state:
-        raw = state.load(ref)
-        if raw is None:  # the stored copy cannot be used: read the file again
-            to_read.append((template, ReadRequest(ref, _not_read(template))))
-        else:
-            typed[_key(ref)] = _typed(raw, template, cycles, aliases)
-            result.workbooks_unchanged += 1
+        from_state[school.id] = [(template, ref) for template, ref, _v, _r in same]
     # Workbooks are parsed and packed for the state store where they are read (on every core,
     # for the Excel store) and typed here as they arrive, while the next ones are being parsed.
     # (Typing them where they are read too would cost more: typed cells are slow to send back.)
     outcomes = store.read_many([request for _template, request in to_read])
     arriving = collections.deque(to_read)
+
+    def unpack(template: Template, ref: WorkbookRef) -> None:
+        raw = state.load(ref)
+        if raw is not None:
+            typed[_key(ref)] = _typed(raw, template, cycles, aliases)
+            result.workbooks_unchanged += 1
+            return
+        try:  # the stored copy cannot be used: read the file again
+            raw = store.read(ref, _not_read(template))
+        except StoreError as error:
+            state.forget(ref.location)
+            typed[_key(ref)] = error
+            return
+        state.save(raw)
+        typed[_key(ref)] = _typed(raw, template, cycles, aliases)
+        fresh.add(_key(ref))
+        result.workbooks_read += 1
 
     def take_next_read() -> None:
         template, request = arriving.popleft()
@@ -615,8 +626,11 @@ def read_district(
         if school.id in reused:
             yield reused[school.id]
             continue
-        # The requests go school by school: a school's last one is soon there (unless a stored
-        # copy could not be used, and its file went to the end of the queue).
+        # Unpacked now rather than all before the first school: only the schools in turn hold
+        # their tables (see _let_go_of_tables).
+        for template, ref in from_state.get(school.id, []):
+            unpack(template, ref)
+        # The requests go school by school: a school's last one is soon there.
         while any(_key(ref) not in typed for _template, ref in located[school.id]):
             take_next_read()
         workbooks = []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 from pathlib import Path
 
+import plansync.nightly as nightly
 import pytest
 from district_helpers import run_sync, workbook_path
 from plansync.state import STATE_NAME
@@ -78,6 +80,54 @@ def test_a_damaged_state_file_is_rebuilt_not_trusted(make_district):
     assert again.workbooks_read == 6
     assert _issues(again) == _issues(first)
     assert run_sync(district).workbooks_read == 0
+
+
+def test_a_stored_copy_that_cannot_be_unpacked_is_read_from_the_file_again(make_district):
+    """North is checked again with its workbooks unchanged (its kept findings are gone): the
+    state file's copy of its PM Tool is damaged, so the file itself is read."""
+    district = make_district()
+    first = run_sync(district)
+    north = next(school for school in first.schools if school.school.id == "north")
+    with sqlite3.connect(district.rollup_dir / STATE_NAME) as state:
+        state.execute("DELETE FROM schools WHERE school = 'north'")
+        damaged = state.execute(
+            "UPDATE workbooks SET sheets = x'00' WHERE location = ?",
+            (north.workbook("pm_tool").ref.location,),
+        ).rowcount
+    assert damaged == 1
+    again = run_sync(district)
+    assert (again.workbooks_read, again.workbooks_unchanged) == (1, 5)
+    assert _issues(again) == _issues(first)
+    assert run_sync(district).workbooks_read == 0
+
+
+def test_schools_checked_again_unpack_their_workbooks_in_their_turn(make_district, monkeypatch):
+    """Every school checked again from the state file (after an upgrade, say): each school's
+    tables are unpacked when its turn comes, not every school's before the first is checked."""
+    district = make_district()
+    run_sync(district)
+    with sqlite3.connect(district.rollup_dir / STATE_NAME) as state:
+        state.execute("DELETE FROM schools")
+    typed = []
+    real_typed, real_plan = nightly._typed, nightly.plan_writes
+    monkeypatch.setattr(
+        nightly,
+        "_typed",
+        lambda raw, *args: typed.append(raw.ref.school_id) or real_typed(raw, *args),
+    )
+    unpacked_when_planned = {}
+
+    def plan_writes(state, school, *args):
+        unpacked_when_planned[school.school.id] = list(typed)
+        return real_plan(state, school, *args)
+
+    monkeypatch.setattr(nightly, "plan_writes", plan_writes)
+    result = run_sync(district)
+    assert result.workbooks_unchanged == 6
+    assert unpacked_when_planned == {
+        "north": ["north"] * 3,
+        "south": ["north"] * 3 + ["south"] * 3,
+    }
 
 
 def test_a_deleted_summary_tab_is_written_again(make_district, edits):
