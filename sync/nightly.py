@@ -592,6 +592,17 @@ def read_district(
     outcomes = store.read_many([request for _template, request in to_read])
     arriving = collections.deque(to_read)
 
+    def arrived(template: Template, ref: WorkbookRef, outcome: RawWorkbook | StoreError) -> None:
+        """A workbook read tonight (or the error that kept it from being read)."""
+        if isinstance(outcome, StoreError):
+            state.forget(ref.location)
+            typed[_key(ref)] = outcome
+            return
+        state.save(outcome)
+        typed[_key(ref)] = _typed(outcome, template, cycles, aliases)
+        fresh.add(_key(ref))
+        result.workbooks_read += 1
+
     def unpack(template: Template, ref: WorkbookRef) -> None:
         raw = state.load(ref)
         if raw is not None:
@@ -599,27 +610,14 @@ def read_district(
             result.workbooks_unchanged += 1
             return
         try:  # the stored copy cannot be used: read the file again
-            raw = store.read(ref, _not_read(template))
+            outcome: RawWorkbook | StoreError = store.read(ref, _not_read(template))
         except StoreError as error:
-            state.forget(ref.location)
-            typed[_key(ref)] = error
-            return
-        state.save(raw)
-        typed[_key(ref)] = _typed(raw, template, cycles, aliases)
-        fresh.add(_key(ref))
-        result.workbooks_read += 1
+            outcome = error
+        arrived(template, ref, outcome)
 
     def take_next_read() -> None:
         template, request = arriving.popleft()
-        outcome = next(outcomes)
-        if isinstance(outcome, StoreError):
-            state.forget(request.ref.location)
-            typed[_key(request.ref)] = outcome
-        else:
-            state.save(outcome)
-            typed[_key(request.ref)] = _typed(outcome, template, cycles, aliases)
-            fresh.add(_key(request.ref))
-            result.workbooks_read += 1
+        arrived(template, request.ref, next(outcomes))
         report("Reading workbooks", len(to_read) - len(arriving), len(to_read))
 
     for school in active:
