@@ -696,7 +696,7 @@ def _unchanged(
         # Saved again, or edited? Only the content can tell (where the store can hash it).
         if remembered.digest is None or store.digest(ref) != remembered.digest:
             return None
-        state.touched(ref.location, version)
+        return state.touched(ref.location, version)
     return remembered
 
 

@@ -293,9 +293,16 @@ class StateStore:
             ),
         )
 
-    def touched(self, location: str, version: str) -> None:
-        """The file was saved without a change to its content: remember its new version."""
-        self._change("UPDATE workbooks SET version = ? WHERE location = ?", (version, location))
+    def touched(self, location: str, version: str) -> Remembered | None:
+        """The file was saved, copied or restored without a change to its content: remember its
+        new version, and a summary tab that stood as the sync left it still does (same bytes).
+        Returns what is now remembered of it."""
+        self._change(
+            "UPDATE workbooks SET summary_version = CASE WHEN summary_version = version "
+            "THEN ? ELSE summary_version END, version = ? WHERE location = ?",
+            (version, version, location),
+        )
+        return self.remembered(location)
 
     def summary_written(
         self, location: str, summary_hash: str, version: str | None, digest: str | None

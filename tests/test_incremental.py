@@ -159,6 +159,26 @@ def test_a_file_saved_without_changes_is_not_read_again(make_district):
 
 
 @pytest.mark.backends("excel")
+def test_a_workbook_restored_from_a_copy_keeps_its_summary_and_its_findings(
+    make_district, monkeypatch
+):
+    """A backup put back, or the folder moved to another disk: the same bytes in a new file. The
+    summary tab in it is still the one the sync wrote, so nothing is built or written again."""
+    district = make_district()
+    run_sync(district)
+    path = workbook_path(district, "north", "PM Tool")
+    copy = path.with_name("restored.tmp")
+    copy.write_bytes(path.read_bytes())
+    os.replace(copy, path)  # a new file (inode) with the same content
+    built = []
+    real = nightly.build_summary
+    monkeypatch.setattr(nightly, "build_summary", lambda *a: built.append(1) or real(*a))
+    assert _figures(run_sync(district)) == (0, 6, 0, False)
+    assert _figures(run_sync(district, today=dt.date(2026, 11, 28)))[:3] == (0, 6, 0)
+    assert built == []
+
+
+@pytest.mark.backends("excel")
 def test_a_deleted_rollup_is_written_again(make_district):
     district = make_district()
     first = run_sync(district)
