@@ -433,18 +433,40 @@ def _cadence_on(tables: WorkbookTables, day: dt.date) -> tuple[list, dt.date | N
         meetings(("Implementation Team", dt.date(2026, 12, 20))),  # logged ahead of its day
         meetings(frequency="Once", next_date=dt.date(2026, 12, 5)),
         meetings(("Implementation Team", dt.date(2026, 10, 2)), frequency="Monthly"),
+        meetings(
+            ("Implementation Team", dt.date(2026, 11, 10)),
+            ("Implementation Team", dt.date(2026, 11, 17)),
+            ("Implementation Team", dt.date(2026, 11, 24)),
+            ("Implementation Team", dt.date(2026, 12, 12)),
+        ),
     ],
-    ids=["weekly", "logged-ahead", "one-off", "monthly-lapsed"],
+    ids=["weekly", "logged-ahead", "one-off", "monthly-lapsed", "weekly-several"],
 )
 def test_cadence_findings_hold_until_the_day_the_rule_names(tables):
-    """A school's kept findings last until `changes_on` (None: for good, here the next 90 days):
-    every day before it must find the same."""
+    """A school's kept findings last until `changes_on` (None: for good): every day before it
+    must find the same. Followed from one such day to the next over the coming 90 days, as the
+    nightly sync keeps and checks again."""
+    checked_on = CTX.today
+    found, changes = _cadence_on(tables, checked_on)
+    for offset in range(1, 91):
+        day = CTX.today + dt.timedelta(days=offset)
+        if changes is not None and day >= changes:
+            checked_on = day
+            found, changes = _cadence_on(tables, day)
+            assert changes is None or changes > day
+            continue
+        assert _cadence_on(tables, day)[0] == found, f"kept from {checked_on}, changed on {day}"
+
+
+def test_only_the_last_meeting_so_far_sets_the_day_the_findings_change():
+    """The meetings before it have windows too, but they end sooner and decide nothing: the
+    school's findings are kept until the last meeting's window runs out."""
+    tables = meetings(
+        ("Implementation Team", dt.date(2026, 11, 17)),
+        ("Implementation Team", dt.date(2026, 11, 24)),
+    )
     found, changes = _cadence_on(tables, CTX.today)
-    assert changes is None or changes > CTX.today
-    day = CTX.today
-    while day < (changes or CTX.today + dt.timedelta(days=90)):
-        assert _cadence_on(tables, day)[0] == found
-        day += dt.timedelta(days=1)
+    assert found == [] and changes == dt.date(2026, 12, 9)
 
 
 def test_a_weekly_meeting_falls_behind_on_the_day_its_window_runs_out():

@@ -102,9 +102,9 @@ class CadenceRule(QualityRule):
             )
 
     def changes_on(self, tables: WorkbookTables, ctx: CheckContext) -> dt.date | None:
-        # The verdicts turn on days counted from today: a logged meeting's day arriving, a
-        # meeting's window running out (after its last meeting, or after the year began), a
-        # planned one-off meeting's day passing.
+        # The verdicts turn on days counted from today: a logged meeting's day arriving, the
+        # window after a meeting's last one so far (or after the year began) running out, a
+        # planned one-off meeting's day passing. The windows of earlier meetings never decide.
         log = tables.tables[self.log]
         if not log.found or log.header_row is None:
             return None
@@ -123,7 +123,8 @@ class CadenceRule(QualityRule):
             planned = row.value(self.next)
             if every_days is not None:
                 window = dt.timedelta(days=every_days + self.grace + 1)
-                starts = [*held, *([ctx.year_start] if ctx.year_start else [])]
+                last = max((day for day in held if day <= ctx.today), default=None)
+                starts = [day for day in (last, ctx.year_start) if day is not None]
                 days += [day + window for day in starts]
             elif isinstance(planned, dt.date):
                 days.append(_day(planned) + dt.timedelta(days=1))
