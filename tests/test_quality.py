@@ -195,13 +195,17 @@ def test_an_older_history_gains_the_quality_score_and_keeps_its_nights(make_dist
         "PM Tool - Copy",
         "PM Tool copy 2",
         "PM Tool (Ana Alvarez's conflicted copy 2026-11-20)",
+        "COPY OF pm tool",  # a name in other letter case is still a copy
+        " PM TOOL (2) ",
     ],
 )
 def test_names_copies_get_are_recognised(name):
     assert looks_like_copy(name, "PM Tool")
 
 
-@pytest.mark.parametrize("name", ["PM Tool", "PM Tool notes", "Decision Log (1)", "Tool (1)"])
+@pytest.mark.parametrize(
+    "name", ["PM Tool", " pm tool ", "PM Tool notes", "Decision Log (1)", "Tool (1)"]
+)
 def test_other_names_are_not_copies(name):
     assert not looks_like_copy(name, "PM Tool")
 
