@@ -255,12 +255,13 @@ def looks_like_copy(name: str, title: str) -> bool:
     """Whether a file's name (without its extension) is a copy's name for the workbook `title`:
     'Copy of PM Tool', 'PM Tool (1)', 'PM Tool-DESKTOP-AB12'; never the title itself."""
     # Most names tested are a workbook's own or another template's: no pattern needed for those.
-    folded, wanted = name.strip().casefold(), title.casefold()
+    name = name.strip()
+    folded, wanted = name.casefold(), title.casefold()
     if folded == wanted or wanted not in folded:
         return False
     title = re.escape(title)
     pattern = rf"(?:copy of\s+)+{title}(?:{_COPY_SUFFIX})*|{title}(?:{_COPY_SUFFIX})+"
-    return re.fullmatch(pattern, name.strip(), re.IGNORECASE) is not None
+    return re.fullmatch(pattern, name, re.IGNORECASE) is not None
 
 
 def open_store(district: District) -> Store:

@@ -58,14 +58,19 @@ class CadenceRule(QualityRule):
                 held.append((normalize_words(row.text(self.held_meeting)), _day(day)))
         return held
 
+    def _last_held(self, tables: WorkbookTables, today: dt.date) -> dict[str, dt.date]:
+        """Each logged meeting (its name as compared) with the last day it was held so far."""
+        last_held: dict[str, dt.date] = {}
+        for key, day in self._logged(tables):
+            if day <= today:
+                last_held[key] = max(day, last_held.get(key, day))
+        return last_held
+
     def check(self, tables: WorkbookTables, ctx: CheckContext, result: WorkbookCheck) -> None:
         cadence, log = tables.tables[self.tab], tables.tables[self.log]
         if not log.found or log.header_row is None:
             return
-        last_held: dict[str, dt.date] = {}
-        for key, day in self._logged(tables):
-            if day <= ctx.today:
-                last_held[key] = max(day, last_held.get(key, day))
+        last_held = self._last_held(tables, ctx.today)
         every = {normalize_words(name): days for name, days in self.every.items()}
         for row in cadence.rows:
             meeting, frequency = row.text(self.meeting), row.text(self.frequency)
@@ -111,19 +116,20 @@ class CadenceRule(QualityRule):
         logged: dict[str, list[dt.date]] = {}
         for key, day in self._logged(tables):
             logged.setdefault(key, []).append(day)
+        last_held = self._last_held(tables, ctx.today)
         every = {normalize_words(name): days for name, days in self.every.items()}
         days: list[dt.date] = []
         for row in tables.tables[self.tab].rows:
             meeting = row.text(self.meeting)
             if not meeting.strip() or self.meeting not in row.cells:
                 continue
-            held = logged.get(normalize_words(meeting), [])
-            days += held
+            key = normalize_words(meeting)
+            days += logged.get(key, [])
             every_days = every.get(normalize_words(row.text(self.frequency)))
             planned = row.value(self.next)
             if every_days is not None:
                 window = dt.timedelta(days=every_days + self.grace + 1)
-                last = max((day for day in held if day <= ctx.today), default=None)
+                last = last_held.get(key)
                 starts = [day for day in (last, ctx.year_start) if day is not None]
                 days += [day + window for day in starts]
             elif isinstance(planned, dt.date):
