@@ -71,6 +71,7 @@ def test_rows_of_every_kind_are_written_as_typed(tmp_path):
         "bell\x07 & <tag>",
         "  spaced  ",
         OutCell("Late", "bad"),
+        float("inf"),
     ]
     for value in values:
         cell = value if isinstance(value, OutCell) else OutCell(value, "text")
@@ -93,6 +94,7 @@ def test_rows_of_every_kind_are_written_as_typed(tmp_path):
     assert rows[8][0] == "bell  & <tag>"
     assert rows[9][0] == "  spaced  "
     assert book["Rows"]["A11"].font.b
+    assert rows[11] == ("inf", "float")  # no number a spreadsheet can hold: shown as text
     assert rows[-1] == (BATCH_ROWS + 4, "filler")
     assert book["Rows"].auto_filter.ref == f"A1:B{len(sheet.rows)}"
 

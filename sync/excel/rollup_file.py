@@ -56,6 +56,8 @@ GROUP = 16
 
 # Values that need a number format of their own (a datetime before a date: it is one).
 _DAYS_AND_TIMES = (dt.datetime, dt.date, dt.time, dt.timedelta)
+# Each style and kind of value's cell format, as the attribute a cell carries (see _formats).
+_Formats = dict[tuple[str, type], str]
 
 
 def write_rollup_file(
@@ -109,9 +111,9 @@ def _close_writers(book: Workbook) -> None:
                     generator.close()
 
 
-def _formats(sheet: WriteOnlyWorksheet) -> dict[tuple[str, type], int]:
+def _formats(sheet: WriteOnlyWorksheet) -> _Formats:
     """The workbook's cell format for each style and kind of value (text and numbers, or a kind
-    of date or time), registered in it."""
+    of date or time), registered in it, as a cell's attribute (none for the default format)."""
     samples: dict[type, Any] = {
         str: "",
         dt.datetime: dt.datetime(2000, 1, 1),
@@ -119,31 +121,35 @@ def _formats(sheet: WriteOnlyWorksheet) -> dict[tuple[str, type], int]:
         dt.time: dt.time(),
         dt.timedelta: dt.timedelta(),
     }
-    return {
-        (style, kind): rollup_style_id(sheet, OutCell(sample, style))
-        for style in get_args(Style)
-        for kind, sample in samples.items()
-    }
+    formats = {}
+    for style in get_args(Style):
+        for kind, sample in samples.items():
+            index = rollup_style_id(sheet, OutCell(sample, style))
+            formats[(style, kind)] = f' s="{index}"' if index else ""
+    return formats
 
 
-def _rows_xml(
-    rows: list[list[OutCell]], first: int, formats: dict[tuple[str, type], int]
-) -> Iterator[str]:
+def _rows_xml(rows: list[list[OutCell]], first: int, formats: _Formats) -> Iterator[str]:
     """The rows' XML, a batch of rows per string."""
     for start in range(0, len(rows), BATCH_ROWS):
         numbered = enumerate(rows[start : start + BATCH_ROWS], start=first + start)
         yield "".join(_row_xml(row, str(number), formats) for number, row in numbered)
 
 
-def _row_xml(row: list[OutCell], number: str, formats: dict[tuple[str, type], int]) -> str:
-    """One row's XML ('' when it holds nothing); `number` is its row number, or a mark for it."""
-    letters = _letters(len(row))
-    cells = "".join(
-        _cell_xml(f"{letters[index]}{number}", cell, formats)
-        for index, cell in enumerate(row)
-        if cell.value is not None and cell.value != ""
-    )
-    return f'<row r="{number}">{cells}</row>' if cells else ""
+def _row_xml(row: list[OutCell], number: str, formats: _Formats) -> str:
+    """One row's XML ('' when it holds nothing); `number` is its row number, or a mark for it.
+    Text and numbers, nearly every cell of a rollup, are drawn here; the rest by _cell_xml."""
+    cells = []
+    for letter, (value, style, _link) in zip(_letters(len(row)), row, strict=False):
+        kind = type(value)
+        if kind is str:
+            if value:
+                cells.append(_text_xml(f"{letter}{number}", value, formats[(style, str)]))
+        elif kind is int or (kind is float and math.isfinite(value)):
+            cells.append(f'<c r="{letter}{number}"{formats[(style, str)]}><v>{value!r}</v></c>')
+        elif value is not None:
+            cells.append(_cell_xml(f"{letter}{number}", value, style, formats))
+    return f'<row r="{number}">{"".join(cells)}</row>' if cells else ""
 
 
 _LETTERS: list[str] = []
@@ -197,7 +203,7 @@ def _unpack_group(blob: bytes) -> _Deflated | None:
 class _Blocks:
     """Draws the sheets' blocks of rows, or takes them as `drawn` kept them."""
 
-    def __init__(self, formats: dict[tuple[str, type], int], drawn: DrawnRows | None):
+    def __init__(self, formats: _Formats, drawn: DrawnRows | None):
         self.formats = formats
         self.drawn = drawn
         # What a block's drawing depends on besides its rows: this module and the formats' ids.
@@ -307,23 +313,25 @@ def _crc_joined(crc: int, piece_crc: int, length: int) -> int:
 _SOURCE = Path(__file__).read_bytes()
 
 
-def _cell_xml(ref: str, cell: OutCell, formats: dict[tuple[str, type], int]) -> str:
-    value = cell.value
+def _cell_xml(ref: str, value: object, style: Style, formats: _Formats) -> str:
     if isinstance(value, _DAYS_AND_TIMES):
         kind = next(k for k in _DAYS_AND_TIMES if isinstance(value, k))
-        style = formats[(cell.style, kind)]
-        s = f' s="{style}"' if style else ""
-        return f'<c r="{ref}"{s}><v>{to_excel(value)!r}</v></c>'
-    style = formats[(cell.style, str)]
-    s = f' s="{style}"' if style else ""
+        return f'<c r="{ref}"{formats[(style, kind)]}><v>{to_excel(value)!r}</v></c>'
+    s = formats[(style, str)]
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)) and math.isfinite(value):
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
     text = str(value)
+    return _text_xml(ref, text, s) if text else ""
+
+
+def _text_xml(ref: str, text: str, s: str) -> str:
+    """A text cell, written inline (so it is never read as a formula)."""
     if not plain_text(text):
         text = storable(text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # Spreadsheet programs trim a text's outer spaces unless told not to; saying so only where
     # there are any keeps a fifth of the rollup's bytes out of every write.
     keep = _KEEP_SPACES if text[:1].isspace() or text[-1:].isspace() else ""
