@@ -82,7 +82,7 @@ def keep_findings(
         load_details=lambda: details,
     )
     findings = _pack_findings(school, school.facts)
-    state.save_findings(
+    school.facts.digest = state.save_findings(
         school.school.id, school.fingerprint, valid_until, findings, list(rows.items())
     )
 
@@ -173,6 +173,7 @@ def kept_findings(
         rollup_rows=lambda: dict(state.rollup_rows(school.id) or []),
         roster=found[10],
         load_details=functools.partial(_unpack_details, found[11]),
+        digest=cached.digest,
     )
     summary_unchanged = all(
         remembered.summary_version == version

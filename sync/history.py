@@ -19,7 +19,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import standard_templates
@@ -117,14 +117,27 @@ CREATE TABLE IF NOT EXISTS notes (
 # Tables every version of the history has; the others are added by `_migrate`.
 _FIRST_TABLES = ("runs", "schools", "issue_counts", "metrics", "benchmarks")
 
-# How a night's rows go into each table (the day first).
+# Each table's columns after the day, as a night's rows hold them.
+_COLUMNS = {
+    "schools": "school_id, name, coach, completeness, expected, met, errors, warnings, quality",
+    "issue_counts": "school_id, rule, count",
+    "metrics": "school_id, label, value",
+    "benchmarks": "school_id, row, strategy, cycle, focus, benchmark, target, actual, status",
+    "notes": "school_id, note, written, author, status",
+}
+# A note can be listed twice in a school's tab: its last row is the one kept.
+_VERB = {"notes": "INSERT OR REPLACE"}
+# How a night's rows go into each table (the day first), and how one school's rows are copied
+# from an earlier night (the day, that night's day, the school).
 _INSERTS = {
-    "schools": "INSERT INTO schools (day, school_id, name, coach, completeness, expected, met, "
-    "errors, warnings, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "issue_counts": "INSERT INTO issue_counts VALUES (?, ?, ?, ?)",
-    "metrics": "INSERT INTO metrics VALUES (?, ?, ?, ?)",
-    "benchmarks": "INSERT INTO benchmarks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "notes": "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?)",
+    table: f"{_VERB.get(table, 'INSERT')} INTO {table} (day, {columns}) "
+    f"VALUES (?{', ?' * len(columns.split(','))})"
+    for table, columns in _COLUMNS.items()
+}
+_COPIES = {
+    table: f"{_VERB.get(table, 'INSERT')} INTO {table} (day, {columns}) "
+    f"SELECT ?, {columns} FROM {table} WHERE day = ? AND school_id = ?"
+    for table, columns in _COLUMNS.items()
 }
 
 
@@ -179,28 +192,33 @@ def _night_digest(district: str, schools: dict[str, str]) -> str:
 @dataclass(frozen=True)
 class Recorded:
     """A night as this sync recorded it: its stamp (when it was recorded, and a digest of its
-    figures) and a digest of each school's rows. A later run of the same night rewrites only the
-    schools whose rows moved, as long as the history still holds the night as stamped."""
+    figures), a digest of each school's rows, and what each school's rows were made from (see
+    `_made_from`; only for schools whose findings were kept). While the history still holds the
+    night as stamped, a later run of the same night rewrites only the schools whose rows moved,
+    and a later night copies the rows of the schools whose findings are still the same."""
 
     day: dt.date
     stamp: str
     schools: dict[str, str]
+    made_from: dict[str, str] = field(default_factory=dict)
 
     def packed(self) -> str:
-        return json.dumps([self.day.isoformat(), self.stamp, self.schools])
+        return json.dumps([self.day.isoformat(), self.stamp, self.schools, self.made_from])
 
     @classmethod
-    def unpacked(cls, text: str | None, day: dt.date) -> Recorded | None:
-        """The night of `day` as packed; None for another night's or a damaged one."""
+    def unpacked(cls, text: str | None) -> Recorded | None:
+        """The night as packed; None for a damaged one."""
         try:
-            kept_day, stamp, schools = json.loads(text or "null")
-            if kept_day != day.isoformat() or not isinstance(stamp, str):
+            day, stamp, schools, *rest = json.loads(text or "null")
+            made_from = rest[0] if rest else {}
+            if not isinstance(stamp, str):
                 return None
-            if not all(isinstance(k, str) and isinstance(v, str) for k, v in schools.items()):
-                return None
+            for mapping in (schools, made_from):
+                if not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+                    return None
+            return cls(dt.date.fromisoformat(day), stamp, schools, made_from)
         except (ValueError, TypeError, AttributeError):
             return None
-        return cls(day, stamp, schools)
 
 
 # -- snapshots of a sync's results -----------------------------------------------------------------
@@ -227,6 +245,17 @@ def school_snapshot(school: SchoolResult, day: dt.date) -> SchoolSnapshot:
         ),
         quality=school.quality,
     )
+
+
+def _made_from(school: SchoolResult) -> str | None:
+    """What a school's rows in the history are made from, when its findings were kept (None
+    otherwise): its config (in its fingerprint), its findings as kept and the rule and severity
+    of each of its issues (a night adds one when a summary cannot be written). The same tonight
+    as on a night recorded, the same rows."""
+    if school.facts is None or school.fingerprint is None or not school.facts.digest:
+        return None
+    issues = [(issue.rule, issue.severity) for issue in school.issues]
+    return _digest((school.fingerprint, school.facts.digest, issues))
 
 
 def _note_id(note: Note) -> str:
@@ -327,40 +356,47 @@ class History:
     def record(
         self, result: SyncResult, kept: Recorded | None = None, same_findings: bool = False
     ) -> Recorded | None:
-        """Store the run's snapshot, replacing any earlier one of the same day (see
-        `record_snapshots`). With `same_findings` (the caller found that tonight's findings are
-        made from what those of the night it `kept` were), a night still recorded as stamped is
-        left as it is without even gathering its rows."""
-        if same_findings and kept is not None and _stamped_at(kept.stamp, self._run(result.today)):
-            return kept
-        snapshots = [school_snapshot(school, result.today) for school in result.schools]
-        return self.record_snapshots(result.today, result.district.district, snapshots, kept)
-
-    def record_snapshots(
-        self,
-        day: dt.date,
-        district: str,
-        snapshots: Sequence[SchoolSnapshot],
-        kept: Recorded | None = None,
-    ) -> Recorded | None:
-        """Store the night's snapshots, replacing any earlier ones of the same day, and return
-        the night as recorded (its stamp and each school's digest) for the caller to keep; None
-        when it could not be recorded. `kept`: the same night as the caller recorded it before.
-        While the history still holds it as stamped, only the schools whose figures moved are
-        written again (a second run the same day that found the same writes nothing)."""
+        """Store the run's snapshot, replacing any earlier one of the same day, and return the
+        night as recorded for the caller to keep (None when it could not be recorded). `kept`:
+        the last night the caller recorded. While the history still holds it as stamped:
+        - the same night: only the schools whose rows moved are written again, and with
+          `same_findings` (tonight's findings are made from what that night's were) nothing is
+          even gathered;
+        - an earlier night: a school whose findings are the same as then (`_made_from`) has its
+          rows copied from that night, without being gathered (the next day, most schools)."""
+        today = result.today
         if not self.writable:
             raise RuntimeError("this history was opened for reading only")
-        rows = _night_rows(snapshots)
-        schools = {school: _digest(school_rows) for school, school_rows in rows.items()}
-        digest = _night_digest(district, schools)
-        held = kept if kept is not None and _stamped_at(kept.stamp, self._run(day)) else None
-        if held is not None and held.stamp.endswith(f" {digest}"):
+        held = kept if kept is not None and _stamped_at(kept.stamp, self._run(kept.day)) else None
+        if same_findings and held is not None and held.day == today:
             return held
-        stale = None if held is None else _moved(held.schools, schools)
-        if not self._record_rows(day, district, rows, stale):
-            return None
-        run = self._run(day)
-        return Recorded(day, f"{run[0]} {digest}", schools) if run else None
+        made_from = {
+            school.school.id: source
+            for school in result.schools
+            if (source := _made_from(school)) is not None
+        }
+        same = set()
+        if held is not None:
+            same = {
+                school
+                for school, source in made_from.items()
+                if held.made_from.get(school) == source and school in held.schools
+            }
+        rows = _night_rows(
+            [school_snapshot(s, today) for s in result.schools if s.school.id not in same]
+        )
+        schools = {school: _digest(school_rows) for school, school_rows in rows.items()}
+        schools |= {school: held.schools[school] for school in same} if held else {}
+        digest = _night_digest(result.district.district, schools)
+        if held is not None and held.day == today:
+            if held.stamp.endswith(f" {digest}"):
+                return Recorded(today, held.stamp, schools, made_from)
+            written = self._record_rows(today, result, rows, _moved(held.schools, schools))
+        else:
+            copied = (held.day, same) if held is not None else None
+            written = self._record_rows(today, result, rows, None, copied)
+        run = self._run(today) if written else None
+        return Recorded(today, f"{run[0]} {digest}", schools, made_from) if run else None
 
     def night_stamp(self, day: dt.date, kept: str | None) -> str | None:
         """The stamp of the night of `day` as recorded now: `kept` while it is still recorded
@@ -385,15 +421,18 @@ class History:
     def _record_rows(
         self,
         day: dt.date,
-        district: str,
+        result: SyncResult,
         rows: dict[str, dict[str, list[tuple]]],
         stale: set[str] | None,
+        copied: tuple[dt.date, set[str]] | None = None,
     ) -> bool:
         """Write the night's rows (only those of the `stale` schools, when given: the others are
-        recorded as they are); whether they were written."""
+        recorded as they are; and the rows of the `copied` schools copied from that night's);
+        whether they were written."""
+        district = result.district.district
         if self.connection is not None:
             try:
-                self._write(day, district, rows, stale)
+                self._write(day, district, rows, stale, copied)
                 return True
             except sqlite3.OperationalError as error:  # busy, locked, disk full: file is fine
                 self._not_recorded(error)
@@ -405,7 +444,9 @@ class History:
             return False
         try:
             self._start_over(self.damage)
-            self._write(day, district, rows, None)  # a new file: the whole night
+            # A new file: the whole night, every school's rows gathered.
+            everyone = _night_rows([school_snapshot(s, day) for s in result.schools])
+            self._write(day, district, everyone, None)
         except (sqlite3.Error, OSError) as error:
             self._not_recorded(error)
             return False
@@ -426,6 +467,7 @@ class History:
         district: str,
         rows: dict[str, dict[str, list[tuple]]],
         stale: set[str] | None,
+        copied: tuple[dt.date, set[str]] | None = None,
     ) -> None:
         if self.connection is None:
             raise sqlite3.DatabaseError("the file is not open")
@@ -449,6 +491,12 @@ class History:
                 connection.executemany(
                     insert, [(key, *row) for school in written for row in school[table]]
                 )
+            if copied is not None:
+                source, schools = copied
+                for copy in _COPIES.values():
+                    connection.executemany(
+                        copy, [(key, source.isoformat(), school) for school in sorted(schools)]
+                    )
 
     def _start_over(self, reason: str) -> None:
         if self.connection is not None:

@@ -181,7 +181,7 @@ def _sync(
 
             # A night is recorded after everything it found.
             made_by = _NIGHT_MADE_FROM.format(today.isoformat())
-            kept = None if full else Recorded.unpacked(state.output_hash(_NIGHT_RECORDED), today)
+            kept = None if full else Recorded.unpacked(state.output_hash(_NIGHT_RECORDED))
             same = kept is not None and state.output_hash(made_by) == made_from
             recorded = history.record(result, kept=kept, same_findings=same)
             if recorded is not None:

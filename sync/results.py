@@ -344,6 +344,8 @@ class SchoolFacts:
     roster: tuple[str | None, tuple[str, ...]]
     # Its FactDetails, unpacked when first asked for (`details`).
     load_details: Callable[[], FactDetails]
+    # A hash of the findings as the state store keeps them: the same hash, the same findings.
+    digest: str = ""
 
     @functools.cached_property
     def details(self) -> FactDetails:

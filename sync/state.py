@@ -111,6 +111,8 @@ class CachedFindings:
 
     findings: Any
     summary_key: str | None
+    # A hash of the findings as packed (see SchoolFacts.digest).
+    digest: str
 
 
 class StateStore:
@@ -380,7 +382,7 @@ class StateStore:
             findings = unpack_value(row[2])
         except ValueError:
             return None
-        return CachedFindings(findings, row[3])
+        return CachedFindings(findings, row[3], packed_digest(row[2]))
 
     def rollup_rows(self, school: str) -> Any:
         """The school's rollup rows saved with its findings; None when they cannot be used."""
@@ -399,17 +401,20 @@ class StateStore:
         valid_until: dt.date | None,
         findings: Any,
         rollup_rows: Any,
-    ) -> None:
+    ) -> str:
+        """Keep a school's findings; returns their digest (see SchoolFacts.digest)."""
+        packed = pack_value(findings)
         self._change(
             "INSERT OR REPLACE INTO schools VALUES (?, ?, ?, ?, ?, NULL)",
             (
                 school,
                 fingerprint,
                 valid_until.isoformat() if valid_until else None,
-                pack_value(findings),
+                packed,
                 pack_value(rollup_rows),
             ),
         )
+        return packed_digest(packed)
 
     def summary_shown(self, school: str, key: str) -> None:
         """The school's summary tab shows what `key` stands for (the findings, the last run's
@@ -440,6 +445,10 @@ class StateStore:
 
     def output_written(self, name: str, content_hash: str) -> None:
         self._change("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
+
+
+def packed_digest(packed: bytes) -> str:
+    return hashlib.blake2b(packed, digest_size=16).hexdigest()
 
 
 _REMEMBERED = "version, digest, summary_hash, summary_version, content, modified, date1904"

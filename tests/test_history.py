@@ -203,6 +203,55 @@ def test_a_second_run_the_same_night_rewrites_only_the_schools_whose_figures_mov
     assert {s.school_id for s in _history(district).snapshots(on=TODAY)} == {"north", "south"}
 
 
+def test_the_next_night_copies_the_rows_of_schools_whose_findings_held(make_district, monkeypatch):
+    """A school whose findings are the same as on the last night recorded has its rows copied
+    from that night, without being gathered; the night reads exactly as one recorded whole."""
+    district = make_district({"north": _late_plan()})
+    run_sync(district)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    _set_cell(workbook_path(district, "north"), "Strategies", "C3", DESCRIPTION)
+    gathered: list[str] = []
+    real = history_module.school_snapshot
+    monkeypatch.setattr(
+        history_module,
+        "school_snapshot",
+        lambda school, day: gathered.append(school.school.id) or real(school, day),
+    )
+    run_sync(district, today=tomorrow)
+    assert gathered == ["north"]  # checked again tonight: south's rows are last night's
+    copied = _night_tables(district, tomorrow)
+    assert {row[0] for row in copied["schools"]} == {"north", "south"}
+    assert copied["benchmarks"] and copied["metrics"] and copied["issue_counts"]
+    run_sync(district, today=tomorrow, full=True)  # gathers and writes every school's rows
+    assert set(gathered) == {"north", "south"}
+    assert _night_tables(district, tomorrow) == copied
+    # A last night that the history no longer holds as recorded is not copied from.
+    with sqlite3.connect(district.rollup_dir / HISTORY_NAME) as history:
+        history.execute(
+            "UPDATE runs SET recorded_at = '2000-01-01T00:00:00' WHERE day = ?",
+            (tomorrow.isoformat(),),
+        )
+    gathered.clear()
+    run_sync(district, today=tomorrow + dt.timedelta(days=1))
+    assert set(gathered) == {"north", "south"}
+    after = _night_tables(district, tomorrow + dt.timedelta(days=1))
+    assert after == copied
+
+
+def _night_tables(district, day: dt.date) -> dict[str, list[tuple]]:
+    """Every row the history holds of the night of `day`, table by table (without the day)."""
+    with sqlite3.connect(district.rollup_dir / HISTORY_NAME) as history:
+        return {
+            table: sorted(
+                row[1:]
+                for row in history.execute(
+                    f"SELECT * FROM {table} WHERE day = ?", (day.isoformat(),)
+                )
+            )
+            for table in _HISTORY_TABLES
+        }
+
+
 _HISTORY_TABLES = ("schools", "issue_counts", "metrics", "benchmarks", "notes")
 
 

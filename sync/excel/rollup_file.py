@@ -141,11 +141,10 @@ def _row_xml(row: list[OutCell], number: str, formats: _Formats) -> str:
     Text and numbers, nearly every cell of a rollup, are drawn here; the rest by _cell_xml."""
     cells = []
     for letter, (value, style, _link) in zip(_letters(len(row)), row, strict=False):
-        kind = type(value)
-        if kind is str:
+        if type(value) is str:
             if value:
                 cells.append(_text_xml(f"{letter}{number}", value, formats[(style, str)]))
-        elif kind is int or (kind is float and math.isfinite(value)):
+        elif type(value) is int or (type(value) is float and math.isfinite(value)):
             cells.append(f'<c r="{letter}{number}"{formats[(style, str)]}><v>{value!r}</v></c>')
         elif value is not None:
             cells.append(_cell_xml(f"{letter}{number}", value, style, formats))
