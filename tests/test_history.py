@@ -16,6 +16,7 @@ from plansync import history as history_module
 from plansync.cli import main
 from plansync.history import (
     HISTORY_NAME,
+    Recorded,
     month_ago,
     open_history,
     status_change,
@@ -236,6 +237,25 @@ def test_the_next_night_copies_the_rows_of_schools_whose_findings_held(make_dist
     assert set(gathered) == {"north", "south"}
     after = _night_tables(district, tomorrow + dt.timedelta(days=1))
     assert after == copied
+
+
+def test_the_night_kept_in_the_state_file_reads_back_in_either_version():
+    """An earlier version kept no digest of what each school's rows were made from: its night
+    reads back with none (so nothing is copied), and a damaged entry as no night at all."""
+    earlier = json.dumps(["2026-11-27", "2026-11-27T22:00:00 abc", {"north": "1f"}])
+    recorded = Recorded.unpacked(earlier)
+    assert recorded == Recorded(TODAY, "2026-11-27T22:00:00 abc", {"north": "1f"}, {})
+    now = Recorded(TODAY, "2026-11-27T22:00:00 abc", {"north": "1f"}, {"north": "2e"})
+    assert Recorded.unpacked(now.packed()) == now
+    for damaged in (
+        None,
+        "",
+        "not json",
+        "[1, 2]",
+        '["someday", "s", {}]',
+        '["2026-11-27", 5, {}]',
+    ):
+        assert Recorded.unpacked(damaged) is None
 
 
 def _night_tables(district, day: dt.date) -> dict[str, list[tuple]]:
