@@ -391,10 +391,10 @@ class History:
         if held is not None and held.day == today:
             if held.stamp.endswith(f" {digest}"):
                 return Recorded(today, held.stamp, schools, made_from)
-            written = self._record_rows(today, result, rows, _moved(held.schools, schools))
+            written = self._record_rows(result, rows, _moved(held.schools, schools))
         else:
             copied = (held.day, same) if held is not None else None
-            written = self._record_rows(today, result, rows, None, copied)
+            written = self._record_rows(result, rows, None, copied)
         run = self._run(today) if written else None
         return Recorded(today, f"{run[0]} {digest}", schools, made_from) if run else None
 
@@ -420,7 +420,6 @@ class History:
 
     def _record_rows(
         self,
-        day: dt.date,
         result: SyncResult,
         rows: dict[str, dict[str, list[tuple]]],
         stale: set[str] | None,
@@ -429,7 +428,7 @@ class History:
         """Write the night's rows (only those of the `stale` schools, when given: the others are
         recorded as they are; and the rows of the `copied` schools copied from that night's);
         whether they were written."""
-        district = result.district.district
+        day, district = result.today, result.district.district
         if self.connection is not None:
             try:
                 self._write(day, district, rows, stale, copied)

@@ -382,7 +382,7 @@ class StateStore:
             findings = unpack_value(row[2])
         except ValueError:
             return None
-        return CachedFindings(findings, row[3], packed_digest(row[2]))
+        return CachedFindings(findings, row[3], _packed_digest(row[2]))
 
     def rollup_rows(self, school: str) -> Any:
         """The school's rollup rows saved with its findings; None when they cannot be used."""
@@ -414,7 +414,7 @@ class StateStore:
                 pack_value(rollup_rows),
             ),
         )
-        return packed_digest(packed)
+        return _packed_digest(packed)
 
     def summary_shown(self, school: str, key: str) -> None:
         """The school's summary tab shows what `key` stands for (the findings, the last run's
@@ -447,7 +447,8 @@ class StateStore:
         self._change("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, content_hash))
 
 
-def packed_digest(packed: bytes) -> str:
+def _packed_digest(packed: bytes) -> str:
+    """A hash of a school's findings as packed (see SchoolFacts.digest)."""
     return hashlib.blake2b(packed, digest_size=16).hexdigest()
 
 
