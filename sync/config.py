@@ -26,7 +26,6 @@ from pydantic import (
 
 from .backends import DEFAULT_BACKEND, backend_names
 from .errors import ConfigError, validation_problems
-from .google.settings import GoogleSettings
 from .yaml_text import Lines, YamlProblem, read_yaml
 
 SCHOOL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -155,14 +154,30 @@ def _safe_id(value: str) -> str:
     return value
 
 
+class GoogleSettings(Model):
+    """The `google:` section, for a district whose workbooks are Google spreadsheets: where they
+    live and how the sync signs in. Only settings: nothing from Google is loaded to read them."""
+
+    # The Drive folder (in a shared drive) that holds every school's spreadsheets and the rollup.
+    folder_id: str = Field(min_length=1)
+    # The service account's JSON key; when unset, the file named by $PLANSYNC_GOOGLE_KEY.
+    key_file: Path | None = None
+    # What a school's coach may do in its spreadsheets; the school's team are always writers.
+    coach_role: Literal["writer", "commenter", "reader"] = "commenter"
+    # Whether Google emails people when a spreadsheet is shared with them.
+    notify: bool = False
+    # Where the ids of the spreadsheets made so far are recorded, beside the config.
+    registry: Path = Path("plansync-google.json")
+
+
 class District(Model):
     district: Name
     # The name of a backend in backends.BACKENDS.
     backend: str = DEFAULT_BACKEND
     # A backend's own section, named as the backend. It is a field here, not something the
     # backend adds, so that the file is validated in one pass and a mistake in the section is
-    # one line naming the key like any other; its model lives with the backend and loads
-    # nothing from Google. (A backend with settings of its own adds its section here too.)
+    # one line naming the key like any other. (A backend with settings of its own adds its
+    # section here too.)
     google: GoogleSettings | None = None
     workbooks: Path = Path("workbooks")
     rollup: Path = Path("rollup")
