@@ -85,6 +85,7 @@ def _targets(counts, waits, results, schools: int) -> None:
         f"  first sync: {3 * schools} spreadsheets read, waiting {waits['first sync'] / 60:.1f} "
         "minutes in all for the Sheets quota (60 reads a minute)"
     )
+    quiet = results["night, no edits"]
     for label, value, goal in (
         ("next night, no edits: requests in all", total["night, no edits"], 10),
         (
@@ -96,6 +97,15 @@ def _targets(counts, waits, results, schools: int) -> None:
     ):
         verdict = "met" if value <= goal else "NOT met"
         print(f"  {label}: {value} (target <= {goal}: {verdict})")
+    # The target counts every request; a summary whose content changed overnight (a step, a
+    # responsibility or a decision fell due) must be written: one batchUpdate each (the endpoint
+    # table shows the rest).
+    print(
+        f"    of the next night's requests, {quiet.summaries_written} wrote summaries whose "
+        f"content changed (something fell due); the other "
+        f"{total['night, no edits'] - quiet.summaries_written} signed in, listed the folder and "
+        "wrote the rollup"
+    )
 
 
 def _edit_then_sync(fake: FakeGoogle, district, night: dt.date):
