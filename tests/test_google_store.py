@@ -247,8 +247,9 @@ def test_a_sync_reads_each_spreadsheet_with_two_requests_and_writes_each_summary
     run_sync(district)
     spreadsheets = 6  # two schools, three workbooks each, eight tabs in a PM Tool
     assert google.calls["sheets.spreadsheets.get"] == spreadsheets
-    # The first night also copies the team into each stamp tab: one read, one write each.
-    assert google.calls["sheets.values.batchGet"] == spreadsheets + spreadsheets
+    # The first night also copies the team into each stamp tab, one write each, and reads no
+    # stamp tab again: each tab's row count came with its spreadsheet's read.
+    assert google.calls["sheets.values.batchGet"] == spreadsheets
     # One summary per school, the roster's copies, then the rollup: made in the folder, written.
     assert google.calls["sheets.spreadsheets.batchUpdate"] == 2 + spreadsheets + 1
     assert google.calls["drive.files.create"] == 1
@@ -257,6 +258,26 @@ def test_a_sync_reads_each_spreadsheet_with_two_requests_and_writes_each_summary
     assert all(call.params["valueRenderOption"] == ["UNFORMATTED_VALUE"] for call in batch_gets)
     tabs = list(edits.rollup(run_sync(district).rollup))
     assert tabs[0] == "Schools" and tabs[-2:] == ["Issues", "About"]
+
+
+def test_a_roster_copy_reads_the_stamp_tab_only_where_the_night_did_not_read_the_spreadsheet(
+    make_district, edits, google
+):
+    district = make_district()
+    run_sync(district)
+    roles = "Roles and Responsibilities"
+    edits.set_cells(district, "north", "Team", {"A4": "Cara Diaz"}, workbook=roles)
+    google.reset_counts()
+    night = run_sync(district)
+    assert night.rosters_written == 3
+    assert not [issue for issue in night.issues if issue.rule == "roster-not-written"]
+    # The Roles workbook is read (one batchGet of its values), its tab sizes with it; the PM Tool
+    # and the Decision Log were not read tonight, so each has its stamp tab read once, to count
+    # the rows it uses before the copy is written.
+    assert google.calls["sheets.values.batchGet"] == 1 + 2
+    # The copies, North's summary (its team grew) and the rollup.
+    assert night.summaries_written == 1
+    assert google.calls["sheets.spreadsheets.batchUpdate"] == 3 + 1 + 1
 
 
 def test_a_night_with_no_edits_costs_one_drive_listing_and_no_sheets_request(

@@ -139,7 +139,10 @@ def test_the_sync_copies_the_team_once_and_again_when_it_changes(
     # A name dropped from the team leaves the copy too.
     edits.set_cells(district, "north", "Team", {"A4": ""}, workbook=ROLES)
     assert run_sync(district).rosters_written == 3
-    assert _roster_copy(edits, district, "PM Tool") == ["Roster", "Ana Alvarez", "Ben Brooks-Hall"]
+    # Every copy ends where the team does: the Roles workbook's, whose file the night read, and
+    # the other two's, whose files it did not (on Google, the two ways of sizing the tab).
+    for title in _titles():
+        assert _roster_copy(edits, district, title) == ["Roster", "Ana Alvarez", "Ben Brooks-Hall"]
     assert run_sync(district).rosters_written == 0
     # The dropdowns still point at the copy, and migrate still finds nothing to change.
     assert set(_dropdowns(edits, district, google_or_none).values()) == {

@@ -424,8 +424,8 @@ def restamp_requests(stamp: dict[str, str], sheet_id: int) -> list[Request]:
 def roster_requests(names: tuple[str, ...], sheet_id: int, used_rows: int) -> list[Request]:
     """Requests that make the stamp tab's roster column hold exactly `names` under its title,
     the cells below them cleared down to the rows the dropdown reaches. The tab is first given
-    that many rows (tabs made before the roster had fewer), never fewer than the `used_rows`
-    holding anything."""
+    that many rows (tabs made before the roster had fewer), never fewer than `used_rows`: the
+    rows holding anything, or the tab's row count (all of them, an upper bound)."""
     rows = [{"values": [cell_data(value)]} for value in (ROSTER_TITLE, *names)]
     height = max(ROSTER_ROWS + 1, len(rows), used_rows)
     area = {

@@ -67,9 +67,11 @@ SPREADSHEET = "application/vnd.google-apps.spreadsheet"
 FOLDER = "application/vnd.google-apps.folder"
 SPREADSHEET_URL = "https://docs.google.com/spreadsheets/d/{}"
 ROLLUP_TITLE = "District Rollup"
-# Just what the sync uses from a spreadsheet's metadata: no cell data.
+# Just what the sync uses from a spreadsheet's metadata: no cell data. (A tab's row count lets
+# a roster copy into a spreadsheet read the same run go without reading the stamp tab again.)
 METADATA_FIELDS = (
-    "sheets(properties(sheetId,title,index,hidden),merges,protectedRanges(protectedRangeId,range))"
+    "sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount)),merges,"
+    "protectedRanges(protectedRangeId,range))"
 )
 # A migration needs each tab's id, title and size.
 GRID_FIELDS = "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)))"
@@ -99,6 +101,8 @@ class GoogleStore:
         self._listing: dict[str, dict[str, Any]] | None = None
         # Tabs (title -> sheet id, protected) of each spreadsheet read this run.
         self._tabs: dict[str, dict[str, tuple[int, bool]]] = {}
+        # Each tab's row count, by spreadsheet, as read this run (never kept between runs).
+        self._row_counts: dict[str, dict[str, int]] = {}
         # Registry entries found through the folder listing: whom they are shared with is unknown.
         self._recovered: set[str] = set()
         self._folder_checked = False
@@ -310,6 +314,16 @@ class GoogleStore:
             )
             for s in meta.get("sheets", [])
         }
+        self._row_counts[spreadsheet_id] = {
+            s["properties"]["title"]: s["properties"]["gridProperties"]["rowCount"]
+            for s in meta.get("sheets", [])
+            if "rowCount" in s["properties"].get("gridProperties", {})
+        }
+
+    def _forget_tabs(self, spreadsheet_id: str) -> None:
+        """What was known of the spreadsheet's tabs may be wrong now: read them afresh."""
+        self._tabs.pop(spreadsheet_id, None)
+        self._row_counts.pop(spreadsheet_id, None)
 
     def _last_edit(self, ref: WorkbookRef, file: dict[str, Any]) -> dt.datetime | None:
         """When a person last changed the spreadsheet: Drive's time unless the last change was
@@ -428,9 +442,11 @@ class GoogleStore:
             ) from None
 
     def write_roster(self, ref: WorkbookRef, names: tuple[str, ...], version: str) -> str | None:
-        """Rewrite the stamp tab's roster column: one read of the tab (how many rows it uses)
-        and one batchUpdate touching nothing else; the version to record as write_summary's.
-        `version` is not needed: Sheets merges edits cell by cell."""
+        """Rewrite the stamp tab's roster column with one batchUpdate touching nothing else; the
+        version to record as write_summary's. The tab is never made shorter than the rows it
+        uses: its row count read with the spreadsheet this run bounds them (on a district's
+        first night, every spreadsheet's); otherwise one read of the tab counts them. `version`
+        is not needed: Sheets merges edits cell by cell."""
         try:
             tabs = self._tabs_of(ref.location)
             found = next((t for t in tabs if t.casefold() == STAMP_TAB), None)
@@ -440,11 +456,14 @@ class GoogleStore:
                     "columns offer was not updated. `plansync migrate` adds it."
                 )
             sheet_id, _protected = tabs[found]
-            (values,) = self._values(ref.location, [found])
-            requests = roster_requests(names, sheet_id, len(values))
+            rows = self._row_counts.get(ref.location, {}).pop(found, None)
+            if rows is None:
+                (values,) = self._values(ref.location, [found])
+                rows = len(values)
+            requests = roster_requests(names, sheet_id, rows)
             self.http.batch_update(ref.location, {"requests": requests})
         except APIError as error:
-            self._tabs.pop(ref.location, None)  # whatever was known of its tabs may be wrong
+            self._forget_tabs(ref.location)
             raise WorkbookBusy(
                 "The roster the person columns offer could not be written "
                 f"({error_reason(error)}); it will be on the next run."
@@ -521,7 +540,7 @@ class GoogleStore:
             requests += write_out_sheet(sheet, sheet_id, gids)
             self.http.batch_update(ref.location, {"requests": requests})
         except APIError as error:
-            self._tabs.pop(ref.location, None)  # whatever was known of its tabs may be wrong
+            self._forget_tabs(ref.location)
             raise _summary_failure(error) from None
         self._tabs[ref.location] = {**tabs, (found or sheet.name): (sheet_id, True)}
         new_version = self._own_write_made(ref)
@@ -555,7 +574,7 @@ class GoogleStore:
                 "spreadsheet is unchanged. Run `plansync migrate` again."
             ) from None
         finally:
-            self._tabs.pop(ref.location, None)  # its tabs changed: read them afresh
+            self._forget_tabs(ref.location)  # its tabs changed
             self._forget_own_write(ref.location)
         return self._version_after_write(ref)
 
