@@ -421,13 +421,13 @@ def restamp_requests(stamp: dict[str, str], sheet_id: int) -> list[Request]:
     ]
 
 
-def roster_requests(names: tuple[str, ...], sheet_id: int, used_rows: int) -> list[Request]:
+def roster_requests(names: tuple[str, ...], sheet_id: int, keep_rows: int) -> list[Request]:
     """Requests that make the stamp tab's roster column hold exactly `names` under its title,
     the cells below them cleared down to the rows the dropdown reaches. The tab is first given
-    that many rows (tabs made before the roster had fewer), never fewer than `used_rows`: the
-    rows holding anything, or the tab's row count (all of them, an upper bound)."""
+    that many rows (tabs made before the roster had fewer), never fewer than `keep_rows`: the
+    rows holding anything, or the tab's row count (an upper bound of them)."""
     rows = [{"values": [cell_data(value)]} for value in (ROSTER_TITLE, *names)]
-    height = max(ROSTER_ROWS + 1, len(rows), used_rows)
+    height = max(ROSTER_ROWS + 1, len(rows), keep_rows)
     area = {
         "sheetId": sheet_id,
         "startRowIndex": 0,

@@ -456,11 +456,11 @@ class GoogleStore:
                     "columns offer was not updated. `plansync migrate` adds it."
                 )
             sheet_id, _protected = tabs[found]
-            rows = self._row_counts.get(ref.location, {}).pop(found, None)
-            if rows is None:
+            keep_rows = self._row_counts.get(ref.location, {}).pop(found, None)
+            if keep_rows is None:  # not read this run: count the rows the tab uses
                 (values,) = self._values(ref.location, [found])
-                rows = len(values)
-            requests = roster_requests(names, sheet_id, rows)
+                keep_rows = len(values)
+            requests = roster_requests(names, sheet_id, keep_rows)
             self.http.batch_update(ref.location, {"requests": requests})
         except APIError as error:
             self._forget_tabs(ref.location)
