@@ -416,10 +416,14 @@ class FakeGoogle(requests.adapters.BaseAdapter):
 
     def _get_spreadsheet(self, call: Call, key: str) -> tuple[int, dict]:
         params = _params(call, {"includeGridData", "ranges", "excludeTablesInBandedRanges"})
-        if params.get("includeGridData", ["false"])[0] != "false" or "ranges" in params:
-            raise invalid("the fake serves metadata only (includeGridData=false, no ranges)")
+        if "ranges" in params:
+            raise invalid("the fake serves whole spreadsheets only (no ranges)")
+        grid = params.get("includeGridData", ["false"])[0]
+        if grid not in ("true", "false"):
+            raise invalid(f"Invalid value at 'include_grid_data' ({grid})")
         file = self._spreadsheet(key, call.caller)
-        return 200, _masked(file.spreadsheet.as_json(), params, SPREADSHEET_SCHEMA, "spreadsheet")
+        spreadsheet = file.spreadsheet.as_json(grid=grid == "true")
+        return 200, _masked(spreadsheet, params, SPREADSHEET_SCHEMA, "spreadsheet")
 
     def _batch_update(self, call: Call, key: str) -> tuple[int, dict]:
         _params(call, set())

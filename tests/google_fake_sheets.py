@@ -208,8 +208,10 @@ class Sheet:
     def columns(self) -> int:
         return self.properties["gridProperties"]["columnCount"]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, grid: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {"properties": copy.deepcopy(self.properties)}
+        if grid:
+            data["data"] = [self.grid_data()]
         for key, value in (
             ("merges", self.merges),
             ("protectedRanges", self.protected),
@@ -222,6 +224,27 @@ class Sheet:
         if self.basic_filter:
             data["basicFilter"] = copy.deepcopy(self.basic_filter)
         return data
+
+    def grid_data(self) -> dict[str, Any]:
+        """The whole tab as one GridData (includeGridData without ranges): a RowData for every
+        row up to the last cell with anything in it (a value or only a format, as Sheets does),
+        `{}` for an empty row or cell, and each value's effectiveValue (the fake computes no
+        formula: it is its entered value, as `value` gives it)."""
+        last_row = max((row for row, _column in self.cells), default=-1)
+        rows: list[dict[str, Any]] = [{} for _ in range(last_row + 1)]
+        by_row: dict[int, dict[int, dict[str, Any]]] = {}
+        for (row, column), cell in self.cells.items():
+            by_row.setdefault(row, {})[column] = cell
+        for row, cells in by_row.items():
+            values = []
+            for column in range(max(cells) + 1):
+                cell = copy.deepcopy(cells.get(column, {}))
+                value = self.value(row, column)
+                if value is not None:
+                    cell["effectiveValue"] = _extended(value)
+                values.append(cell)
+            rows[row] = {"values": values}
+        return {"startRow": 0, "startColumn": 0, "rowData": rows}
 
     def value(self, row: int, column: int) -> Any:
         """The cell's value as UNFORMATTED_VALUE gives it (0-based position)."""
@@ -262,12 +285,12 @@ class Spreadsheet:
             self.id, self.title, [sheet.snapshot() for sheet in self.sheets], self.next_protection
         )
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, grid: bool = False) -> dict[str, Any]:
         ordered = sorted(self.sheets, key=lambda s: s.properties["index"])
         return {
             "spreadsheetId": self.id,
             "properties": {"title": self.title, "locale": "en_US", "timeZone": "Etc/GMT"},
-            "sheets": [sheet.as_json() for sheet in ordered],
+            "sheets": [sheet.as_json(grid) for sheet in ordered],
             "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{self.id}/edit",
         }
 

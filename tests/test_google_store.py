@@ -35,9 +35,10 @@ from plansync.config import load_config
 from plansync.errors import ConfigError
 from plansync.google.client import RetryingHTTPClient
 from plansync.google.registry import Registry
-from plansync.google.store import GoogleStore
+from plansync.google.store import GoogleStore, grid_values
 from plansync.provision import provision_district
 from plansync.store import open_store
+from plansync.values import ErrorValue
 
 pytestmark = pytest.mark.backends("google")
 
@@ -239,25 +240,66 @@ def test_a_folder_the_account_cannot_see_is_one_line(tmp_path, google):
 # -- syncing ---------------------------------------------------------------------------------------
 
 
-def test_a_sync_reads_each_spreadsheet_with_two_requests_and_writes_each_summary_once(
+def test_a_sync_reads_each_spreadsheet_with_one_request_and_writes_each_summary_once(
     make_district, edits, google
 ):
     district = make_district()
     google.reset_counts()
     run_sync(district)
     spreadsheets = 6  # two schools, three workbooks each, eight tabs in a PM Tool
-    assert google.calls["sheets.spreadsheets.get"] == spreadsheets
+    # Each read asks for the tabs and every cell's value at once.
+    reads = [call for call in google.log if call.endpoint == "sheets.spreadsheets.get"]
+    assert len(reads) == spreadsheets
+    assert all(call.params["includeGridData"] == ["true"] for call in reads)
+    assert all("effectiveValue" in call.params["fields"][0] for call in reads)
     # The first night also copies the team into each stamp tab, one write each, and reads no
     # stamp tab again: each tab's row count came with its spreadsheet's read.
-    assert google.calls["sheets.values.batchGet"] == spreadsheets
+    assert google.calls["sheets.values.batchGet"] == 0
     # One summary per school, the roster's copies, then the rollup: made in the folder, written.
     assert google.calls["sheets.spreadsheets.batchUpdate"] == 2 + spreadsheets + 1
     assert google.calls["drive.files.create"] == 1
     assert google.calls["drive.files.list"] == 1
-    batch_gets = [call for call in google.log if call.endpoint == "sheets.values.batchGet"]
-    assert all(call.params["valueRenderOption"] == ["UNFORMATTED_VALUE"] for call in batch_gets)
     tabs = list(edits.rollup(run_sync(district).rollup))
     assert tabs[0] == "Schools" and tabs[-2:] == ["Issues", "About"]
+
+
+def test_grid_data_reads_as_the_values_api_lays_values_out():
+    """What one read's grid data gives, cell for cell, as the values API would: formatted but
+    empty rows and cells count for nothing, an empty cell before a value is "", and a cell that
+    shows an error is an error (not text a person typed)."""
+
+    def cell(**value):
+        return {"effectiveValue": value, "userEnteredFormat": {"wrapStrategy": "WRAP"}}
+
+    formatted = {"userEnteredFormat": {"textFormat": {"bold": True}}}
+    sheet = {
+        "data": [
+            {
+                "startRow": 1,
+                "startColumn": 1,
+                "rowData": [
+                    {"values": [cell(stringValue="MIS 1"), formatted, cell(numberValue=46000)]},
+                    {"values": [formatted, formatted]},
+                    {},
+                    {"values": [{}, cell(boolValue=True), formatted]},
+                    {"values": [cell(errorValue={"type": "REF", "message": "gone"})]},
+                    {"values": [cell(errorValue={"type": "SOMETHING_NEW"})]},
+                    {"values": [formatted]},
+                ],
+            }
+        ]
+    }
+    assert grid_values(sheet) == [
+        [],
+        ["", "MIS 1", "", 46000],
+        [],
+        [],
+        ["", "", True],
+        ["", ErrorValue("#REF!")],
+        ["", ErrorValue("#ERROR!")],
+    ]
+    assert grid_values({"data": [{}]}) == []
+    assert grid_values({}) == []
 
 
 def test_a_roster_copy_reads_the_stamp_tab_only_where_the_night_did_not_read_the_spreadsheet(
@@ -271,10 +313,12 @@ def test_a_roster_copy_reads_the_stamp_tab_only_where_the_night_did_not_read_the
     night = run_sync(district)
     assert night.rosters_written == 3
     assert not [issue for issue in night.issues if issue.rule == "roster-not-written"]
-    # The Roles workbook is read (one batchGet of its values), its tab sizes with it; the PM Tool
-    # and the Decision Log were not read tonight, so each has its stamp tab read once, to count
-    # the rows it uses before the copy is written.
-    assert google.calls["sheets.values.batchGet"] == 1 + 2
+    # The Roles workbook is read (one request), its tab sizes with it; the PM Tool and the
+    # Decision Log were not read tonight, so each has its stamp tab read once (a batchGet of
+    # its values), to count the rows it uses before the copy is written.
+    assert google.calls["sheets.values.batchGet"] == 2
+    batch_gets = [call for call in google.log if call.endpoint == "sheets.values.batchGet"]
+    assert all(call.params["valueRenderOption"] == ["UNFORMATTED_VALUE"] for call in batch_gets)
     # The copies, North's summary (its team grew) and the rollup.
     assert night.summaries_written == 1
     assert google.calls["sheets.spreadsheets.batchUpdate"] == 3 + 1 + 1
@@ -340,7 +384,9 @@ def test_an_edited_spreadsheet_is_read_again_and_only_it(make_district, edits, g
     google.reset_counts()
     result = run_sync(district)
     assert (result.workbooks_read, result.workbooks_unchanged) == (1, 5)
-    assert google.calls["sheets.values.batchGet"] == 1
+    # The spreadsheet (one request), then the rollup's tabs, to replace them.
+    assert google.calls["sheets.spreadsheets.get"] == 2
+    assert google.calls["sheets.values.batchGet"] == 0
     # The edited school's summary, then the rollup (its tabs read once, then rewritten).
     assert google.calls["sheets.spreadsheets.batchUpdate"] == 2
     assert ("required", "Action Steps", "F3") in [
@@ -429,7 +475,7 @@ def test_the_sync_own_write_is_not_a_schools_last_edit(make_district, edits, goo
 def test_quota_and_server_errors_are_retried_with_growing_waits(make_district, google, status):
     district = make_district()
     google.slept.clear()
-    google.fail(status, times=3, endpoint="sheets.values.batchGet")
+    google.fail(status, times=3, endpoint="sheets.spreadsheets.get")
     result = run_sync(district)
     assert all(school.issues == [] for school in result.schools)
     assert len(google.slept) == 3
@@ -476,13 +522,14 @@ def test_a_school_whose_access_was_revoked_is_reported_and_the_others_sync(
 
 def test_a_large_district_is_paced_to_the_per_user_quota_and_meets_no_429(make_district, google):
     google.quota_per_minute = 60
-    schools = [{"id": f"school-{n}", "name": f"School {n}"} for n in range(12)]
+    # 63 spreadsheets, a request each: more reads than one minute allows.
+    schools = [{"id": f"school-{n}", "name": f"School {n}"} for n in range(21)]
     district = make_district(schools=schools)
     google.sleep(60)  # the sync runs after the minute the district was provisioned in
     google.slept.clear()
     google.reset_counts()
     result = run_sync(district)
-    assert google.calls["sheets.spreadsheets.get"] + google.calls["sheets.values.batchGet"] > 60
+    assert google.calls["sheets.spreadsheets.get"] > 60
     assert all(call.status != 429 for call in google.log)
     assert all(school.issues == [] for school in result.schools)
     assert 0 < sum(google.slept) <= 60  # one wait for the minute to roll over

@@ -6,8 +6,8 @@ metadata read just to open one. The budget per spreadsheet:
 
 - provision: one Drive create, one Sheets batchUpdate that lays out every tab, one Drive permission
   per person it is shared with; plus one folder check and one folder listing per run;
-- sync: one metadata read (tabs, hidden, merges, protection) and one values batchGet of every tab,
-  then one batchUpdate that rewrites the summary tab; plus the folder listing (modification times)
+- sync: one read (tabs, hidden, merges, protection and every cell's value, as grid data), then
+  one batchUpdate that rewrites the summary tab; plus the folder listing (modification times)
   and a metadata read and a batchUpdate for the rollup, once per run.
 
 A spreadsheet the sync cannot reach (403, 404, Google busy after every retry) becomes a StoreError
@@ -49,7 +49,7 @@ from ..store import (
     write_in_turn,
 )
 from ..templates import Template
-from ..values import is_blank
+from ..values import ErrorValue, is_blank
 from .client import connect, error_reason, error_status, key_path, load_credentials
 from .registry import Entry, Registry
 from .render import (
@@ -69,10 +69,27 @@ SPREADSHEET_URL = "https://docs.google.com/spreadsheets/d/{}"
 ROLLUP_TITLE = "District Rollup"
 # Just what the sync uses from a spreadsheet's metadata: no cell data. (A tab's row count lets
 # a roster copy into a spreadsheet read the same run go without reading the stamp tab again.)
-METADATA_FIELDS = (
-    "sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount)),merges,"
-    "protectedRanges(protectedRangeId,range))"
+_TAB_FIELDS = (
+    "properties(sheetId,title,index,hidden,gridProperties(rowCount)),merges,"
+    "protectedRanges(protectedRangeId,range)"
 )
+METADATA_FIELDS = f"sheets({_TAB_FIELDS})"
+# A read: the same, with each cell's value, in one request instead of the metadata and then the
+# values (Sheets' per-minute quota counts requests). `effectiveValue` is what the values API
+# gives unformatted: numbers, text, booleans, dates and times as serial numbers, a formula's
+# result; and an error as an error, not as text a person might have typed.
+READ_FIELDS = f"sheets({_TAB_FIELDS},data(rowData(values(effectiveValue))))"
+# The text a spreadsheet shows for each kind of error (Sheets' ErrorType).
+_ERROR_TEXTS = {
+    "NULL_VALUE": "#NULL!",
+    "DIVIDE_BY_ZERO": "#DIV/0!",
+    "VALUE": "#VALUE!",
+    "REF": "#REF!",
+    "NAME": "#NAME?",
+    "NUM": "#NUM!",
+    "N_A": "#N/A",
+    "LOADING": "Loading...",
+}
 # A migration needs each tab's id, title and size.
 GRID_FIELDS = "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)))"
 FILE_FIELDS = "id,name,modifiedTime,version,lastModifyingUser(me),appProperties"
@@ -225,19 +242,17 @@ class GoogleStore:
             )
         try:
             meta = self.http.fetch_sheet_metadata(
-                ref.location, params={"includeGridData": "false", "fields": METADATA_FIELDS}
+                ref.location, params={"includeGridData": "true", "fields": READ_FIELDS}
             )
-            skipped = {name.casefold() for name in skip}
-            sheets = [
-                s
-                for s in meta.get("sheets", [])
-                if s["properties"]["title"].casefold() not in skipped
-            ]
-            values = self._values(ref.location, [s["properties"]["title"] for s in sheets])
         except APIError as error:
             raise self._read_failure(error, ref) from None
         self._remember_tabs(ref.location, meta)
-        raw = [_raw_sheet(sheet, rows) for sheet, rows in zip(sheets, values, strict=True)]
+        skipped = {name.casefold() for name in skip}
+        raw = [
+            _raw_sheet(sheet, grid_values(sheet))
+            for sheet in meta.get("sheets", [])
+            if sheet["properties"]["title"].casefold() not in skipped
+        ]
         file = self._file_record(ref.location)
         version = str(file["version"]) if "version" in file else None
         self._forget_own_write(ref.location)
@@ -811,6 +826,40 @@ def _raw_sheet(sheet: dict[str, Any], rows: list[list[Any]]) -> RawSheet:
     return RawSheet(
         properties["title"], rows, hidden=properties.get("hidden", False), merged=merged
     )
+
+
+def grid_values(sheet: dict[str, Any]) -> list[list[Any]]:
+    """A tab's values from the grid data of a read, laid out as the values API lays them out:
+    a row ends at its last value, the tab at its last row with a value (rows and cells that are
+    only formatted count for nothing), and an empty cell before a value is ""."""
+    rows: list[list[Any]] = []
+    for grid in sheet.get("data", []):
+        top, left = grid.get("startRow", 0), grid.get("startColumn", 0)
+        for offset, row in enumerate(grid.get("rowData", [])):
+            cells = [_cell_value(cell.get("effectiveValue")) for cell in row.get("values", [])]
+            while cells and cells[-1] == "":
+                cells.pop()
+            if not cells:
+                continue
+            while len(rows) <= top + offset:
+                rows.append([])
+            line = rows[top + offset]
+            line += [""] * (left - len(line))
+            line[left : left + len(cells)] = cells
+    return rows
+
+
+def _cell_value(value: dict[str, Any] | None) -> Any:
+    """One cell's effectiveValue as the values API gives it unformatted ("" when empty)."""
+    if not value:
+        return ""
+    if "errorValue" in value:
+        kind = value["errorValue"].get("type", "")
+        return ErrorValue(_ERROR_TEXTS.get(kind, "#ERROR!"))
+    for kind in ("numberValue", "stringValue", "boolValue"):
+        if kind in value:
+            return value[kind]
+    return ""
 
 
 def _at(values: list[list[Any]], row: int, column: int) -> Any:
