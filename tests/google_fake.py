@@ -795,6 +795,7 @@ def _fault_error(status: int) -> ApiError:
             "'Read requests per minute per user'.",
             "rateLimitExceeded",
         ),
+        400: ("INVALID_ARGUMENT", "Invalid requests[0]: No grid with id: 7", "badRequest"),
         500: ("INTERNAL", "Internal error encountered.", "backendError"),
         503: ("UNAVAILABLE", "The service is currently unavailable.", "backendError"),
         403: ("PERMISSION_DENIED", "The caller does not have permission", "forbidden"),

@@ -255,8 +255,9 @@ def test_a_sync_reads_each_spreadsheet_with_one_request_and_writes_each_summary_
     # The first night also copies the team into each stamp tab, one write each, and reads no
     # stamp tab again: each tab's row count came with its spreadsheet's read.
     assert google.calls["sheets.values.batchGet"] == 0
-    # One summary per school, the roster's copies, then the rollup: made in the folder, written.
-    assert google.calls["sheets.spreadsheets.batchUpdate"] == 2 + spreadsheets + 1
+    # The roster's copies, each PM Tool's in the same request as its summary, then the rollup:
+    # made in the folder, written.
+    assert google.calls["sheets.spreadsheets.batchUpdate"] == spreadsheets + 1
     assert google.calls["drive.files.create"] == 1
     assert google.calls["drive.files.list"] == 1
     tabs = list(edits.rollup(run_sync(district).rollup))
@@ -319,9 +320,10 @@ def test_a_roster_copy_reads_the_stamp_tab_only_where_the_night_did_not_read_the
     assert google.calls["sheets.values.batchGet"] == 2
     batch_gets = [call for call in google.log if call.endpoint == "sheets.values.batchGet"]
     assert all(call.params["valueRenderOption"] == ["UNFORMATTED_VALUE"] for call in batch_gets)
-    # The copies, North's summary (its team grew) and the rollup.
+    # The copies, North's summary (its team grew) in the same request as its PM Tool's copy,
+    # and the rollup.
     assert night.summaries_written == 1
-    assert google.calls["sheets.spreadsheets.batchUpdate"] == 3 + 1 + 1
+    assert google.calls["sheets.spreadsheets.batchUpdate"] == 3 + 1
 
 
 def test_a_night_with_no_edits_costs_one_drive_listing_and_no_sheets_request(
@@ -403,14 +405,20 @@ def test_the_summary_write_touches_only_the_summary_tab(make_district, edits, go
     run_sync(district)
     pm_tool = _pm_tool(google, edits, district)
     summary_id = pm_tool.sheet_named("Coach Summary").id
-    # The summary, then (the first night) the team's names copied into the stamp tab's roster.
-    write, roster = [
+    # The summary and (the first night) the team's names copied into the stamp tab's roster,
+    # in one batchUpdate: the summary's requests first.
+    (write,) = [
         call
         for call in google.log
         if call.endpoint == "sheets.spreadsheets.batchUpdate" and pm_tool.id in call.path
     ]
-    assert _sheet_ids(write.body) == {summary_id}
-    assert _sheet_ids(roster.body) == {pm_tool.sheet_named("_plansync").id}
+    stamp_id = pm_tool.sheet_named("_plansync").id
+    assert _sheet_ids(write.body) == {summary_id, stamp_id}
+    requests = write.body["requests"]
+    touches = [_sheet_ids({"requests": [request]}) for request in requests]
+    first_roster = touches.index({stamp_id})
+    assert all(ids == {summary_id} for ids in touches[:first_roster] if ids)
+    assert all(ids == {stamp_id} for ids in touches[first_roster:] if ids)
     after = edits.tabs(district, "north")
     assert {name for name in after if after[name] != before[name]} == {
         "Coach Summary",
@@ -428,6 +436,29 @@ def test_the_summary_write_touches_only_the_summary_tab(make_district, edits, go
     links = [c["userEnteredFormat"]["textFormat"]["link"]["uri"] for c in cells if _link(c)]
     steps = pm_tool.sheet_named("Action Steps").id
     assert f"#gid={steps}&range=F3" in links
+
+
+def test_a_summary_and_roster_copy_refused_together_are_each_tried_alone(
+    make_district, edits, google
+):
+    district = make_district()
+    pm_tool = edits.spreadsheet_id(district, "north")
+    # Sheets refuses the first night's one request for North's PM Tool (400: its tabs changed
+    # meanwhile, say); made alone, the summary and the copy both go through.
+    google.reset_counts()
+    google.fail(400, times=1, endpoint="sheets.spreadsheets.batchUpdate", file_id=pm_tool)
+    night = run_sync(district)
+    writes = [
+        call.status
+        for call in google.log
+        if call.endpoint == "sheets.spreadsheets.batchUpdate" and pm_tool in call.path
+    ]
+    assert writes == [400, 200, 200]
+    assert night.summaries_written == 2 and night.rosters_written == 6
+    assert not [i for i in night.issues if i.rule in ("summary-not-written", "roster-not-written")]
+    stamp = edits.tabs(district, "north")["_plansync"]
+    roster_column = [row[2] if len(row) > 2 else "" for row in stamp]
+    assert [name for name in roster_column if name] == ["Roster", "Ana Alvarez", "Ben Brooks"]
 
 
 def test_a_deleted_summary_tab_comes_back_protected(make_district, edits, google):

@@ -7,8 +7,9 @@ metadata read just to open one. The budget per spreadsheet:
 - provision: one Drive create, one Sheets batchUpdate that lays out every tab, one Drive permission
   per person it is shared with; plus one folder check and one folder listing per run;
 - sync: one read (tabs, hidden, merges, protection and every cell's value, as grid data), then
-  one batchUpdate that rewrites the summary tab; plus the folder listing (modification times)
-  and a metadata read and a batchUpdate for the rollup, once per run.
+  one batchUpdate that rewrites the summary tab (and, the night the team changed, the roster
+  copy in the stamp tab, in the same request); plus the folder listing (modification times) and
+  a metadata read and a batchUpdate for the rollup, once per run.
 
 A spreadsheet the sync cannot reach (403, 404, Google busy after every retry) becomes a StoreError
 for that school; the run goes on.
@@ -458,24 +459,10 @@ class GoogleStore:
 
     def write_roster(self, ref: WorkbookRef, names: tuple[str, ...], version: str) -> str | None:
         """Rewrite the stamp tab's roster column with one batchUpdate touching nothing else; the
-        version to record as write_summary's. The tab is never made shorter than the rows it
-        uses: its row count read with the spreadsheet this run bounds them (on a district's
-        first night, every spreadsheet's); otherwise one read of the tab counts them. `version`
-        is not needed: Sheets merges edits cell by cell."""
+        version to record as write_summary's. `version` is not needed: Sheets merges edits cell
+        by cell."""
         try:
-            tabs = self._tabs_of(ref.location)
-            found = next((t for t in tabs if t.casefold() == STAMP_TAB), None)
-            if found is None:
-                raise WorkbookBusy(
-                    f"The spreadsheet has no hidden {STAMP_TAB} tab, so the roster its person "
-                    "columns offer was not updated. `plansync migrate` adds it."
-                )
-            sheet_id, _protected = tabs[found]
-            keep_rows = self._row_counts.get(ref.location, {}).pop(found, None)
-            if keep_rows is None:  # not read this run: count the rows the tab uses
-                (values,) = self._values(ref.location, [found])
-                keep_rows = len(values)
-            requests = roster_requests(names, sheet_id, keep_rows)
+            requests = self._roster_requests(ref, names)
             self.http.batch_update(ref.location, {"requests": requests})
         except APIError as error:
             self._forget_tabs(ref.location)
@@ -483,9 +470,25 @@ class GoogleStore:
                 "The roster the person columns offer could not be written "
                 f"({error_reason(error)}); it will be on the next run."
             ) from None
-        new_version = self._own_write_made(ref)
-        self._record_tabs(ref.location, new_version)
-        return new_version
+        return self._own_tabs_written(ref)
+
+    def _roster_requests(self, ref: WorkbookRef, names: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The requests that copy `names` into the stamp tab. The tab is never made shorter than
+        the rows it uses: its row count read with the spreadsheet this run bounds them (on a
+        district's first night, every spreadsheet's); otherwise one read of the tab counts them."""
+        tabs = self._tabs_of(ref.location)
+        found = next((t for t in tabs if t.casefold() == STAMP_TAB), None)
+        if found is None:
+            raise WorkbookBusy(
+                f"The spreadsheet has no hidden {STAMP_TAB} tab, so the roster its person "
+                "columns offer was not updated. `plansync migrate` adds it."
+            )
+        sheet_id, _protected = tabs[found]
+        keep_rows = self._row_counts.get(ref.location, {}).pop(found, None)
+        if keep_rows is None:  # not read this run: count the rows the tab uses
+            (values,) = self._values(ref.location, [found])
+            keep_rows = len(values)
+        return roster_requests(names, sheet_id, keep_rows)
 
     def add_rows(self, ref: WorkbookRef, sheet: str, cells: dict[tuple[int, int], Any]) -> int:
         """Read the tab's values (one request), then write the cells that are empty with one
@@ -530,7 +533,35 @@ class GoogleStore:
     def write_many(self, jobs: Iterable[WorkbookWrites]) -> Iterator[list[WriteOutcome]]:
         """One spreadsheet after another: the requests share one client and its quota."""
         for job in jobs:
-            yield write_in_turn(self, job)
+            yield self._write_job(job)
+
+    def _write_job(self, job: WorkbookWrites) -> list[WriteOutcome]:
+        """A spreadsheet's summary and roster copy in one batchUpdate when it gets both (a PM
+        Tool on a school's first night, or the night its team changed): one write request
+        instead of two, and Sheets makes all of a batchUpdate or none of it. Should that fail,
+        each is tried on its own, to fail in its own words (see write_summary, write_roster)."""
+        if [write.kind for write in job.writes] == ["summary", "roster"]:
+            summary, roster = job.writes
+            assert summary.sheet is not None
+            try:
+                version = self._write_summary_and_roster(job.ref, summary.sheet, roster.names)
+            except APIError:
+                self._forget_tabs(job.ref.location)
+            except StoreError:
+                pass  # no stamp tab: the summary goes alone
+            else:
+                done = WriteOutcome(version, self.digest(job.ref))
+                return [done, done]
+        return write_in_turn(self, job)
+
+    def _write_summary_and_roster(
+        self, ref: WorkbookRef, sheet: OutSheet, names: tuple[str, ...]
+    ) -> str | None:
+        requests, tabs = self._summary_requests(ref, sheet)
+        requests += self._roster_requests(ref, names)
+        self.http.batch_update(ref.location, {"requests": requests})
+        self._tabs[ref.location] = tabs
+        return self._own_tabs_written(ref)
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
         """Rewrite (or add) the summary tab with one batchUpdate that touches no other tab, and
@@ -541,23 +572,35 @@ class GoogleStore:
         is typing on another; `version` is not needed to guard against that.
         """
         try:
-            tabs = self._tabs_of(ref.location)
-            requests = []
-            found = next((t for t in tabs if t.casefold() == sheet.name.casefold()), None)
-            if found is None:
-                sheet_id = max((sid for sid, _ in tabs.values()), default=0) + 1
-                requests += [add_sheet(sheet_id, sheet.name, min(1, len(tabs))), protect(sheet_id)]
-            else:
-                sheet_id, protected = tabs[found]
-                if not protected:
-                    requests.append(protect(sheet_id))
-            gids = {title: sid for title, (sid, _) in tabs.items()}
-            requests += write_out_sheet(sheet, sheet_id, gids)
+            requests, tabs = self._summary_requests(ref, sheet)
             self.http.batch_update(ref.location, {"requests": requests})
         except APIError as error:
             self._forget_tabs(ref.location)
             raise _summary_failure(error) from None
-        self._tabs[ref.location] = {**tabs, (found or sheet.name): (sheet_id, True)}
+        self._tabs[ref.location] = tabs
+        return self._own_tabs_written(ref)
+
+    def _summary_requests(
+        self, ref: WorkbookRef, sheet: OutSheet
+    ) -> tuple[list[dict[str, Any]], dict[str, tuple[int, bool]]]:
+        """The requests that rewrite (or add, protected) the summary tab, and the spreadsheet's
+        tabs as they will be once those are made."""
+        tabs = self._tabs_of(ref.location)
+        requests = []
+        found = next((t for t in tabs if t.casefold() == sheet.name.casefold()), None)
+        if found is None:
+            sheet_id = max((sid for sid, _ in tabs.values()), default=0) + 1
+            requests += [add_sheet(sheet_id, sheet.name, min(1, len(tabs))), protect(sheet_id)]
+        else:
+            sheet_id, protected = tabs[found]
+            if not protected:
+                requests.append(protect(sheet_id))
+        gids = {title: sid for title, (sid, _) in tabs.items()}
+        requests += write_out_sheet(sheet, sheet_id, gids)
+        return requests, {**tabs, (found or sheet.name): (sheet_id, True)}
+
+    def _own_tabs_written(self, ref: WorkbookRef) -> str | None:
+        """After a write of the sync's own tabs: the version to record, and the tabs kept at it."""
         new_version = self._own_write_made(ref)
         self._record_tabs(ref.location, new_version)
         return new_version
