@@ -83,7 +83,7 @@ def _targets(counts, waits, results, schools: int) -> None:
     print()
     print(
         f"  first sync: {3 * schools} spreadsheets read, waiting {waits['first sync'] / 60:.1f} "
-        "minutes in all for the Sheets quota (60 reads a minute)"
+        "minutes in all for the Sheets quota (60 reads and 60 writes a minute)"
     )
     quiet = results["night, no edits"]
     for label, value, goal in (
