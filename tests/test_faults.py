@@ -162,9 +162,14 @@ def csv_named_xlsx(district):
     path.write_text(csv_of(path, "Team"), "utf-8")
 
 
-def renamed_in_lower_case(district):
-    path = path_of(district, "north", "Decision Log")
-    path.rename(path.with_name("decision log.xlsx"))
+def renamed(name: str) -> Callable:
+    """The Decision Log renamed by hand, or come back from an email or a download, as `name`."""
+
+    def fault(district):
+        path = path_of(district, "north", "Decision Log")
+        path.rename(path.with_name(name))
+
+    return fault
 
 
 def lock_beside(name: str) -> Callable:
@@ -280,7 +285,7 @@ CASES: dict[str, Case] = {
     "saved as .xls": Case(
         ("workbook-format", None, None),
         fault=saved_as_xls_beside,
-        says="There is no PM Tool.xlsx, but there is PM Tool.xls: the workbook was saved as the "
+        says="There is no PM Tool.xlsx, but there is “PM Tool.xls”: the workbook was saved as the "
         "old Excel 97-2003 format",
     ),
     "saved as .csv": Case(
@@ -296,8 +301,28 @@ CASES: dict[str, Case] = {
     ),
     "a name in other letter case": Case(
         ("workbook-missing", None, None),
-        fault=renamed_in_lower_case,
-        says="there is decision log.xlsx. Rename it Decision Log.xlsx",
+        fault=renamed("decision log.xlsx"),
+        says="there is “decision log.xlsx”. Rename it Decision Log.xlsx",
+    ),
+    "a space before the extension": Case(
+        ("workbook-missing", None, None),
+        fault=renamed("Decision Log .xlsx"),
+        says="there is “Decision Log .xlsx”. Rename it Decision Log.xlsx",
+    ),
+    "the extension typed twice": Case(
+        ("workbook-missing", None, None),
+        fault=renamed("Decision Log.xlsx.xlsx"),
+        says="there is “Decision Log.xlsx.xlsx”. Rename it Decision Log.xlsx",
+    ),
+    "underscores for spaces": Case(
+        ("workbook-missing", None, None),
+        fault=renamed("Decision_Log.xlsx"),
+        says="there is “Decision_Log.xlsx”. Rename it Decision Log.xlsx",
+    ),
+    "another format and spelling": Case(
+        ("workbook-format", None, None),
+        fault=renamed("decision-log.xlsm"),
+        says="there is “decision-log.xlsm”: the workbook was saved as a macro-enabled workbook",
     ),
     "open in LibreOffice": Case(
         ("summary-not-written", "Coach Summary", None),

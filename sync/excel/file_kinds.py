@@ -34,26 +34,39 @@ _SAVE_AS = "Open it and use File › Save As › Excel Workbook (.xlsx)"
 
 
 def saved_as_other(path: Path) -> StoreError | None:
-    """For a missing workbook: the file beside it that holds it under another format or spelling."""
+    """For a missing workbook: the file beside it that holds it under another format or spelling
+    (other letter case, spaces, underscores or dashes, or the extension typed twice: a name
+    renamed by hand, or that came back from an email or a download)."""
     try:
         siblings = list(path.parent.iterdir())
     except OSError:
         return None
-    wanted = path.stem.casefold()
+    wanted = _spelling(path.stem)
     for sibling in sorted(siblings):
-        if sibling.stem.casefold() != wanted or not sibling.is_file():
+        kind = sibling.suffix.casefold()
+        if _spelling(sibling.stem) != wanted or not sibling.is_file():
             continue
-        if sibling.suffix.casefold() in OTHER_FORMATS:
+        if kind in OTHER_FORMATS:
             return WorkbookWrongFormat(
-                f"There is no {path.name}, but there is {sibling.name}: the workbook was saved as "
-                f"{OTHER_FORMATS[sibling.suffix.casefold()]}. {_SAVE_AS}, named {path.name}."
+                f"There is no {path.name}, but there is “{sibling.name}”: the workbook was saved "
+                f"as {OTHER_FORMATS[kind]}. {_SAVE_AS}, named {path.name}."
             )
-        if sibling.suffix.casefold() == path.suffix.casefold():
+        if kind == path.suffix.casefold():
             return WorkbookMissing(
-                f"There is no {path.name}, but there is {sibling.name}. Rename it {path.name} "
+                f"There is no {path.name}, but there is “{sibling.name}”. Rename it {path.name} "
                 "(the sync looks for that exact name)."
             )
     return None
+
+
+def _spelling(stem: str) -> str:
+    """A file name's stem as compared for spelling: without its letter case, its spaces,
+    underscores, dashes and dots, or a spreadsheet extension typed into it ("PM Tool.xlsx" renamed
+    "PM Tool.xlsx" where the extension is hidden, which makes PM Tool.xlsx.xlsx)."""
+    text = stem.casefold().replace("%20", " ")
+    for kind in (".xlsx", *OTHER_FORMATS):
+        text = text.removesuffix(kind)
+    return "".join(char for char in text if char.isalnum() or char in "()")
 
 
 def why_unreadable(path: Path) -> StoreError:
