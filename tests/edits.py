@@ -141,6 +141,25 @@ class GoogleEdits:
         ]
         self.http.values_batch_update(key, {"valueInputOption": "RAW", "data": data})
 
+    def set_formula(self, district, school, tab, ref: str, formula: str, workbook="PM Tool"):
+        """Type a formula into one cell (what the fake shows for it: FakeGoogle.formula_shows)."""
+        _, sheet = self._sheet(district, school, tab, workbook)
+        row, column = parse_a1(ref)
+        start = {"sheetId": sheet.id, "rowIndex": row - 1, "columnIndex": column - 1}
+        cell = {"userEnteredValue": {"formulaValue": formula}}
+        self._update(
+            district,
+            school,
+            workbook,
+            {
+                "updateCells": {
+                    "start": start,
+                    "rows": [{"values": [cell]}],
+                    "fields": "userEnteredValue",
+                }
+            },
+        )
+
     def rename_tab(self, district, school, tab, new_name, workbook="PM Tool") -> None:
         _, sheet = self._sheet(district, school, tab, workbook)
         properties = {"sheetId": sheet.id, "title": new_name}

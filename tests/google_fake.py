@@ -204,6 +204,12 @@ class FakeGoogle(requests.adapters.BaseAdapter):
         0 drops the connection instead."""
         self.faults.append(Fault(status, times, endpoint, file_id))
 
+    def formula_shows(self, file_id: str, tab: str, row: int, column: int, value: dict) -> None:
+        """Stand in for Sheets' formula engine: the formula in the cell (1-based) shows `value`,
+        an ExtendedValue such as {"errorValue": {"type": "DIVIDE_BY_ZERO"}}."""
+        sheet = self.files[file_id].spreadsheet.sheet_named(tab)
+        sheet.results[(row - 1, column - 1)] = value
+
     def clock(self) -> float:
         return self.monotonic
 

@@ -170,6 +170,9 @@ class Sheet:
     validations: list[tuple[tuple[int, int, int, int], dict[str, Any] | None]] = field(
         default_factory=list
     )
+    # What Sheets' formula engine shows for a formula cell, as an ExtendedValue (the fake has no
+    # engine: a test says what the formula comes to). A formula without one shows its text.
+    results: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
 
     def snapshot(self) -> Sheet:
         """A copy to change: cell dicts are copied, the values in them shared (copy_masked never
@@ -183,6 +186,7 @@ class Sheet:
             self.basic_filter,
             dict(self.column_pixels),
             list(self.validations),
+            dict(self.results),
         )
 
     def validation(self, row: int, column: int) -> dict[str, Any] | None:
@@ -240,7 +244,9 @@ class Sheet:
             for column in range(max(cells) + 1):
                 cell = copy.deepcopy(cells.get(column, {}))
                 value = self.value(row, column)
-                if value is not None:
+                if (row, column) in self.results and _is_formula(cell):
+                    cell["effectiveValue"] = copy.deepcopy(self.results[(row, column)])
+                elif value is not None:
                     cell["effectiveValue"] = _extended(value)
                 values.append(cell)
             rows[row] = {"values": values}
@@ -248,7 +254,11 @@ class Sheet:
 
     def value(self, row: int, column: int) -> Any:
         """The cell's value as UNFORMATTED_VALUE gives it (0-based position)."""
-        entered = self.cells.get((row, column), {}).get("userEnteredValue")
+        cell = self.cells.get((row, column), {})
+        if (row, column) in self.results and _is_formula(cell):
+            (kind, raw), *_ = self.results[(row, column)].items()
+            return ERROR_TEXTS[raw["type"]] if kind == "errorValue" else raw
+        entered = cell.get("userEnteredValue")
         if not entered:
             return None
         (kind, raw), *_ = entered.items()
@@ -630,6 +640,14 @@ VALIDATION_TYPES = {
     "DATE_AFTER",
     "BOOLEAN",
 }
+
+
+# What the values API gives, unformatted, for a cell showing an error.
+ERROR_TEXTS = {"DIVIDE_BY_ZERO": "#DIV/0!", "REF": "#REF!", "N_A": "#N/A", "VALUE": "#VALUE!"}
+
+
+def _is_formula(cell: dict[str, Any]) -> bool:
+    return "formulaValue" in cell.get("userEnteredValue", {})
 
 
 def _extended(value: Any) -> dict[str, Any]:

@@ -303,6 +303,23 @@ def test_grid_data_reads_as_the_values_api_lays_values_out():
     assert grid_values({}) == []
 
 
+def test_a_formula_showing_an_error_is_reported_at_its_cell_and_one_showing_a_value_reads_it(
+    make_district, edits, google
+):
+    district = make_district()
+    key = edits.spreadsheet_id(district, "north")
+    edits.set_formula(district, "north", "Benchmarks", "F2", "=80/0")
+    google.formula_shows(key, "Benchmarks", 2, 6, {"errorValue": {"type": "DIVIDE_BY_ZERO"}})
+    edits.set_formula(district, "north", "Benchmarks", "F3", "=40+40")
+    google.formula_shows(key, "Benchmarks", 3, 6, {"numberValue": 80})
+    night = run_sync(district)
+    north = next(school for school in night.schools if school.school.id == "north")
+    at = {(issue.sheet, issue.cell): issue for issue in north.issues}
+    assert at[("Benchmarks", "F2")].rule == "cell-error"
+    assert "#DIV/0!" in at[("Benchmarks", "F2")].message
+    assert ("Benchmarks", "F3") not in at
+
+
 def test_a_roster_copy_reads_the_stamp_tab_only_where_the_night_did_not_read_the_spreadsheet(
     make_district, edits, google
 ):
