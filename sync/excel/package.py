@@ -34,6 +34,15 @@ WORKSHEET_REL = REL_NS + "/worksheet"
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 OFFICE_DOCUMENT_REL = REL_NS + "/officeDocument"
 MAX_CELL_TEXT = 32767
+# A workbook saved as "Strict Open XML Spreadsheet" names the same elements in these namespaces:
+# what is written into one is written in them too, so that no part of the package disagrees
+# with the others (the content types are the same in both).
+_STRICT = {
+    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
+        b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+    ),
+    REL_NS.encode(): b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+}
 
 # Rich-text run properties per style (only run formatting: styles.xml stays untouched).
 _RUN_PROPS: dict[Style, str] = {
@@ -210,10 +219,23 @@ def _replacements(package: zipfile.ZipFile, name: str, xml: bytes) -> dict[str, 
     rels_xml = package.read(rels_part)
     targets = _relationship_targets(rels_xml, workbook_part)
     sheets = _sheet_entries(workbook_xml)
+    strict = _STRICT[b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"] in workbook_xml
     for sheet_name, rel_id, _sheet_id in sheets:
         if sheet_name.casefold() == name.casefold() and rel_id in targets:
-            return {targets[rel_id]: xml}
-    return _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets, name, xml)
+            return {targets[rel_id]: _in_strict(xml) if strict else xml}
+    added = _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets, name, xml)
+    if strict:  # the new sheet, its entry and its relationship, in the package's namespaces
+        for part, data in added.items():
+            if part != "[Content_Types].xml":
+                added[part] = _in_strict(data)
+    return added
+
+
+def _in_strict(xml: bytes) -> bytes:
+    """Part XML written in the transitional namespaces, in the strict ones."""
+    for transitional, strict in _STRICT.items():
+        xml = xml.replace(transitional, strict)
+    return xml
 
 
 def sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
