@@ -9,8 +9,8 @@ sync, `assert_nothing_lost(before, folder)` checks that
 * every package part other than the summary and stamp tabs' own parts is byte-for-byte the same
   (formulas, styles, comments, anything a program may keep in a part), except that adding a
   deleted summary tab back adds one entry to each of three index parts and one new part;
-* a file that is not a workbook package (a CSV, a damaged or password-protected file) is
-  byte-for-byte the same.
+* a file that is not a workbook package, or one whose tabs are not well-formed XML (a CSV, a
+  damaged or password-protected file) is byte-for-byte the same.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def snapshot(path: Path) -> FileSnapshot:
             return FileSnapshot(
                 data, parts, summary_part(package), stamp_part(package), tab_cells(package)
             )
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ElementTree.ParseError):  # not a package, or a damaged one
         return FileSnapshot(data, None, None, None, None)
 
 

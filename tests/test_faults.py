@@ -162,6 +162,38 @@ def csv_named_xlsx(district):
     path.write_text(csv_of(path, "Team"), "utf-8")
 
 
+def part_changed(sheet: str, change: Callable[[bytes], bytes | None]) -> Callable:
+    """Change the package part that holds the PM Tool's tab `sheet` (None: leave it out), the
+    zip itself intact: what a program other than a spreadsheet program can leave behind."""
+
+    def fault(district):
+        path = path_of(district, "north")
+        parts = package_parts(path)
+        part = sheet_part(path, sheet)
+        changed = change(parts[part])
+        if changed is None:
+            del parts[part]
+        else:
+            parts[part] = changed
+        write_package(path, parts)
+
+    return fault
+
+
+# Entities that would expand to a billion "lol"s, as in the classic attack on XML parsers.
+LAUGHS = (
+    b'<!DOCTYPE worksheet [<!ENTITY l0 "lol">'
+    + b"".join(b'<!ENTITY l%d "%s">' % (n, b"&l%d;" % (n - 1) * 10) for n in range(1, 10))
+    + b"]>"
+)
+
+
+def with_laughs(xml: bytes) -> bytes:
+    """The tab declares the entities, and its first strategy's name uses the largest."""
+    xml = xml.replace(b"<worksheet", LAUGHS + b"<worksheet", 1)
+    return re.sub(rb"(<c r=\"B2\"[^>]*><is><t>)[^<]*", rb"\1&l9;", xml, count=1)
+
+
 def renamed(name: str) -> Callable:
     """The Decision Log renamed by hand, or come back from an email or a download, as `name`."""
 
@@ -275,6 +307,21 @@ CASES: dict[str, Case] = {
     # files
     "a truncated workbook": Case(
         ("workbook-unreadable", None, None), fault=truncate("PM Tool"), says="damaged or incomplete"
+    ),
+    "a tab cut off inside an intact file": Case(
+        ("workbook-unreadable", "Benchmarks", None),
+        fault=part_changed("Benchmarks", lambda xml: xml[: len(xml) // 2]),
+        says="PM Tool.xlsx is damaged: its Benchmarks tab is not complete XML",
+    ),
+    "a tab missing from the file": Case(
+        ("workbook-unreadable", "EOY Goals", None),
+        fault=part_changed("EOY Goals", lambda xml: None),
+        says="PM Tool.xlsx is damaged: its EOY Goals tab is missing from the file",
+    ),
+    "a tab declaring a billion laughs": Case(
+        ("workbook-unreadable", "Strategies", None),
+        fault=part_changed("Strategies", with_laughs),
+        says="its Strategies tab declares XML entities of its own",
     ),
     "an empty file": Case(
         ("workbook-unreadable", None, None), fault=empty("Decision Log"), says="is empty"

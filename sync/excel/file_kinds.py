@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
+from xml.parsers import expat
 
 from ..errors import (
     StoreError,
@@ -17,6 +19,7 @@ from ..errors import (
     WorkbookUnreadable,
     WorkbookWrongFormat,
 )
+from .package import PackageError, sheet_parts
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office files, and Office files with a password
 _ZIP = b"PK\x03\x04"
@@ -98,6 +101,15 @@ def why_unreadable(path: Path) -> StoreError:
                 f"{name} is an OpenDocument spreadsheet (.ods), though its name ends in .xlsx. "
                 f"{_SAVE_AS}."
             )
+        where, tab = _damaged_part(path) or ("", None)
+        if where:
+            return WorkbookUnreadable(
+                f"{name} is damaged: {where}. It may have been cut off while being saved or "
+                "copied, or changed by a program other than a spreadsheet program. Open it in "
+                "Excel (which can often repair it) and save it again, or put back the last good "
+                "copy.",
+                sheet=tab,
+            )
         return WorkbookUnreadable(
             f"{name} is damaged or incomplete: it may have been cut off while being saved or "
             "copied. Open it in Excel (which can often repair it) and save it again, or put back "
@@ -112,6 +124,55 @@ def why_unreadable(path: Path) -> StoreError:
         "The file could not be opened as an Excel workbook. It may be damaged or in another "
         "format: open it in Excel and save it as an Excel Workbook (.xlsx)."
     )
+
+
+def _damaged_part(path: Path) -> tuple[str, str | None] | None:
+    """In a package whose every part unzips whole: which part keeps it from being read, said for
+    a person, and the tab it holds, if any (a tab missing, or not valid XML, or XML declaring
+    entities of its own, which no spreadsheet program writes and the sync never expands). None
+    when the package itself is cut off or the fault is elsewhere."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            if package.testzip() is not None:
+                return None
+            tabs = {part: tab for tab, part in sheet_parts(package).items()}
+            present = set(package.namelist())
+            for part, tab in tabs.items():
+                if part not in present:
+                    return f"its {tab} tab is missing from the file", tab
+            for part in package.namelist():
+                if part.endswith((".xml", ".rels")):
+                    fault = _xml_fault(package.read(part))
+                    if fault:
+                        holder = tabs.get(part)
+                        where = f"{holder} tab" if holder else f"part {part}"
+                        return f"its {where} {fault}", holder
+    except (
+        zipfile.BadZipFile,
+        PackageError,
+        KeyError,
+        OSError,
+        ElementTree.ParseError,
+        ValueError,
+    ):
+        return None
+    return None
+
+
+def _xml_fault(data: bytes) -> str | None:
+    """What is wrong with a part's XML, or None when it is well formed: checked as it streams
+    through expat with no handlers (nothing is built in memory) and never with a DOCTYPE, so no
+    entity is ever expanded."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return "declares XML entities of its own"
+    parser = expat.ParserCreate()
+    try:
+        for start in range(0, len(data), 1 << 20):
+            parser.Parse(data[start : start + (1 << 20)], False)
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        return "is not complete XML"
+    return None
 
 
 def _opendocument(path: Path) -> bool:
