@@ -29,7 +29,8 @@ class Provisioned:
     ref: WorkbookRef
     # "created", "exists" (left as it was), "would create" (dry run), "skipped" (by `fill`),
     # "moved" (from a previous school id), "not moved" (see `move.problem`) or "refused" (its
-    # folder leads out of the district: `reason` says so).
+    # folder leads out of the district, or is missing while one spelt another way is there:
+    # `reason` says so).
     outcome: str
     # (email, role) access given now, or that would be given on a dry run.
     shared: tuple[tuple[str, str], ...] = ()

@@ -366,6 +366,18 @@ CASES: dict[str, Case] = {
         fault=renamed("Decision_Log.xlsx"),
         says="there is “Decision_Log.xlsx”. Rename it Decision Log.xlsx",
     ),
+    "the school's folder renamed": Case(
+        ("workbook-missing", None, None),
+        fault=lambda district: path_of(district, "north").parent.rename(
+            district.workbooks_dir / "North "
+        ),
+        says="The school's folder north is not there, but there is “North ”. Rename it north",
+    ),
+    "the school's folder gone": Case(
+        ("workbook-missing", None, None),
+        fault=lambda district: shutil.rmtree(path_of(district, "north").parent),
+        says="The school's folder north is not there, so none of its workbooks are",
+    ),
     "another format and spelling": Case(
         ("workbook-format", None, None),
         fault=renamed("decision-log.xlsm"),

@@ -85,6 +85,23 @@ def test_provisioning_never_overwrites_and_adds_only_what_is_missing(make_distri
     assert "Decision Log" in edits.titles(district, "south")
 
 
+@pytest.mark.backends("excel")
+def test_a_school_folder_renamed_is_not_provisioned_again_beside_itself(make_district):
+    district = make_district()
+    folder = workbook_path(district, "north").parent
+    renamed = folder.rename(folder.with_name("North "))
+    done = provision_district(district)
+    refused = [p for p in done if p.outcome == "refused"]
+    assert [p.school.id for p in refused] == ["north"] * 3
+    assert "but there is “North ”. Rename it north" in refused[0].reason
+    assert not folder.exists()  # no empty workbooks to hide the school's own from the sync
+    assert sorted(path.name for path in renamed.iterdir()) == [
+        "Decision Log.xlsx",
+        "PM Tool.xlsx",
+        "Roles and Responsibilities.xlsx",
+    ]
+
+
 def test_dry_run_creates_nothing(make_district, edits):
     district = make_district()
     edits.delete_workbook(district, "south", "Decision Log")

@@ -39,9 +39,12 @@ _SAVE_AS = "Open it and use File › Save As › Excel Workbook (.xlsx)"
 def saved_as_other(path: Path) -> StoreError | None:
     """For a missing workbook: the file beside it that holds it under another format or spelling
     (other letter case, spaces, underscores or dashes, or the extension typed twice: a name
-    renamed by hand, or that came back from an email or a download)."""
+    renamed by hand, or that came back from an email or a download); or, when the school's
+    whole folder is missing, the folder beside it spelt another way."""
     try:
         siblings = list(path.parent.iterdir())
+    except FileNotFoundError:
+        return _folder_elsewhere(path.parent)
     except OSError:
         return None
     wanted = _spelling(path.stem)
@@ -60,6 +63,34 @@ def saved_as_other(path: Path) -> StoreError | None:
                 "(the sync looks for that exact name)."
             )
     return None
+
+
+def renamed_folder(folder: Path) -> str | None:
+    """For a school whose folder is missing: the name of the folder beside it spelt another way
+    (other letter case, a stray space...), if there is one."""
+    try:
+        renamed = sorted(
+            other.name
+            for other in folder.parent.iterdir()
+            if _spelling(other.name) == _spelling(folder.name) and other.is_dir()
+        )
+    except OSError:
+        return None
+    return renamed[0] if renamed else None
+
+
+def _folder_elsewhere(folder: Path) -> StoreError:
+    renamed = renamed_folder(folder)
+    if renamed:
+        return WorkbookMissing(
+            f"The school's folder {folder.name} is not there, but there is “{renamed}”. "
+            f"Rename it {folder.name} (the sync looks for that exact name)."
+        )
+    return WorkbookMissing(
+        f"The school's folder {folder.name} is not there, so none of its workbooks are: it may "
+        "have been moved, renamed or deleted. Put it back, or run `plansync provision` to start "
+        "new workbooks."
+    )
 
 
 def _spelling(stem: str) -> str:

@@ -32,6 +32,7 @@ from ..errors import (
     StoreError,
     WorkbookBusy,
     WorkbookMissing,
+    WorkbookNotAFile,
     WorkbookUnreadable,
 )
 from ..files import TEMPORARY_PREFIX, temporary_beside, write_replacing
@@ -51,7 +52,7 @@ from ..store import (
 )
 from ..templates import Template
 from .cells import fill_cells
-from .file_kinds import saved_as_other, why_unreadable
+from .file_kinds import renamed_folder, saved_as_other, why_unreadable
 from .guard import (
     BUDGET,
     Budget,
@@ -223,6 +224,13 @@ class ExcelStore:
         path = Path(ref.location)
         from .render import plan_workbook  # openpyxl is slow to import and only writes
 
+        renamed = None if path.parent.exists() else renamed_folder(path.parent)
+        if renamed:  # new workbooks there would hide the school's own from the sync
+            raise WorkbookNotAFile(
+                f"{ref.label} was not created: the school's folder {path.parent.name} is not "
+                f"there, but there is “{renamed}”. Rename it {path.parent.name} rather than "
+                "start new workbooks beside it."
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         inside(path.parent, self.root, ref.label)
         _save_new(plan_workbook(plan), path)
