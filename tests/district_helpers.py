@@ -349,3 +349,26 @@ def libreoffice_convert(source: Path, to: str, outdir: Path, scratch: Path) -> P
         env={**os.environ, "HOME": str(scratch)},
     )
     return outdir / f"{source.stem}.{to.split(':')[0]}"
+
+
+# What Excel's Save As › "Strict Open XML Spreadsheet" changes in a workbook: the namespaces of
+# its parts and its relationships' types (the content types stay as they are).
+STRICT_NAMESPACES = {
+    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
+        b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+    ),
+    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+    ),
+}
+
+
+def save_as_strict(path: Path) -> None:
+    """The workbook at `path` as Excel saves it in the Strict Open XML format."""
+    parts = package_parts(path)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            if name != "[Content_Types].xml":
+                for transitional, strict in STRICT_NAMESPACES.items():
+                    data = data.replace(transitional, strict)
+            package.writestr(name, data)

@@ -12,10 +12,12 @@ import openpyxl
 import pytest
 import yaml
 from district_helpers import (
+    STRICT_NAMESPACES,
     TODAY,
     libreoffice_convert,
     package_parts,
     run_sync,
+    save_as_strict,
     sheet_part,
     workbook_path,
 )
@@ -224,6 +226,24 @@ def test_migrate_adds_a_required_column_and_keeps_everything_the_school_has(
     again = migrate_district(district)
     assert {m.outcome for m in again} == {"up to date"}
     assert edits.version(district, "north") == version  # nothing written at all
+
+
+@pytest.mark.backends("excel")
+def test_a_strict_open_xml_workbook_is_migrated_in_its_own_namespaces(make_district, tmp_path):
+    district = make_district()
+    path = workbook_path(district, "north")
+    save_as_strict(path)
+    district = _with_templates(district, _own_templates(tmp_path, _add_evidence))
+    done = migrate_district(district)
+    assert [m.outcome for m in done][:3] == ["migrated", "up to date", "up to date"]
+    for name, data in package_parts(path).items():
+        if name != "[Content_Types].xml":
+            assert not any(transitional in data for transitional in STRICT_NAMESPACES), name
+    night = run_sync(district)
+    north = next(school for school in night.schools if school.school.id == "north")
+    assert not [i for i in north.issues if i.rule in ("column-missing", "workbook-unreadable")]
+    steps = north.tables("pm_tool").tables["action_steps"]
+    assert "evidence" in steps.columns
 
 
 @pytest.mark.backends("excel")

@@ -17,11 +17,13 @@ import zipfile
 import pytest
 from district_helpers import (
     CONFIG,
+    STRICT_NAMESPACES,
     edit_workbook,
     good_plan,
     libreoffice_convert,
     package_parts,
     run_sync,
+    save_as_strict,
     sheet_part,
     workbook_path,
 )
@@ -166,28 +168,6 @@ def test_a_workbook_saved_again_by_libreoffice_reads_the_same(make_district, tmp
     assert _issues(after) == _issues(before)
 
 
-# What Excel's Save As › "Strict Open XML Spreadsheet" changes in a workbook: the namespaces of
-# its parts and its relationships' types (the content types stay as they are).
-STRICT = {
-    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
-        b"http://purl.oclc.org/ooxml/spreadsheetml/main"
-    ),
-    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
-        b"http://purl.oclc.org/ooxml/officeDocument/relationships"
-    ),
-}
-
-
-def _save_as_strict(path) -> None:
-    parts = package_parts(path)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
-        for name, data in parts.items():
-            if name != "[Content_Types].xml":
-                for transitional, strict in STRICT.items():
-                    data = data.replace(transitional, strict)
-            package.writestr(name, data)
-
-
 @pytest.mark.parametrize("summary_tab", ["there", "deleted"])
 def test_a_strict_open_xml_workbook_is_read_and_written_in_its_own_namespaces(
     make_district, summary_tab
@@ -202,7 +182,7 @@ def test_a_strict_open_xml_workbook_is_read_and_written_in_its_own_namespaces(
             book.remove(book["Coach Summary"])
 
     edit_workbook(path, edit)
-    _save_as_strict(path)
+    save_as_strict(path)
     night = run_sync(district)
     assert night.summaries_written == 1
     assert not [i for i in night.issues if i.rule in ("summary-not-written", "roster-not-written")]
@@ -212,7 +192,7 @@ def test_a_strict_open_xml_workbook_is_read_and_written_in_its_own_namespaces(
     parts = package_parts(path)
     for name, data in parts.items():
         if name != "[Content_Types].xml":
-            assert not any(transitional in data for transitional in STRICT), name
+            assert not any(transitional in data for transitional in STRICT_NAMESPACES), name
     summary = parts[sheet_part(path, "Coach Summary")]
     assert b'xmlns="http://purl.oclc.org/ooxml/spreadsheetml/main"' in summary
     assert b"Coach summary" in summary

@@ -219,23 +219,27 @@ def _replacements(package: zipfile.ZipFile, name: str, xml: bytes) -> dict[str, 
     rels_xml = package.read(rels_part)
     targets = _relationship_targets(rels_xml, workbook_part)
     sheets = _sheet_entries(workbook_xml)
-    strict = _STRICT[b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"] in workbook_xml
     for sheet_name, rel_id, _sheet_id in sheets:
         if sheet_name.casefold() == name.casefold() and rel_id in targets:
-            return {targets[rel_id]: _in_strict(xml) if strict else xml}
+            return in_package_namespaces(package, {targets[rel_id]: xml})
     added = _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets, name, xml)
-    if strict:  # the new sheet, its entry and its relationship, in the package's namespaces
-        for part, data in added.items():
-            if part != "[Content_Types].xml":
-                added[part] = _in_strict(data)
-    return added
+    return in_package_namespaces(package, added)  # the new sheet, its entry and relationship
 
 
-def _in_strict(xml: bytes) -> bytes:
-    """Part XML written in the transitional namespaces, in the strict ones."""
-    for transitional, strict in _STRICT.items():
-        xml = xml.replace(transitional, strict)
-    return xml
+def in_package_namespaces(package: zipfile.ZipFile, parts: dict[str, bytes]) -> dict[str, bytes]:
+    """`parts`, written (or edited) in the transitional namespaces, in the package's own: the
+    strict ones for a workbook saved as Strict Open XML, so that no part disagrees with the
+    others; as they are otherwise. The content types are the same in both."""
+    strict_main = _STRICT[b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"]
+    if strict_main not in package.read(_workbook_part(package)):
+        return parts
+    converted = {}
+    for part, xml in parts.items():
+        if part != "[Content_Types].xml":
+            for transitional, strict in _STRICT.items():
+                xml = xml.replace(transitional, strict)
+        converted[part] = xml
+    return converted
 
 
 def sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
