@@ -161,11 +161,9 @@ def _damaged_part(path: Path) -> tuple[str, str | None] | None:
     """In a package whose every part unzips whole: which part keeps it from being read, said for
     a person, and the tab it holds, if any (a tab missing, or not valid XML, or XML declaring
     entities of its own, which no spreadsheet program writes and the sync never expands). None
-    when the package itself is cut off or the fault is elsewhere."""
+    when the package itself is cut off (a part fails its checksum) or the fault is elsewhere."""
     try:
         with zipfile.ZipFile(path) as package:
-            if package.testzip() is not None:
-                return None
             tabs = {part: tab for tab, part in sheet_parts(package).items()}
             present = set(package.namelist())
             for part, tab in tabs.items():

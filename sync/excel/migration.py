@@ -33,7 +33,6 @@ from .package import (
     _sheet_entries,
     _workbook_part,
     _write_package,
-    in_package_namespaces,
     sheet_xml,
 )
 
@@ -68,8 +67,7 @@ def migrate_package(
         with zipfile.ZipFile(path) as package:
             edit = _Edit(package)
             edit.apply(changes, stamp_beside)
-            parts = in_package_namespaces(package, edit.parts)
-            _write_package(path, package, parts, before_replace)
+            _write_package(path, package, edit.parts, before_replace)
     except (
         zipfile.BadZipFile,
         zlib.error,

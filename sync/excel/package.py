@@ -221,17 +221,16 @@ def _replacements(package: zipfile.ZipFile, name: str, xml: bytes) -> dict[str, 
     sheets = _sheet_entries(workbook_xml)
     for sheet_name, rel_id, _sheet_id in sheets:
         if sheet_name.casefold() == name.casefold() and rel_id in targets:
-            return in_package_namespaces(package, {targets[rel_id]: xml})
-    added = _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets, name, xml)
-    return in_package_namespaces(package, added)  # the new sheet, its entry and relationship
+            return {targets[rel_id]: xml}
+    return _add_sheet(package, workbook_part, rels_part, workbook_xml, rels_xml, sheets, name, xml)
 
 
-def in_package_namespaces(package: zipfile.ZipFile, parts: dict[str, bytes]) -> dict[str, bytes]:
+def _in_package_namespaces(package: zipfile.ZipFile, parts: dict[str, bytes]) -> dict[str, bytes]:
     """`parts`, written (or edited) in the transitional namespaces, in the package's own: the
     strict ones for a workbook saved as Strict Open XML, so that no part disagrees with the
     others; as they are otherwise. The content types are the same in both."""
     strict_main = _STRICT[b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"]
-    if strict_main not in package.read(_workbook_part(package)):
+    if not parts or strict_main not in package.read(_workbook_part(package)):
         return parts
     converted = {}
     for part, xml in parts.items():
@@ -412,9 +411,10 @@ def _write_package(
     replacements: dict[str, bytes],
     before_replace: Callable[[], None] | None,
 ) -> None:
-    """Copy every part into a temporary file beside `path`, swapping in the replacements."""
+    """Copy every part into a temporary file beside `path`, swapping in the replacements, in
+    the package's own namespaces (see _in_package_namespaces)."""
     with temporary_beside(real_target(path)) as temporary:
-        pending = dict(replacements)
+        pending = dict(_in_package_namespaces(package, replacements))
         ends = _entry_ends(package)
         with zipfile.ZipFile(temporary, "w") as target, open(path, "rb") as source:
             run: list[zipfile.ZipInfo] = []  # parts to copy, back to back in the source
