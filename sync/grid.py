@@ -82,6 +82,32 @@ def cell_text(text: str, limit: int) -> str:
     return text
 
 
+# Day 0 of a workbook's serial dates (the 1900 date system, every workbook plansync writes).
+_SERIAL_EPOCH = dt.datetime(1899, 12, 30)
+_SECONDS_A_DAY = 86400
+
+
+def excel_serial(value: dt.date | dt.time | dt.timedelta) -> float:
+    """A date, time or duration as the number a spreadsheet cell stores for it: days since
+    1899-12-30 (a time: the part of a day; a duration: its days). As Excel counts, a day before
+    1900-03-01 is one less: Excel keeps a 29 February 1900 that never was."""
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds() / _SECONDS_A_DAY
+    if isinstance(value, dt.time):
+        return _day_part(value)
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    days = (value.replace(tzinfo=None) - _SERIAL_EPOCH).days
+    if 0 < days <= 60:
+        days -= 1
+    return days + _day_part(value)
+
+
+def _day_part(moment: dt.time | dt.datetime) -> float:
+    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
+    return (seconds + moment.microsecond / 10**6) / _SECONDS_A_DAY
+
+
 Style = Literal["title", "subtitle", "heading", "header", "text", "muted", "good", "warn", "bad"]
 
 

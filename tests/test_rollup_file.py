@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import zipfile
 
 import openpyxl
 import pytest
 from district_helpers import libreoffice_convert, run_sync
 from plansync.excel.render import rollup_workbook
+from plansync.excel import rollup_file
 from plansync.excel.rollup_file import BATCH_ROWS, write_rollup_file
 from plansync.grid import OutCell, OutSheet, RowBlock
 from plansync.reports.rollup import build_rollup
@@ -178,6 +180,40 @@ def test_blocks_that_move_are_numbered_again_without_being_made_and_damage_is_dr
     write_rollup_file(moved, tmp_path / "again.xlsx", kept)
     assert made == ["north"]
     assert _cells(tmp_path / "again.xlsx") == _cells(tmp_path / "openpyxl.xlsx")
+
+
+def test_the_frame_is_kept_and_drawn_again_only_when_what_it_shows_changes(tmp_path, monkeypatch):
+    drawn_frames = []
+    draw = rollup_file._draw_frame
+
+    def counting(sheets):
+        drawn_frames.append([sheet.name for sheet in sheets])
+        return draw(sheets)
+
+    monkeypatch.setattr(rollup_file, "_draw_frame", counting)
+    kept = _Kept()
+    made: list[str] = []
+    write_rollup_file(_block_sheets(made), tmp_path / "first.xlsx", kept)
+    write_rollup_file(_block_sheets(made), tmp_path / "again.xlsx", kept)
+    assert len(drawn_frames) == 1  # the second night's frame was the first's
+    assert _cells(tmp_path / "again.xlsx") == _cells(tmp_path / "first.xlsx")
+    with zipfile.ZipFile(tmp_path / "again.xlsx") as package:
+        properties = package.read("docProps/core.xml").decode()
+    year = str(dt.datetime.now(dt.UTC).year)
+    assert f'<dcterms:modified xsi:type="dcterms:W3CDTF">{year}-' in properties
+
+    longer = _block_sheets(made)
+    longer[0].add("Total", 3, "rows")  # the filter and the sheet's size reach one row further
+    write_rollup_file(longer, tmp_path / "longer.xlsx", kept)
+    assert len(drawn_frames) == 2
+    rollup_workbook(longer).save(tmp_path / "openpyxl.xlsx")
+    assert _cells(tmp_path / "longer.xlsx") == _cells(tmp_path / "openpyxl.xlsx")
+
+    key, frame = kept.parts["frame"]["rollup"]
+    kept.parts["frame"]["rollup"] = (key, frame[:-40])  # a kept frame that was cut short
+    write_rollup_file(longer, tmp_path / "mended.xlsx", kept)
+    assert len(drawn_frames) == 3
+    assert _cells(tmp_path / "mended.xlsx") == _cells(tmp_path / "openpyxl.xlsx")
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

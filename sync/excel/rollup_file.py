@@ -6,6 +6,10 @@ number hundreds of thousands of cells, are then written straight into each sheet
 batch of rows at a time: several times faster than openpyxl's writer, in constant memory. Text is
 written as inline strings, so it is never read as a formula.
 
+The frame is kept too, with what it was drawn from: most nights only rows change, and then it is
+used again, and openpyxl is not even imported (importing it took longer than the rest of a night's
+rollup for one edited school).
+
 A sheet part is one deflate stream. Blocks of rows (a school's rows on a tab) go in by groups of
 GROUP: each group is compressed on its own (the stream is fully flushed before and after it, so
 that it refers to nothing outside itself) and kept, with its CRC-32, as it was written from its
@@ -21,9 +25,11 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import json
 import math
 import re
 import struct
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -31,11 +37,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
-from openpyxl.utils.datetime import to_excel
-
-from ..grid import DrawnRows, OutCell, OutSheet, RowBlock, Style, column_letter, hash_of
-from .package import add_compressed, plain_text, sheet_parts
-from .render import rollup_style_id, rollup_workbook, storable
+from ..grid import (
+    DrawnRows,
+    OutCell,
+    OutSheet,
+    RowBlock,
+    Style,
+    cell_text,
+    column_letter,
+    excel_serial,
+    hash_of,
+)
+from .package import MAX_CELL_TEXT, add_compressed, plain_text, sheet_parts
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -56,6 +69,7 @@ GROUP = 16
 
 # Values that need a number format of their own (a datetime before a date: it is one).
 _DAYS_AND_TIMES = (dt.datetime, dt.date, dt.time, dt.timedelta)
+_FORMAT_KINDS = (str, *_DAYS_AND_TIMES)
 # Each style and kind of value's cell format, as the attribute a cell carries (see _formats).
 _Formats = dict[tuple[str, type], str]
 
@@ -66,10 +80,7 @@ def write_rollup_file(
     """Write the rollup of `sheets` as an .xlsx package at `target`. A block of rows (see
     grid.RowBlock) that `drawn` kept under its key is taken from there instead of being made and
     drawn again; one drawn here is kept there."""
-    book = rollup_workbook(sheets, rows=FRAME_ROWS)
-    # Every format a row may need is registered before the frame is saved, which writes them out;
-    # the rows themselves are drawn as they are written.
-    formats = _formats(book.worksheets[0]) if book.worksheets else {}
+    frame, formats = _frame(sheets, drawn)
     blocks = _Blocks(formats, drawn)
     bodies: list[Iterator[str | _Deflated]] = [
         itertools.chain(
@@ -78,26 +89,110 @@ def write_rollup_file(
         )
         for content in sheets
     ]
+    now, written_at = dt.datetime.now(dt.UTC), time.localtime()[:6]
+    with zipfile.ZipFile(io.BytesIO(frame)) as source:
+        parts = sheet_parts(source).values()
+        by_part = dict(zip(parts, zip(sheets, bodies, strict=True), strict=True))
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as package:
+            for info in source.infolist():
+                data = source.read(info)
+                info.date_time = written_at  # not when the frame was drawn, if it was kept
+                if info.filename in by_part:
+                    content, body = by_part[info.filename]
+                    _write_sheet(package, info, data, content, body)
+                elif info.filename == _PROPERTIES:
+                    package.writestr(info, _dated(data, now))
+                else:
+                    package.writestr(info, data)
+
+
+# The part of the package that says when the workbook was made and last saved.
+_PROPERTIES = "docProps/core.xml"
+_DATES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
+
+
+def _dated(properties: bytes, now: dt.datetime) -> bytes:
+    """The workbook's properties, made and saved `now` (a frame kept from an earlier night
+    still carries that night's time)."""
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return _DATES.sub(lambda match: match.group(1) + stamp + match.group(2), properties)
+
+
+# A frame is kept under this part and owner, beside the blocks of rows.
+_FRAME_PART, _FRAME_OWNER = "frame", "rollup"
+
+
+def _frame(sheets: list[OutSheet], drawn: DrawnRows | None) -> tuple[bytes, _Formats]:
+    """The package openpyxl draws of the tabs' frames, and the cell formats registered in it:
+    as `drawn` kept it when the frame would be the same, else drawn now (and kept)."""
+    key = _frame_key(sheets)
+    if drawn is not None:
+        kept = drawn.drawn_rows(_FRAME_PART).get(_FRAME_OWNER)
+        if kept is not None and kept[0] == key and (found := _unpack_frame(kept[1])) is not None:
+            return found
+    frame, formats = _draw_frame(sheets)
+    if drawn is not None:
+        drawn.keep_drawn_rows(_FRAME_PART, _FRAME_OWNER, key, _pack_frame(frame, formats))
+    return frame, formats
+
+
+def _frame_key(sheets: list[OutSheet]) -> str:
+    """Everything the frame is drawn from: this module and the one that draws it, and each tab's
+    settings, first rows, charts (with the header rows they name) and size."""
+    tabs = [
+        (
+            sheet.name,
+            sheet.widths,
+            sheet.freeze_rows,
+            sheet.filter_row,
+            sheet.tab_color,
+            sheet.score_columns,
+            sheet.charts,
+            sheet.rows[:FRAME_ROWS],
+            [sheet.rows[chart.header_row - 1 : chart.header_row] for chart in sheet.charts],
+            sheet.width,
+            sheet.row_count,
+        )
+        for sheet in sheets
+    ]
+    return hash_of((_SOURCE, _DRAWER_SOURCE, tabs))
+
+
+def _draw_frame(sheets: list[OutSheet]) -> tuple[bytes, _Formats]:
+    from .render import rollup_workbook  # openpyxl is slow to import: only for a new frame
+
+    book = rollup_workbook(sheets, rows=FRAME_ROWS)
+    # Every format a row may need is registered before the frame is saved, which writes them out;
+    # the rows themselves are drawn as they are written.
+    formats = _formats(book.worksheets[0]) if book.worksheets else {}
     frame = io.BytesIO()
     try:
         book.save(frame)
     except BaseException:
         _close_writers(book)
         raise
-    with zipfile.ZipFile(frame) as source:
-        parts = sheet_parts(source)
-        by_part = {
-            parts[sheet.title]: (content, body)
-            for sheet, content, body in zip(book.worksheets, sheets, bodies, strict=True)
+    return frame.getvalue(), formats
+
+
+def _pack_frame(frame: bytes, formats: _Formats) -> bytes:
+    listed = [[style, kind.__name__, attribute] for (style, kind), attribute in formats.items()]
+    return json.dumps(listed).encode() + b"\n" + frame
+
+
+def _unpack_frame(blob: bytes) -> tuple[bytes, _Formats] | None:
+    """A kept frame and its formats; None when it cannot be used (then it is drawn again)."""
+    head, _, frame = blob.partition(b"\n")
+    kinds: dict[str, type] = {kind.__name__: kind for kind in _FORMAT_KINDS}
+    try:
+        formats: _Formats = {
+            (style, kinds[kind]): attribute for style, kind, attribute in json.loads(head)
         }
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as package:
-            for info in source.infolist():
-                data = source.read(info)
-                if info.filename in by_part:
-                    content, body = by_part[info.filename]
-                    _write_sheet(package, info, data, content, body)
-                else:
-                    package.writestr(info, data)
+        with zipfile.ZipFile(io.BytesIO(frame)) as package:
+            if package.testzip() is not None:
+                return None
+    except (ValueError, TypeError, KeyError, zipfile.BadZipFile, zlib.error, EOFError):
+        return None
+    return frame, formats
 
 
 def _close_writers(book: Workbook) -> None:
@@ -114,6 +209,8 @@ def _close_writers(book: Workbook) -> None:
 def _formats(sheet: WriteOnlyWorksheet) -> _Formats:
     """The workbook's cell format for each style and kind of value (text and numbers, or a kind
     of date or time), registered in it, as a cell's attribute (none for the default format)."""
+    from .render import rollup_style_id
+
     samples: dict[type, Any] = {
         str: "",
         dt.datetime: dt.datetime(2000, 1, 1),
@@ -310,12 +407,13 @@ def _crc_joined(crc: int, piece_crc: int, length: int) -> int:
 
 
 _SOURCE = Path(__file__).read_bytes()
+_DRAWER_SOURCE = Path(__file__).with_name("render.py").read_bytes()
 
 
 def _cell_xml(ref: str, value: object, style: Style, formats: _Formats) -> str:
     if isinstance(value, _DAYS_AND_TIMES):
         kind = next(k for k in _DAYS_AND_TIMES if isinstance(value, k))
-        return f'<c r="{ref}"{formats[(style, kind)]}><v>{to_excel(value)!r}</v></c>'
+        return f'<c r="{ref}"{formats[(style, kind)]}><v>{excel_serial(value)!r}</v></c>'
     s = formats[(style, str)]
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
@@ -328,7 +426,7 @@ def _cell_xml(ref: str, value: object, style: Style, formats: _Formats) -> str:
 def _text_xml(ref: str, text: str, s: str) -> str:
     """A text cell, written inline (so it is never read as a formula)."""
     if not plain_text(text):
-        text = storable(text)
+        text = cell_text(text, MAX_CELL_TEXT)
     if "&" in text or "<" in text or ">" in text:
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # Spreadsheet programs trim a text's outer spaces unless told not to; saying so only where
