@@ -355,12 +355,18 @@ class StateStore:
             else:
                 changed = day if seen_before else None
                 marks[key] = RowMark(hash_, old[0] if old else None, changed)
-        self._change("DELETE FROM rows WHERE location = ?", (location,))
+        # Only what differs is written: most workbooks read again (an edit elsewhere in the file,
+        # a full run) have every row as it was, and rewriting them all took 2 s at 2,000 schools.
         self._change_many(
-            "INSERT INTO rows VALUES (?, ?, ?, ?, ?)",
+            "DELETE FROM rows WHERE location = ? AND tab = ? AND row = ?",
+            [(location, tab, row) for tab, row in stored.keys() - marks.keys()],
+        )
+        self._change_many(
+            "INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?)",
             [
                 (location, tab, row, mark.hash, mark.changed.isoformat() if mark.changed else None)
                 for (tab, row), mark in marks.items()
+                if stored.get((tab, row)) != (mark.hash, mark.changed)
             ],
         )
         return marks

@@ -257,3 +257,28 @@ def test_a_step_falling_overdue_rewrites_the_summary_with_the_date(
     assert "This tab last changed on Sunday, Dec 6, 2026." in text
     assert "Where | Owner | Overdue since | Item" in text
     assert any("| Dec 6, 2026 | Action step" in line for line in text)
+
+
+def test_row_marks_keep_what_changed_and_forget_rows_that_are_gone(tmp_path):
+    from plansync.state import StateStore
+
+    first, second = dt.date(2026, 10, 1), dt.date(2026, 10, 8)
+    with StateStore(tmp_path / STATE_NAME) as state:
+        seen = {("steps", 2): "a", ("steps", 3): "b", ("steps", 4): "c"}
+        marks = state.row_marks("x.xlsx", seen, first)
+        assert {mark.changed for mark in marks.values()} == {None}  # first seen: nothing changed
+        # Read again: row 3 edited, row 4 gone, row 5 new.
+        again = {("steps", 2): "a", ("steps", 3): "B", ("steps", 5): "d"}
+        marks = state.row_marks("x.xlsx", again, second)
+        assert marks[("steps", 2)].changed is None
+        assert (marks[("steps", 3)].before, marks[("steps", 3)].changed) == ("b", second)
+        assert marks[("steps", 5)].changed == second
+        # What is kept is what the second read saw, whatever the hashes of a night not read.
+        kept = state.row_marks("x.xlsx", None, dt.date(2026, 10, 9))
+        assert {key: (mark.hash, mark.changed) for key, mark in kept.items()} == {
+            ("steps", 2): ("a", None),
+            ("steps", 3): ("B", second),
+            ("steps", 5): ("d", second),
+        }
+        # Read again with nothing changed: the marks stay as they were.
+        assert state.row_marks("x.xlsx", again, dt.date(2026, 10, 9)) == kept

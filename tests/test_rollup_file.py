@@ -11,8 +11,8 @@ import zipfile
 import openpyxl
 import pytest
 from district_helpers import libreoffice_convert, run_sync
-from plansync.excel.render import rollup_workbook
 from plansync.excel import rollup_file
+from plansync.excel.render import rollup_workbook
 from plansync.excel.rollup_file import BATCH_ROWS, write_rollup_file
 from plansync.grid import OutCell, OutSheet, RowBlock
 from plansync.reports.rollup import build_rollup
