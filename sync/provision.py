@@ -80,6 +80,10 @@ def _create_one(store, district, school, template, dry_run, fill, now) -> Provis
     if store.exists(ref):
         return Provisioned(school, template, ref, "exists")
     if dry_run:
+        reason = store.refusal(ref)
+        if reason:
+            why = f"{ref.label} would not be created: {reason}"
+            return Provisioned(school, template, ref, "refused", reason=why)
         return Provisioned(school, template, ref, "would create")
     plan = plan_workbook(template, school, district, now)
     if fill is not None:

@@ -117,7 +117,11 @@ class Store(Protocol):
 
     def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> WorkbookRef:
         """Write a new workbook from a plan and return where it now is. The caller has checked
-        that it does not exist."""
+        that it does not exist. Raises WorkbookNotAFile where `refusal` gives a reason."""
+
+    def refusal(self, ref: WorkbookRef) -> str | None:
+        """Why `create` would not write this missing workbook, as the end of a sentence naming
+        it (None: it would), so that a dry run says what the real one will do."""
 
     def share(
         self, ref: WorkbookRef, school: School, dry_run: bool = False

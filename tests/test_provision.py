@@ -93,7 +93,16 @@ def test_a_school_folder_renamed_is_not_provisioned_again_beside_itself(make_dis
     done = provision_district(district)
     refused = [p for p in done if p.outcome == "refused"]
     assert [p.school.id for p in refused] == ["north"] * 3
-    assert "but there is “North ”. Rename it north" in refused[0].reason
+    assert (
+        "was not created: the school's folder north is not there, but there is “North ”. "
+        "Rename it north" in refused[0].reason
+    )
+    # A dry run says the same beforehand.
+    dry = provision_district(district, dry_run=True)
+    assert [p.reason for p in dry if p.outcome == "refused"] == [
+        p.reason.replace("was not created", "would not be created") for p in refused
+    ]
+    assert [p.outcome for p in dry if p.school.id == "south"] == ["exists"] * 3
     assert not folder.exists()  # no empty workbooks to hide the school's own from the sync
     assert sorted(path.name for path in renamed.iterdir()) == [
         "Decision Log.xlsx",

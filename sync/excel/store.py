@@ -224,17 +224,28 @@ class ExcelStore:
         path = Path(ref.location)
         from .render import plan_workbook  # openpyxl is slow to import and only writes
 
-        renamed = None if path.parent.exists() else renamed_folder(path.parent)
-        if renamed:  # new workbooks there would hide the school's own from the sync
-            raise WorkbookNotAFile(
-                f"{ref.label} was not created: the school's folder {path.parent.name} is not "
-                f"there, but there is “{renamed}”. Rename it {path.parent.name} rather than "
-                "start new workbooks beside it."
-            )
+        reason = self.refusal(ref)
+        if reason:
+            raise WorkbookNotAFile(f"{ref.label} was not created: {reason}")
         path.parent.mkdir(parents=True, exist_ok=True)
         inside(path.parent, self.root, ref.label)
         _save_new(plan_workbook(plan), path)
         return ref
+
+    def refusal(self, ref: WorkbookRef) -> str | None:
+        folder = Path(ref.location).parent
+        if not folder.exists():
+            renamed = renamed_folder(folder)
+            if renamed:  # new workbooks there would hide the school's own from the sync
+                return (
+                    f"the school's folder {folder.name} is not there, but there is “{renamed}”. "
+                    f"Rename it {folder.name} rather than start new workbooks beside it."
+                )
+        elif not folder.resolve().is_relative_to(self.root.resolve()):
+            return (
+                f"its folder leads to {folder.resolve()}, outside the district's workbooks folder."
+            )
+        return None
 
     def share(
         self, ref: WorkbookRef, school: School, dry_run: bool = False

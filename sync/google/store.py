@@ -356,6 +356,9 @@ class GoogleStore:
 
     # -- writing -------------------------------------------------------------------------------
 
+    def refusal(self, ref: WorkbookRef) -> str | None:
+        return None  # a new spreadsheet goes into the district's folder, by id: nothing to hide
+
     def create(self, ref: WorkbookRef, plan: WorkbookPlan) -> WorkbookRef:
         """Make the spreadsheet in the folder, lay out its tabs, and record its id."""
         school_id, template_id = ref.school_id, ref.template_id
