@@ -124,7 +124,7 @@ def _block_sheets(made: list[str]) -> list[OutSheet]:
 
         return RowBlock(owner, "plan", f"key-{owner}-{rows!r}", len(rows), make)
 
-    plan = OutSheet("Plan", widths=[10, 10, 10], filter_row=1)
+    plan = OutSheet("Plan", widths=[10, 10, 10], filter_row=1, score_columns=[2])
     plan.add("School", "Row", "Text", style="header")
     plan.blocks = [
         block("north", [["North", 2, "bell\x07\x01 & <tag>"], ["North", 3, None], ["North", 4, 5]]),
@@ -202,16 +202,26 @@ def test_the_frame_is_kept_and_drawn_again_only_when_what_it_shows_changes(tmp_p
     year = str(dt.datetime.now(dt.UTC).year)
     assert f'<dcterms:modified xsi:type="dcterms:W3CDTF">{year}-' in properties
 
-    longer = _block_sheets(made)
-    longer[0].add("Total", 3, "rows")  # the filter and the sheet's size reach one row further
-    write_rollup_file(longer, tmp_path / "longer.xlsx", kept)
+    # More rows and fewer: the kept frame's filter and colour scale reach the last row tonight.
+    for extra in (3, 0):
+        sized = _block_sheets(made)
+        for number in range(extra):
+            sized[0].add("Total", number, "rows")
+        write_rollup_file(sized, tmp_path / "sized.xlsx", kept)
+        rollup_workbook(sized).save(tmp_path / "openpyxl.xlsx")
+        assert _cells(tmp_path / "sized.xlsx") == _cells(tmp_path / "openpyxl.xlsx")
+    assert len(drawn_frames) == 1
+
+    renamed = _block_sheets(made)
+    renamed[0].rows[0][2] = OutCell("Notes", "header")  # what the frame shows: drawn again
+    write_rollup_file(renamed, tmp_path / "renamed.xlsx", kept)
     assert len(drawn_frames) == 2
-    rollup_workbook(longer).save(tmp_path / "openpyxl.xlsx")
-    assert _cells(tmp_path / "longer.xlsx") == _cells(tmp_path / "openpyxl.xlsx")
+    rollup_workbook(renamed).save(tmp_path / "openpyxl.xlsx")
+    assert _cells(tmp_path / "renamed.xlsx") == _cells(tmp_path / "openpyxl.xlsx")
 
     key, frame = kept.parts["frame"]["rollup"]
     kept.parts["frame"]["rollup"] = (key, frame[:-40])  # a kept frame that was cut short
-    write_rollup_file(longer, tmp_path / "mended.xlsx", kept)
+    write_rollup_file(renamed, tmp_path / "mended.xlsx", kept)
     assert len(drawn_frames) == 3
     assert _cells(tmp_path / "mended.xlsx") == _cells(tmp_path / "openpyxl.xlsx")
 

@@ -151,7 +151,9 @@ def _frame_key(sheets: list[OutSheet]) -> str:
             sheet.rows[:FRAME_ROWS],
             [sheet.rows[chart.header_row - 1 : chart.header_row] for chart in sheet.charts],
             sheet.width,
-            sheet.row_count,
+            # Whether it has a filter at all; where the filter and the colour scales end is set
+            # as each night's rows are written (_sized).
+            bool(sheet.filter_row) and sheet.row_count >= (sheet.filter_row or 0),
         )
         for sheet in sheets
     ]
@@ -436,6 +438,19 @@ def _text_xml(ref: str, text: str, s: str) -> str:
 
 
 _KEEP_SPACES = ' xml:space="preserve"'
+# The end row of the filter and of the score columns' colour scales, as render.py draws them.
+_FILTER_END = re.compile(rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"')
+_SCALE_END = re.compile(rb'(<conditionalFormatting sqref="[A-Z]+2:[A-Z]+)\d+"')
+
+
+def _sized(frame: bytes, content: OutSheet) -> bytes:
+    """The sheet's frame with its filter and colour scales reaching its last row tonight: a
+    kept frame was drawn for the rows of an earlier night."""
+    last = content.row_count
+    frame = _FILTER_END.sub(lambda match: match.group(1) + b'%d"' % last, frame, count=1)
+    return _SCALE_END.sub(lambda match: match.group(1) + b'%d"' % max(last, 2), frame)
+
+
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 
 
@@ -447,6 +462,7 @@ def _write_sheet(
     body: Iterator[str | _Deflated],
 ) -> None:
     """The sheet part as openpyxl wrote it, with the other rows inside its sheetData."""
+    frame = _sized(frame, content)
     if content.row_count <= min(len(content.rows), FRAME_ROWS):  # the frame holds them all
         package.writestr(info, frame)
         return
