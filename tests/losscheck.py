@@ -47,7 +47,7 @@ def snapshot(path: Path) -> FileSnapshot:
             return FileSnapshot(
                 data, parts, summary_part(package), stamp_part(package), tab_cells(package)
             )
-    except (zipfile.BadZipFile, ElementTree.ParseError):  # not a package, or a damaged one
+    except (zipfile.BadZipFile, ElementTree.ParseError, IndexError):  # not a package, or damaged
         return FileSnapshot(data, None, None, None, None)
 
 

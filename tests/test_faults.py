@@ -180,6 +180,27 @@ def part_changed(sheet: str, change: Callable[[bytes], bytes | None]) -> Callabl
     return fault
 
 
+def shared_text_lost(district) -> None:
+    """The PM Tool as spreadsheet programs save it, its text kept in one shared part which a
+    cell of the Strategies tab refers to, and then that part lost: the workbook still names it."""
+    path = path_of(district, "north")
+    parts = package_parts(path)
+    rels = "xl/_rels/workbook.xml.rels"
+    shared = (
+        b'<Relationship Id="rIdShared" Target="sharedStrings.xml" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>'
+    )
+    parts[rels] = parts[rels].replace(b"</Relationships>", shared)
+    strategies = sheet_part(path, "Strategies")
+    parts[strategies] = re.sub(
+        rb'<c r="B2"([^>]*) t="inlineStr"><is><t>[^<]*</t></is></c>',
+        rb'<c r="B2"\1 t="s"><v>0</v></c>',
+        parts[strategies],
+        count=1,
+    )
+    write_package(path, parts)
+
+
 # Entities that would expand to a billion "lol"s, as in the classic attack on XML parsers.
 LAUGHS = (
     b'<!DOCTYPE worksheet [<!ENTITY l0 "lol">'
@@ -317,6 +338,11 @@ CASES: dict[str, Case] = {
         ("workbook-unreadable", "EOY Goals", None),
         fault=part_changed("EOY Goals", lambda xml: None),
         says="PM Tool.xlsx is damaged: its EOY Goals tab is missing from the file",
+    ),
+    "the shared text missing from the file": Case(
+        ("workbook-unreadable", None, None),
+        fault=shared_text_lost,
+        says="the text its tabs share (xl/sharedStrings.xml) is missing from the file",
     ),
     "a tab declaring a billion laughs": Case(
         ("workbook-unreadable", "Strategies", None),

@@ -19,7 +19,7 @@ from ..errors import (
     WorkbookUnreadable,
     WorkbookWrongFormat,
 )
-from .package import PackageError, sheet_parts
+from .package import PackageError, sheet_parts, workbook_parts
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office files, and Office files with a password
 _ZIP = b"PK\x03\x04"
@@ -176,6 +176,9 @@ def _damaged_part(path: Path) -> tuple[str, str | None] | None:
                         holder = tabs.get(part)
                         where = f"{holder} tab" if holder else f"part {part}"
                         return f"its {where} {fault}", holder
+            for part in workbook_parts(package):
+                if part not in present:
+                    return f"{_part_role(part)} ({part}) is missing from the file", None
     except (
         zipfile.BadZipFile,
         PackageError,
@@ -186,6 +189,18 @@ def _damaged_part(path: Path) -> tuple[str, str | None] | None:
     ):
         return None
     return None
+
+
+# What the parts a workbook most often loses hold, said for a person.
+_ROLES = {
+    "sharedstrings": "the text its tabs share",
+    "styles": "the formats of its cells",
+}
+
+
+def _part_role(part: str) -> str:
+    stem = part.rsplit("/", 1)[-1].split(".", 1)[0].casefold()
+    return _ROLES.get(stem, "a part it names")
 
 
 def _xml_fault(data: bytes) -> str | None:

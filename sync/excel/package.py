@@ -252,6 +252,13 @@ def sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
     }
 
 
+def workbook_parts(package: zipfile.ZipFile) -> list[str]:
+    """Every part the workbook names in its relationships (tabs, shared text, formats...)."""
+    workbook_part = _workbook_part(package)
+    targets = _relationship_targets(package.read(_rels_part(workbook_part)), workbook_part)
+    return list(targets.values())
+
+
 def _rels_part(workbook_part: str) -> str:
     return posixpath.join(
         posixpath.dirname(workbook_part), "_rels", posixpath.basename(workbook_part) + ".rels"
