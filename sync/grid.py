@@ -210,6 +210,18 @@ class OutSheet:
     def width(self) -> int:
         return max((len(row) for row in self.rows), default=0)
 
+    def settings(self) -> tuple:
+        """What the sheet shows besides its cells and charts: its name, column widths, frozen
+        rows, filter, tab colour and colour scales."""
+        return (
+            self.name,
+            self.widths,
+            self.freeze_rows,
+            self.filter_row,
+            self.tab_color,
+            self.score_columns,
+        )
+
     @property
     def row_count(self) -> int:
         return len(self.rows) + sum(block.count for block in self.blocks)

@@ -481,18 +481,7 @@ def content_hash(sheets: list[OutSheet]) -> str:
     """A hash of what sheets would show, to skip writing them when nothing changed."""
     digest = hashlib.blake2b(digest_size=16)
     for sheet in sheets:
-        digest.update(
-            repr(
-                (
-                    sheet.name,
-                    sheet.widths,
-                    sheet.freeze_rows,
-                    sheet.filter_row,
-                    sheet.tab_color,
-                    sheet.score_columns,
-                )
-            ).encode()
-        )
+        digest.update(repr(sheet.settings()).encode())
         for row in sheet.rows:
             digest.update(repr(row).encode())
         for block in sheet.blocks:  # its key is a hash of what its rows show

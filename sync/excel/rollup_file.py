@@ -141,12 +141,7 @@ def _frame_key(sheets: list[OutSheet]) -> str:
     settings, first rows, charts (with the header rows they name) and size."""
     tabs = [
         (
-            sheet.name,
-            sheet.widths,
-            sheet.freeze_rows,
-            sheet.filter_row,
-            sheet.tab_color,
-            sheet.score_columns,
+            sheet.settings(),
             sheet.charts,
             sheet.rows[:FRAME_ROWS],
             [sheet.rows[chart.header_row - 1 : chart.header_row] for chart in sheet.charts],
