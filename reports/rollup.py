@@ -24,7 +24,7 @@ from ..history import (
     status_change,
     status_counts,
 )
-from ..results import BenchmarkRecord, Issue, SchoolFacts, SchoolResult, SyncResult
+from ..results import BenchmarkRecord, Issue, SchoolResult, SyncResult
 from ..rules import RULES
 from ..rules.helpers import format_date
 from ..rules.notes import NotesRule
@@ -263,7 +263,7 @@ def tab_sheet(result: SyncResult, template: Template, tab: Tab) -> OutSheet:
         if school.facts is not None:
             kept = school.facts.details.rollup_blocks.get(key)
             count, digest = kept if kept is not None else (0, rows_digest(school, []))
-            rows_of = functools.partial(_kept_rows, school.facts, key)
+            rows_of = functools.partial(_kept_rows, school, template, tab)
         else:
             rows = _tab_rows(school, template, tab)
             count, digest = len(rows), rows_digest(school, rows)
@@ -278,8 +278,13 @@ def _block(school: SchoolResult, rows: Callable[[], list[list[Any]]]) -> list[li
     return [[name, school_id, *[OutCell(value) for value in values]] for values in rows()]
 
 
-def _kept_rows(facts: SchoolFacts, key: str) -> list[list[Any]]:
-    return facts.rollup_rows().get(key, [])
+def _kept_rows(school: SchoolResult, template: Template, tab: Tab) -> list[list[Any]]:
+    """A kept school's rows on a tab: as kept with its findings, or made from its tables
+    (unpacked from the state file) where they were not kept."""
+    kept = school.facts.rollup_rows() if school.facts is not None else None
+    if kept is None:
+        return _tab_rows(school, template, tab)
+    return kept.get(rows_key(template, tab), [])
 
 
 def rows_key(template: Template, tab: Tab) -> str:

@@ -14,6 +14,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .config import District, School
 from .errors import StoreError
@@ -47,10 +48,12 @@ def keep_findings(
     valid_until: dt.date | None,
     templates: Sequence[Template],
     roster: tuple[str | None, tuple[str, ...]],
+    keep_rows: bool = True,
 ) -> None:
     """Save a school's findings for the nights to come, when each of its workbooks was read or
     is absent (one that could not be read is looked at again every night). `roster`: the hash
-    of the names its roster copies should hold, and the workbooks that hold one."""
+    of the names its roster copies should hold, and the workbooks that hold one. `keep_rows`:
+    keep its rollup rows too (for a store that sends every row of the rollup each time)."""
     contents: dict[str, tuple[str | None, str | None, bool]] = {}
     for wb in school.workbooks:
         remembered = state.remembered(wb.ref.location) if wb.tables is not None else None
@@ -83,7 +86,11 @@ def keep_findings(
     )
     findings = _pack_findings(school, school.facts)
     school.facts.digest = state.save_findings(
-        school.school.id, school.fingerprint, valid_until, findings, list(rows.items())
+        school.school.id,
+        school.fingerprint,
+        valid_until,
+        findings,
+        list(rows.items()) if keep_rows else None,
     )
 
 
@@ -170,7 +177,7 @@ def kept_findings(
     result.facts = SchoolFacts(
         last_edit=found[4],
         benchmarks=found[5],
-        rollup_rows=lambda: dict(state.rollup_rows(school.id) or []),
+        rollup_rows=functools.partial(_kept_rows, state, school.id),
         roster=found[10],
         load_details=functools.partial(_unpack_details, found[11]),
         digest=cached.digest,
@@ -182,6 +189,13 @@ def kept_findings(
     )
     result.summary_key = cached.summary_key if summary_unchanged else None
     return result
+
+
+def _kept_rows(state: StateStore, school_id: str) -> dict[str, list[list[Any]]] | None:
+    """The school's rollup rows as kept with its findings; None when they were not kept (or
+    cannot be unpacked): then they are made from its tables."""
+    kept = state.rollup_rows(school_id)
+    return dict(kept) if isinstance(kept, list) else None
 
 
 def _pack_findings(school: SchoolResult, facts: SchoolFacts) -> list:

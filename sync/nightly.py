@@ -359,7 +359,9 @@ def _read_and_check(
             break
         if school.facts is None:  # else unchanged since its findings were kept, none falls due yet
             with tick.within("check"):
-                _check_read_school(school, result, state, shared, year_end, reuse_findings)
+                _check_read_school(
+                    school, result, state, shared, year_end, reuse_findings, store.redraws_rollup
+                )
         result.schools.append(school)
         yield school
     result.need_migrate = sum(school.need_migrate for school in result.schools)
@@ -381,8 +383,10 @@ def _check_read_school(
     shared: str,
     year_end: dt.date | None,
     reuse_findings: bool,
+    keep_rows: bool,
 ) -> None:
-    """Check a school whose workbooks were read (or unpacked) tonight, and keep its findings."""
+    """Check a school whose workbooks were read (or unpacked) tonight, and keep its findings
+    (with its rollup rows when `keep_rows`: see Store.redraws_rollup)."""
     owed = school.school.cycles_expected(result.district.cycles, result.today)
     begun = tuple(cycle.name for cycle in owed)
     # A school that joined mid-year is judged from its first cycle (meeting cadence).
@@ -395,7 +399,9 @@ def _check_read_school(
         # A note changed out of turn is reported the night the change is read, and only
         # then: such a school is checked again the next night.
         roster = _roster_facts(school)
-        keep_findings(state, school, shared, begun, valid_until, result.templates, roster)
+        keep_findings(
+            state, school, shared, begun, valid_until, result.templates, roster, keep_rows
+        )
 
 
 def _need_migrate(school: SchoolResult, district: District) -> int:

@@ -337,8 +337,9 @@ class SchoolFacts:
 
     last_edit: dt.datetime | None
     benchmarks: tuple[BenchmarkRecord, ...]
-    # The school's rows for each rollup tab, by tab title; unpacked when the rollup is built.
-    rollup_rows: Callable[[], dict[str, list[list[Any]]]]
+    # The school's rows for each rollup tab, by tab title, unpacked when the rollup needs them;
+    # None when they were not kept (see Store.redraws_rollup): then they are made from its tables.
+    rollup_rows: Callable[[], dict[str, list[list[Any]]] | None]
     # The roster copy the school's workbooks should hold (a hash of the names; None when its
     # roster could not be read) and the workbooks that hold one.
     roster: tuple[str | None, tuple[str, ...]]

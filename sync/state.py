@@ -391,9 +391,10 @@ class StateStore:
         return CachedFindings(findings, row[3], _packed_digest(row[2]))
 
     def rollup_rows(self, school: str) -> Any:
-        """The school's rollup rows saved with its findings; None when they cannot be used."""
+        """The school's rollup rows saved with its findings; None when they were not kept (an
+        empty blob) or cannot be used."""
         row = self._row("SELECT rollup_rows FROM schools WHERE school = ?", (school,))
-        if row is None:
+        if row is None or not row[0]:
             return None
         try:
             return unpack_value(row[0])
@@ -406,9 +407,10 @@ class StateStore:
         fingerprint: str,
         valid_until: dt.date | None,
         findings: Any,
-        rollup_rows: Any,
+        rollup_rows: Any | None,
     ) -> str:
-        """Keep a school's findings; returns their digest (see SchoolFacts.digest)."""
+        """Keep a school's findings, and its rollup rows unless None; returns the findings'
+        digest (see SchoolFacts.digest)."""
         packed = pack_value(findings)
         self._change(
             "INSERT OR REPLACE INTO schools VALUES (?, ?, ?, ?, ?, NULL)",
@@ -417,7 +419,7 @@ class StateStore:
                 fingerprint,
                 valid_until.isoformat() if valid_until else None,
                 packed,
-                pack_value(rollup_rows),
+                b"" if rollup_rows is None else pack_value(rollup_rows),
             ),
         )
         return _packed_digest(packed)

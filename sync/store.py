@@ -173,6 +173,11 @@ class Store(Protocol):
         """Write the district rollup and return where it is. A store may keep its sheets' blocks
         of rows in `drawn` as it drew them, and take them from there on a later night."""
 
+    # Whether every row of the rollup is sent again each time it is written (nothing kept
+    # drawn): a school's rollup rows are then kept with its findings, so that a night that does
+    # not check it again need not unpack its tables to make them.
+    redraws_rollup: bool
+
     def rollup_location(self) -> str:
         """Where the rollup is written."""
 

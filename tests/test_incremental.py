@@ -282,3 +282,25 @@ def test_row_marks_keep_what_changed_and_forget_rows_that_are_gone(tmp_path):
         }
         # Read again with nothing changed: the marks stay as they were.
         assert state.row_marks("x.xlsx", again, dt.date(2026, 10, 9)) == kept
+
+
+def test_a_kept_schools_rows_no_longer_drawn_are_made_from_its_tables(
+    make_district, edits, backend
+):
+    """Where the rollup's blocks are kept drawn (Excel), a school's rows are not kept with its
+    findings; should its drawn rows be lost, they are made from its tables, unpacked then. Google
+    sends every row each time: there they are kept."""
+    district = make_district()
+    run_sync(district)
+    state = district.rollup_dir / STATE_NAME
+    with sqlite3.connect(state) as db:
+        rows = db.execute("SELECT school, rollup_rows FROM schools").fetchall()
+        db.execute("DELETE FROM drawn")
+    kept = backend == "google"
+    assert {school: bool(blob) for school, blob in rows} == {"north": kept, "south": kept}
+    edits.set_cells(district, "south", "Strategies", {"C2": "A new statement"})
+    incremental = run_sync(district)  # north is kept: its rows made again from its tables
+    assert incremental.workbooks_read == 1
+    incremental_rollup = edits.rollup(incremental.rollup)
+    full = run_sync(district, full=True)
+    assert incremental_rollup == edits.rollup(full.rollup)

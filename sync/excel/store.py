@@ -88,6 +88,8 @@ _COPY_EXTENSIONS = {"xlsx", "xlsm"}
 class ExcelStore:
     """Workbooks at `<workbooks>/<school id>/<template title>.xlsx`, rollup in `<rollup>/`."""
 
+    redraws_rollup = False  # its blocks of rows are kept drawn (rollup_file.py)
+
     def __init__(self, district: District, budget: Budget = BUDGET):
         self.district = district
         self.root = district.workbooks_dir

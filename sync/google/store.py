@@ -106,6 +106,8 @@ _DRIVE_OPTIONS = {"supportsAllDrives": "true"}
 class GoogleStore:
     """Spreadsheets in the configured Drive folder, found through the registry file."""
 
+    redraws_rollup = True
+
     def __init__(self, district: District):
         if district.google is None:
             raise ConfigError("google: required key is missing (backend is google)")
