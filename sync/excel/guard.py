@@ -77,14 +77,10 @@ def regular_file(path: Path, root: Path, label: str) -> Path:
     return real
 
 
-def inside(folder: Path, root: Path, label: str) -> None:
-    """Refuse to create a workbook in `folder` when links lead it out of `root`."""
+def leads_out(folder: Path, root: Path) -> Path | None:
+    """Where links lead `folder` when that is outside `root` (None: it stays inside)."""
     real = folder.resolve()
-    if not real.is_relative_to(root.resolve()):
-        raise WorkbookNotAFile(
-            f"{label}: its folder leads to {real}, outside the district's workbooks folder, so "
-            "no workbook was created there."
-        )
+    return None if real.is_relative_to(root.resolve()) else real
 
 
 def read_capped(path: Path, label: str, budget: Budget = BUDGET) -> bytes:

@@ -57,7 +57,7 @@ from .guard import (
     BUDGET,
     Budget,
     check_expansion,
-    inside,
+    leads_out,
     read_capped,
     regular_file,
     too_much_memory,
@@ -227,10 +227,11 @@ class ExcelStore:
         from .render import plan_workbook  # openpyxl is slow to import and only writes
 
         reason = self.refusal(ref)
+        if not reason:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            reason = self.refusal(ref)  # the folder just made may be reached through a link
         if reason:
             raise WorkbookNotAFile(f"{ref.label} was not created: {reason}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        inside(path.parent, self.root, ref.label)
         _save_new(plan_workbook(plan), path)
         return ref
 
@@ -243,10 +244,8 @@ class ExcelStore:
                     f"the school's folder {folder.name} is not there, but there is “{renamed}”. "
                     f"Rename it {folder.name} rather than start new workbooks beside it."
                 )
-        elif not folder.resolve().is_relative_to(self.root.resolve()):
-            return (
-                f"its folder leads to {folder.resolve()}, outside the district's workbooks folder."
-            )
+        elif (real := leads_out(folder, self.root)) is not None:
+            return f"its folder leads to {real}, outside the district's workbooks folder."
         return None
 
     def share(
