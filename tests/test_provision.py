@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import openpyxl
 import pytest
 from district_helpers import PM_TOOL_TABS, run_sync, workbook_path
@@ -139,3 +142,28 @@ def test_data_tabs_print_landscape_one_page_wide_with_the_header_on_every_page(m
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
         assert sheet.print_title_rows == "$1:$1"
+
+
+@pytest.mark.backends("excel")
+@pytest.mark.parametrize(
+    ("put_there", "says"),
+    [
+        (lambda folder: folder.symlink_to(folder), "is a link that leads to no folder"),
+        (lambda folder: folder.symlink_to(folder.with_name("gone")), "is a link that leads to"),
+        (lambda folder: folder.write_text("not a folder"), "is not a folder"),
+    ],
+    ids=["a link to itself", "a link to nothing", "a file"],
+)
+def test_a_school_folder_that_is_not_a_folder_is_refused_not_called_existing(
+    make_district, put_there, says
+):
+    district = make_district()
+    folder = workbook_path(district, "north").parent
+    shutil.rmtree(folder)
+    put_there(folder)
+    for dry_run in (True, False):
+        done = provision_district(district, dry_run=dry_run)
+        north = [p for p in done if p.school.id == "north"]
+        assert [p.outcome for p in north] == ["refused"] * 3
+        assert f"the school's folder north {says}" in north[0].reason
+    assert os.path.lexists(folder) and not folder.is_dir()  # left as it was

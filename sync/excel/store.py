@@ -237,6 +237,13 @@ class ExcelStore:
 
     def refusal(self, ref: WorkbookRef) -> str | None:
         folder = Path(ref.location).parent
+        if os.path.lexists(folder) and not folder.is_dir():
+            # A link to itself or to nothing, or a file: mkdir would find something there.
+            what = "a link that leads to no folder" if folder.is_symlink() else "not a folder"
+            return (
+                f"the school's folder {folder.name} is {what}. Put the school's folder itself "
+                "there."
+            )
         if not folder.exists():
             renamed = renamed_folder(folder)
             if renamed:  # new workbooks there would hide the school's own from the sync
