@@ -18,11 +18,12 @@ import gc
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def resident_memory() -> int:
@@ -121,3 +122,84 @@ def _run(work: Callable[[], Any], sending: Connection) -> None:
         pass
     finally:
         sending.close()
+
+
+class ForkedMap(Generic[T, R]):
+    """`work` on each of `items` in `workers` processes forked now (each takes every workers-th
+    item); `next()` gives the answers in the items' order as they come. An item whose work
+    raised, whose answer could not be sent, or whose process died or could not be had answers
+    None: the caller does that work itself. Closing (or leaving the `with`) ends the processes,
+    whether or not every answer was taken."""
+
+    def __init__(self, work: Callable[[T], R | None], items: Sequence[T], workers: int) -> None:
+        self._count = max(1, min(workers, len(items)))
+        self._taken = 0
+        self._children: list[tuple[Any, Connection | None]] = []
+        if sys.platform != "linux" or not items:
+            return  # forking a process that may hold threads is only sound where it is the norm
+        context = multiprocessing.get_context("fork")
+        with set_aside_from_the_collector():
+            for first in range(self._count):
+                self._children.append(_start_serving(context, work, items[first :: self._count]))
+
+    def next(self) -> R | None:
+        which = self._taken % self._count
+        self._taken += 1
+        if which >= len(self._children):
+            return None
+        process, receiving = self._children[which]
+        if receiving is None:
+            return None
+        try:
+            return receiving.recv()
+        except (EOFError, OSError, ValueError):  # it died (the system ended it for its memory)
+            receiving.close()
+            self._children[which] = (process, None)
+            return None
+
+    def close(self) -> None:
+        for process, receiving in self._children:
+            if receiving is not None:
+                receiving.close()
+            if process is not None:
+                if process.is_alive():
+                    process.kill()  # its answers are not wanted any more
+                process.join()
+        self._children = []
+
+    def __enter__(self) -> ForkedMap[T, R]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _start_serving(
+    context: Any, work: Callable[[T], R | None], share: Sequence[T]
+) -> tuple[Any, Connection | None]:
+    """A forked child answering `share`, and the pipe its answers come by; (None, None) when
+    no process can be had (too many processes, no memory)."""
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_serve, args=(work, share, sending), daemon=True)
+    try:
+        process.start()
+    except OSError:
+        receiving.close()
+        sending.close()
+        return None, None
+    sending.close()
+    return process, receiving
+
+
+def _serve(work: Callable[[T], R | None], share: Sequence[T], sending: Connection) -> None:
+    """A child of ForkedMap: the answer to each of its items, in turn."""
+    for item in share:
+        try:
+            answer = work(item)
+        except Exception:  # noqa: BLE001 - the sync does this one itself, and says what failed
+            answer = None
+        try:
+            sending.send(answer)
+        except Exception:  # an answer that cannot be pickled
+            sending.send(None)
+    sending.close()

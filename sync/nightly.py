@@ -14,8 +14,10 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import os
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import district_templates, standard_templates
@@ -30,10 +32,10 @@ from .checks import (
     stamp_matches_school,
     stray_copy_issue,
 )
-from .config import District
+from .config import District, School
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .findings import keep_findings, kept_findings, shared_fingerprint
-from .forked import Pending, resident_memory, set_aside_from_the_collector
+from .forked import ForkedMap, Pending, resident_memory, set_aside_from_the_collector
 from .grid import OutSheet, hash_of
 from .history import HISTORY_NAME, History, Recorded, ScoresBefore, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
@@ -54,7 +56,7 @@ from .results import (
 )
 from .rules.roster import school_roster
 from .run_lock import district_lock
-from .state import STATE_NAME, Remembered, StateStore, content_hash
+from .state import STATE_NAME, FindingsAside, Remembered, StateStore, content_hash
 from .store import (
     RawWorkbook,
     ReadRequest,
@@ -140,11 +142,18 @@ def _sync(
             beside.callback(history.close)
             # A school's summary is written as soon as it is checked, while the next schools
             # are read: the workers that write and those that read share the machine's cores.
+            scores = history.scores_before(today)
             checked = _scored(
                 _read_and_check(
-                    result, store, state, full, report if not write_back else _quiet, tick
+                    result,
+                    store,
+                    state,
+                    full,
+                    report if not write_back else _quiet,
+                    tick,
+                    scores=scores,
                 ),
-                history.scores_before(today),
+                scores,
             )
             # Closed on the way out of an error too, so that the readers end there and then.
             with contextlib.closing(checked):
@@ -342,16 +351,36 @@ def _read_and_check(
     report: Progress,
     tick: _Stopwatch,
     reuse_findings: bool = True,
+    scores: ScoresBefore | None = None,
 ) -> Iterator[SchoolResult]:
     """Each school read and checked, in the config's order, as soon as its workbooks are read
     (so that the nightly sync writes a school's summary while the next ones are read); each is
-    added to result.schools as it comes. The time goes to the "read" and "check" phases."""
+    added to result.schools as it comes. The time goes to the "read" and "check" phases.
+    With `scores` (the nightly sync's), schools that are checked again only because a day came
+    may be checked ahead, beside the sync (see read_district)."""
     shared = shared_fingerprint(result.district, result.templates)
-    schools = read_district(
-        store, result.district, state, result, full, report, shared if reuse_findings else None
-    )
     cycles = result.district.cycles
     year_end = max((cycle.end for cycle in cycles), default=None)
+    ahead = None
+    if reuse_findings and scores is not None:
+        ahead = functools.partial(
+            _check_ahead,
+            result=result,
+            shared=shared,
+            year_end=year_end,
+            keep_rows=store.redraws_rollup,
+            scores=scores,
+        )
+    schools = read_district(
+        store,
+        result.district,
+        state,
+        result,
+        full,
+        report,
+        shared if reuse_findings else None,
+        ahead=ahead,
+    )
     while True:
         with tick.within("read"):
             school = next(schools, None)
@@ -402,6 +431,39 @@ def _check_read_school(
         keep_findings(
             state, school, shared, begun, valid_until, result.templates, roster, keep_rows
         )
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """A school checked ahead, beside the sync: the findings to keep (the arguments of
+    StateStore.save_packed_findings), its summary tab, and the templates of its workbooks that
+    hold one."""
+
+    kept: tuple
+    summary: OutSheet
+    holders: tuple[str, ...]
+
+
+def _check_ahead(
+    school: SchoolResult,
+    state: FindingsAside,
+    *,
+    result: SyncResult,
+    shared: str,
+    year_end: dt.date | None,
+    keep_rows: bool,
+    scores: ScoresBefore,
+) -> _Ahead | None:
+    """Check a school as the sync would (its tables unpacked from `state`), and build its
+    summary tab; None when its findings would not be kept (then the sync checks it itself)."""
+    state.aside = None
+    _check_read_school(school, result, state, shared, year_end, True, keep_rows)
+    if state.aside is None:
+        return None
+    school.score_since = scores.since(school.school.id, school.completeness)
+    summary = build_summary(school, result.district, result.today)
+    holders = tuple(workbook.template.id for workbook, _version in _summary_holders(school))
+    return _Ahead(state.aside, summary, holders)
 
 
 def _need_migrate(school: SchoolResult, district: District) -> int:
@@ -529,6 +591,8 @@ def read_district(
     full: bool,
     report: Progress,
     shared: str | None = None,
+    *,
+    ahead: CheckAhead | None = None,
 ) -> Iterator[SchoolResult]:
     """Every school's workbooks as typed tables: unchanged ones from the state store, the rest
     read (in parallel where the store can) and remembered for the next run. Schools come in the
@@ -536,7 +600,12 @@ def read_district(
 
     With `shared` (what every school's findings depend on, `findings.shared_fingerprint`), a
     school none of whose workbooks changed, whose findings the state store holds for tonight,
-    takes them from there: its tables are not even unpacked unless a later step asks for them."""
+    takes them from there: its tables are not even unpacked unless a later step asks for them.
+
+    With `ahead` too, the schools none of whose workbooks changed but whose findings ran out
+    tonight (a step fell overdue: the quiet night's only work) are unpacked and checked in
+    processes beside the sync (`ahead` does the check there), and come with their findings
+    kept, like the schools above (see _check_ahead)."""
     templates = result.templates or district_templates(district)
     cycles = tuple(cycle.name for cycle in district.cycles)
     aliases = district.id_aliases()
@@ -550,8 +619,47 @@ def read_district(
     reused: dict[str, SchoolResult] = {}
     located: dict[str, list[tuple[Template, WorkbookRef]]] = {}
     strays: dict[str, list[StrayCopy]] = {}
+    # Schools none of whose workbooks changed, whose findings are checked again: (what is
+    # unchanged, what is missing, the cycles begun), for a check ahead.
+    woken: dict[str, _Unchanged] = {}
     active = district.active_schools  # a school that left is not read or checked
     known = {} if full else state.every_remembered()
+
+    def kept_of(school: School) -> SchoolResult | None:
+        """The school's findings as kept in the state store, if they hold tonight."""
+        same, missing, begun = woken[school.id]
+        kept = kept_findings(
+            state,
+            school,
+            same,
+            missing,
+            strays[school.id],
+            (shared or "", begun),
+            result.today,
+            templates,
+            functools.partial(_loader, state, store, cycles=cycles, aliases=aliases),
+        )
+        if kept is not None:
+            result.workbooks_unchanged += len(same)
+        return kept
+
+    def take_checked_beside(school: School, answer: _Ahead | None) -> SchoolResult | None:
+        """A school checked beside the sync: its findings kept here, and taken back as kept."""
+        if answer is None:
+            return None  # checked here instead
+        state.save_packed_findings(*answer.kept)
+        kept = kept_of(school)
+        if kept is not None:
+            same = woken[school.id][0]
+            versions = {template.id: version for template, _ref, version, _r in same}
+            holders = [
+                (workbook, versions[workbook.template.id])
+                for workbook in kept.workbooks
+                if workbook.template.id in answer.holders
+            ]
+            kept.summary_ahead = (answer.summary, holders)
+        return kept
+
     for school in active:
         slots = located[school.id] = [
             (template, store.locate(school, template)) for template in templates
@@ -575,21 +683,11 @@ def read_district(
         ]
         if shared is not None and not full and len(same) + len(missing) == len(slots):
             owed = school.cycles_expected(district.cycles, result.today)
-            begun = tuple(cycle.name for cycle in owed)
-            kept = kept_findings(
-                state,
-                school,
-                same,
-                missing,
-                strays[school.id],
-                (shared, begun),
-                result.today,
-                templates,
-                functools.partial(_loader, state, store, cycles=cycles, aliases=aliases),
-            )
+            woken[school.id] = (same, missing, tuple(cycle.name for cycle in owed))
+            kept = kept_of(school)
             if kept is not None:
                 reused[school.id] = kept
-                result.workbooks_unchanged += len(same)
+                del woken[school.id]
                 continue
         from_state[school.id] = [(template, ref) for template, ref, _v, _r in same]
     # Workbooks are parsed and packed for the state store where they are read (on every core,
@@ -626,28 +724,82 @@ def read_district(
         arrived(template, request.ref, next(outcomes))
         report("Reading workbooks", len(to_read) - len(arriving), len(to_read))
 
-    for school in active:
-        if school.id in reused:
-            yield reused[school.id]
-            continue
-        # Unpacked now rather than all before the first school: only the schools in turn hold
-        # their tables (see _let_go_of_tables).
-        for template, ref in from_state.get(school.id, []):
-            unpack(template, ref)
-        # The requests go school by school: a school's last one is soon there.
-        while any(_key(ref) not in typed for _template, ref in located[school.id]):
-            take_next_read()
+    def check_beside(school: School) -> _Ahead | None:
+        """In a forked process: the school's tables unpacked from the state file, checked."""
+        assert ahead is not None and shared is not None
+        aside = _state_aside(state.path)
         workbooks = []
         for template, ref in located[school.id]:
-            found = typed.pop(_key(ref))  # the school's own from now on (see _let_go_of_tables)
-            if isinstance(found, StoreError):
-                missing_now = _key(ref) in absent
-                workbooks.append(WorkbookResult(template, ref, error=found, absent=missing_now))
-            else:
-                read = _key(ref) in fresh
-                workbooks.append(WorkbookResult(template, ref, found, read_tonight=read))
-        yield SchoolResult(school, workbooks, stray_copies=strays[school.id])
+            error = absent.get(_key(ref))
+            if error is not None:
+                workbooks.append(WorkbookResult(template, ref, error=error, absent=True))
+                continue
+            raw = aside.load(ref)
+            found = _typed(raw, template, cycles, aliases) if raw is not None else None
+            if not isinstance(found, WorkbookTables):
+                return None  # the sync's own process reads it, or says why it cannot
+            workbooks.append(WorkbookResult(template, ref, found))
+        return ahead(SchoolResult(school, workbooks, stray_copies=strays[school.id]), aside)
+
+    beside = [school for school in active if school.id in woken]
+    if ahead is None or len(beside) < AHEAD_FROM:
+        beside = []
+    with (
+        state.writes_held() if beside else contextlib.nullcontext(),
+        ForkedMap(check_beside, beside, min(os.cpu_count() or 1, MAX_AHEAD)) as answers,
+    ):
+        checked_beside = {school.id for school in beside}
+        for school in active:
+            if school.id in reused:
+                yield reused[school.id]
+                continue
+            if school.id in checked_beside:
+                taken = take_checked_beside(school, answers.next())
+                if taken is not None:
+                    yield taken
+                    continue
+            # Unpacked now rather than all before the first school: only the schools in turn
+            # hold their tables (see _let_go_of_tables).
+            for template, ref in from_state.get(school.id, []):
+                unpack(template, ref)
+            # The requests go school by school: a school's last one is soon there.
+            while any(_key(ref) not in typed for _template, ref in located[school.id]):
+                take_next_read()
+            workbooks = []
+            for template, ref in located[school.id]:
+                found = typed.pop(_key(ref))  # the school's own from now on (_let_go_of_tables)
+                if isinstance(found, StoreError):
+                    missing_now = _key(ref) in absent
+                    workbooks.append(WorkbookResult(template, ref, error=found, absent=missing_now))
+                else:
+                    read = _key(ref) in fresh
+                    workbooks.append(WorkbookResult(template, ref, found, read_tonight=read))
+            yield SchoolResult(school, workbooks, stray_copies=strays[school.id])
     _run_out(outcomes)  # none is left: the readers end here, not when the generator is collected
+
+
+# Schools checked again only because a day came, from which they are checked beside the sync
+# (forking the processes costs about what checking a few schools does), in at most this many
+# processes.
+AHEAD_FROM = 24
+MAX_AHEAD = 4
+# A school none of whose workbooks changed: those unchanged (template, ref, version, as
+# remembered), those missing (template, ref, why), and the cycles it owes benchmarks for.
+_Unchanged = tuple[
+    list[tuple[Template, WorkbookRef, str, Remembered]],
+    list[tuple[Template, WorkbookRef, StoreError]],
+    tuple[str, ...],
+]
+# Checks a school beside the sync (see _check_ahead), its tables unpacked from the state file.
+CheckAhead = Callable[[SchoolResult, FindingsAside], "_Ahead | None"]
+# The state file as a process beside the sync reads it, opened once there.
+_ASIDE: dict[Path, FindingsAside] = {}
+
+
+def _state_aside(path: Path) -> FindingsAside:
+    if path not in _ASIDE:
+        _ASIDE[path] = FindingsAside(path)
+    return _ASIDE[path]
 
 
 def _loader(
@@ -919,7 +1071,10 @@ def _plan_summary(
         key = hash_of((school.fingerprint, begun, school.score_since, district.district))
     if not full and key is not None and school.summary_key == key:
         return
-    sheet = build_summary(school, district, today)
+    if school.summary_ahead is not None:
+        sheet = school.summary_ahead[0]  # built where the school was checked, beside the sync
+    else:
+        sheet = build_summary(school, district, today)
     _plan_summary_tab(plan, state, school, sheet, full)
     if key is not None:
         school_id = school.school.id
@@ -947,19 +1102,15 @@ def _plan_summary_tab(
 ) -> None:
     # Leaving out the line that says when the tab last changed, which is the day it is written.
     fingerprint = content_hash([summary_content(sheet)])
-    for workbook in school.workbooks:
-        template, tables = workbook.template, workbook.tables
-        if not template.summary_tab or tables is None:
-            continue
-        if not _schools_own(school, tables):
-            continue  # another school's file: never write this school's data into it
+    for workbook, version in _summary_holders(school):
+        template = workbook.template
         location = workbook.ref.location
         remembered = state.remembered(location)
         if (
             not force
             and remembered
             and remembered.summary_hash == fingerprint
-            and remembered.summary_version == tables.version
+            and remembered.summary_version == version
         ):
             continue  # the tab already shows exactly this, and nobody saved the file since
 
@@ -967,7 +1118,7 @@ def _plan_summary_tab(
             outcome: WriteOutcome,
             location: str = location,
             title: str = template.title,
-            tab: str = template.summary_tab,
+            tab: str = template.summary_tab or "",  # every holder has one
         ) -> None:
             if outcome.error is not None:
                 plan.summary_failed = True
@@ -986,7 +1137,22 @@ def _plan_summary_tab(
             state.summary_written(location, fingerprint, outcome.version, outcome.digest)
             plan.summaries += 1
 
-        plan.add(workbook.ref, SheetWrite("summary", tables.version, sheet=sheet), record)
+        plan.add(workbook.ref, SheetWrite("summary", version, sheet=sheet), record)
+
+
+def _summary_holders(school: SchoolResult) -> list[tuple[WorkbookResult, str]]:
+    """The school's own workbooks that have a summary tab, each with its version as read (never
+    another school's file: this school's data is never written into it)."""
+    if school.summary_ahead is not None:
+        return school.summary_ahead[1]
+    holders = []
+    for workbook in school.workbooks:
+        if not workbook.template.summary_tab:
+            continue
+        tables = workbook.tables
+        if tables is not None and _schools_own(school, tables):
+            holders.append((workbook, tables.version))
+    return holders
 
 
 def _carry_out_in_turn(store: Store, plan: SchoolWrites) -> None:

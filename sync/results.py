@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from .config import District, School
 from .errors import StoreError
-from .grid import parse_a1
+from .grid import OutSheet, parse_a1
 from .store import StrayCopy, WorkbookRef
 from .tables import WorkbookTables
 from .templates import OPEN_DECISIONS, OVERDUE_STEPS, Template
@@ -386,6 +386,10 @@ class SchoolResult:
     need_migrate: int = 0
     # Since when completeness has stood where it is (history.py), for the summary tab.
     score_since: ScoreSince | None = None
+    # A school checked ahead in a process beside the sync (nightly.read_district): its summary
+    # tab as built there, and the workbooks that hold one with each one's version, so that its
+    # tables need not be unpacked here to write it.
+    summary_ahead: tuple[OutSheet, list[tuple[WorkbookResult, str]]] | None = None
     # Its tabs' headers (see `headers`), worked out when first asked for.
     _headers: dict[tuple[str, str], dict[int, str]] | None = field(
         default=None, init=False, repr=False, compare=False

@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -238,6 +238,21 @@ class StateStore:
                 raise
             return []
 
+    @contextlib.contextmanager
+    def writes_held(self) -> Iterator[None]:
+        """Tonight's writes are held in memory until the end, never spilled into the file
+        before, while processes beside the sync read it (see FindingsAside): a spill would
+        lock them out of it until the night ends."""
+        if self.db is None or self.read_only:
+            yield
+            return
+        self.db.execute("PRAGMA cache_spill = OFF")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("PRAGMA cache_spill = ON")
+
     def _change(self, sql: str, params: tuple) -> None:
         if self.db is not None and not self.read_only:
             self.db.execute(sql, params)
@@ -411,16 +426,18 @@ class StateStore:
     ) -> str:
         """Keep a school's findings, and its rollup rows unless None; returns the findings'
         digest (see SchoolFacts.digest)."""
-        packed = pack_value(findings)
+        rows = b"" if rollup_rows is None else pack_value(rollup_rows)
+        return self.save_packed_findings(
+            school, fingerprint, valid_until, pack_value(findings), rows
+        )
+
+    def save_packed_findings(
+        self, school: str, fingerprint: str, valid_until: dt.date | None, packed: bytes, rows: bytes
+    ) -> str:
+        """save_findings, with the findings and the rollup rows packed (b"": none kept)."""
         self._change(
             "INSERT OR REPLACE INTO schools VALUES (?, ?, ?, ?, ?, NULL)",
-            (
-                school,
-                fingerprint,
-                valid_until.isoformat() if valid_until else None,
-                packed,
-                b"" if rollup_rows is None else pack_value(rollup_rows),
-            ),
+            (school, fingerprint, valid_until.isoformat() if valid_until else None, packed, rows),
         )
         return _packed_digest(packed)
 
@@ -468,6 +485,39 @@ def _remembered(row: Sequence[Any]) -> Remembered:
     return Remembered(
         version, digest, summary_hash, summary_version, content, modified, bool(date1904)
     )
+
+
+class FindingsAside(StateStore):
+    """The state file opened for reading only, in a process beside the sync's: the findings a
+    school would keep are set aside (`aside`: the arguments of save_packed_findings) for the
+    sync's own process to save, which alone writes the file."""
+
+    def __init__(self, path: Path):
+        super().__init__(path, read_only=True)
+        self.aside: tuple[str, str, dt.date | None, bytes, bytes] | None = None
+        with contextlib.suppress(sqlite3.Error):
+            if self.db is not None:  # the sync writing: give up at once rather than wait
+                self.db.execute("PRAGMA busy_timeout = 0")
+
+    # What cannot be read is an error here, not "nothing kept" as for other readers: the sync's
+    # own process then checks the school itself.
+
+    def _row(self, sql: str, params: tuple) -> Any:
+        return self._open_db().execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: tuple) -> list[Any]:
+        return self._open_db().execute(sql, params).fetchall()
+
+    def _open_db(self) -> sqlite3.Connection:
+        if self.db is None:
+            raise sqlite3.OperationalError(f"{self.path} cannot be read")
+        return self.db
+
+    def save_packed_findings(
+        self, school: str, fingerprint: str, valid_until: dt.date | None, packed: bytes, rows: bytes
+    ) -> str:
+        self.aside = (school, fingerprint, valid_until, packed, rows)
+        return super().save_packed_findings(school, fingerprint, valid_until, packed, rows)
 
 
 def _damaged(error: sqlite3.Error) -> bool:

@@ -107,6 +107,56 @@ def test_a_school_is_checked_again_on_the_day_a_step_falls_overdue(make_district
     assert late.summaries_written == len(overdue)
 
 
+def test_schools_checked_beside_the_sync_give_what_a_full_run_gives(
+    make_district, edits, monkeypatch
+):
+    """The schools a day wakes (a step falls overdue) are checked in processes beside the
+    sync, and the night's output is what a full run gives."""
+    monkeypatch.setattr(nightly, "AHEAD_FROM", 1)
+    district = make_district()
+    run_sync(district)
+    later = dt.date(2026, 12, 10)  # a step of each school has fallen overdue by then
+    checked_here = _checked(monkeypatch)
+    woken = run_sync(district, today=later)
+    assert checked_here == []  # every one was checked beside the sync
+    assert all(school.summary_ahead is not None for school in woken.schools)
+    assert woken.summaries_written == len(district.schools)
+    _same_as_a_full_run(district, edits, woken, later)
+
+
+@pytest.mark.parametrize("fault", ["process dies", "state file locked"])
+def test_a_school_whose_check_beside_the_sync_fails_is_checked_in_it(
+    make_district, edits, monkeypatch, fault
+):
+    """A process beside the sync that dies, or cannot read the state file (the sync holding it
+    locked), gives its schools back to the sync, which checks them: never findings made from
+    half of what was kept (a coach note's marks, say)."""
+    monkeypatch.setattr(nightly, "AHEAD_FROM", 1)
+    district = make_district()
+    run_sync(district)
+    first = district.schools[0].id
+    check_ahead = nightly._check_ahead
+
+    def failing(school, state, **context):
+        if school.school.id == first:
+            if fault == "process dies":
+                os._exit(3)  # as when the system ends it: its schools are checked in the sync
+            monkeypatch.setattr(state, "_open_db", _locked)  # the marks cannot be read
+        return check_ahead(school, state, **context)
+
+    monkeypatch.setattr(nightly, "_check_ahead", failing)
+    checked_here = _checked(monkeypatch)
+    later = dt.date(2026, 12, 10)
+    woken = run_sync(district, today=later)
+    assert first in checked_here
+    assert len(checked_here) < len(district.schools)  # the other process's were checked there
+    _same_as_a_full_run(district, edits, woken, later)
+
+
+def _locked():
+    raise sqlite3.OperationalError("database is locked")
+
+
 def test_a_cycle_beginning_checks_every_school_again(make_district, edits, monkeypatch):
     district = make_district()
     cycle_2 = district.cycles[1].start
