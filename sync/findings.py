@@ -135,6 +135,23 @@ def _fingerprint(
     return hash_of((shared, school.model_dump_json(), sorted(contents.items()), strays))
 
 
+def kept_fingerprint(
+    school: School,
+    same: list[tuple[Template, WorkbookRef, str, Remembered]],
+    missing: list[tuple[Template, WorkbookRef, StoreError]],
+    strays: list[StrayCopy],
+    shared: tuple[str, tuple[str, ...]],
+) -> str:
+    """What the school's kept findings were made from, if they were made from its workbooks as
+    they are (`same`: unchanged since last read, `missing`: not there, and why)."""
+    contents: dict[str, tuple[str | None, str | None, bool]] = {
+        template.id: (remembered.content, remembered.modified or "", remembered.date1904)
+        for template, _ref, _version, remembered in same
+    }
+    contents |= {template.id: _absence(error) for template, _ref, error in missing}
+    return _fingerprint(shared, school, contents, strays)
+
+
 def kept_findings(
     state: StateStore,
     school: School,
@@ -145,15 +162,12 @@ def kept_findings(
     today: dt.date,
     templates: Sequence[Template],
     loader: Callable[[Template, WorkbookRef], Callable[[], WorkbookTables | None]],
+    fingerprint: str | None = None,
 ) -> SchoolResult | None:
     """The school's findings from the state store, when none of its workbooks changed since they
-    were checked and none of them falls due by itself before `today`."""
-    contents: dict[str, tuple[str | None, str | None, bool]] = {
-        template.id: (remembered.content, remembered.modified or "", remembered.date1904)
-        for template, _ref, _version, remembered in same
-    }
-    contents |= {template.id: _absence(error) for template, _ref, error in missing}
-    fingerprint = _fingerprint(shared, school, contents, strays)
+    were checked and none of them falls due by itself before `today`. `fingerprint`: the
+    school's kept_fingerprint, when already worked out."""
+    fingerprint = fingerprint or kept_fingerprint(school, same, missing, strays, shared)
     cached = state.findings(school.id, fingerprint, today)
     if cached is None:
         return None

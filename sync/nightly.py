@@ -34,7 +34,7 @@ from .checks import (
 )
 from .config import District, School
 from .errors import StoreError, WorkbookOfAnotherSchool
-from .findings import keep_findings, kept_findings, shared_fingerprint
+from .findings import keep_findings, kept_findings, kept_fingerprint, shared_fingerprint
 from .forked import ForkedMap, Pending, resident_memory, set_aside_from_the_collector
 from .grid import OutSheet, hash_of
 from .history import HISTORY_NAME, History, Recorded, ScoresBefore, last_year, open_history
@@ -616,18 +616,19 @@ def read_district(
     to_read: list[tuple[Template, ReadRequest]] = []
     # Unchanged workbooks of the schools checked again, unpacked in their school's turn.
     from_state: dict[str, list[tuple[Template, WorkbookRef]]] = {}
-    reused: dict[str, SchoolResult] = {}
     located: dict[str, list[tuple[Template, WorkbookRef]]] = {}
     strays: dict[str, list[StrayCopy]] = {}
-    # Schools none of whose workbooks changed, whose findings are checked again: (what is
-    # unchanged, what is missing, the cycles begun), for a check ahead.
-    woken: dict[str, _Unchanged] = {}
+    # Schools none of whose workbooks changed (see _Unchanged), and of those, the ones whose
+    # kept findings do not hold tonight: they are checked again (beside the sync, if `ahead`).
+    unchanged: dict[str, _Unchanged] = {}
+    woken: set[str] = set()
     active = district.active_schools  # a school that left is not read or checked
     known = {} if full else state.every_remembered()
+    held = state.findings_held(result.today) if shared is not None and not full else {}
 
     def kept_of(school: School) -> SchoolResult | None:
         """The school's findings as kept in the state store, if they hold tonight."""
-        same, missing, begun = woken[school.id]
+        same, missing, begun, fingerprint = unchanged[school.id]
         kept = kept_findings(
             state,
             school,
@@ -638,6 +639,7 @@ def read_district(
             result.today,
             templates,
             functools.partial(_loader, state, store, cycles=cycles, aliases=aliases),
+            fingerprint,
         )
         if kept is not None:
             result.workbooks_unchanged += len(same)
@@ -650,7 +652,7 @@ def read_district(
         state.save_packed_findings(*answer.kept)
         kept = kept_of(school)
         if kept is not None:
-            same = woken[school.id][0]
+            same = unchanged[school.id][0]
             versions = {template.id: version for template, _ref, version, _r in same}
             holders = [
                 (workbook, versions[workbook.template.id])
@@ -683,12 +685,13 @@ def read_district(
         ]
         if shared is not None and not full and len(same) + len(missing) == len(slots):
             owed = school.cycles_expected(district.cycles, result.today)
-            woken[school.id] = (same, missing, tuple(cycle.name for cycle in owed))
-            kept = kept_of(school)
-            if kept is not None:
-                reused[school.id] = kept
-                del woken[school.id]
-                continue
+            begun = tuple(cycle.name for cycle in owed)
+            fingerprint = kept_fingerprint(
+                school, same, missing, strays[school.id], (shared, begun)
+            )
+            unchanged[school.id] = (same, missing, begun, fingerprint)
+            if held.get(school.id) != fingerprint:
+                woken.add(school.id)
         from_state[school.id] = [(template, ref) for template, ref, _v, _r in same]
     # Workbooks are parsed and packed for the state store where they are read (on every core,
     # for the Excel store) and typed here as they arrive, while the next ones are being parsed.
@@ -741,6 +744,8 @@ def read_district(
             workbooks.append(WorkbookResult(template, ref, found))
         return ahead(SchoolResult(school, workbooks, stray_copies=strays[school.id]), aside)
 
+    # Taken in turn, after the processes beside the sync have their schools to check: the
+    # findings of a school that needs no check are unpacked while they check.
     beside = [school for school in active if school.id in woken]
     if ahead is None or len(beside) < AHEAD_FROM:
         beside = []
@@ -750,9 +755,11 @@ def read_district(
     ):
         checked_beside = {school.id for school in beside}
         for school in active:
-            if school.id in reused:
-                yield reused[school.id]
-                continue
+            if school.id in unchanged and school.id not in woken:
+                kept = kept_of(school)
+                if kept is not None:
+                    yield kept
+                    continue  # else kept findings that cannot be used: checked here
             if school.id in checked_beside:
                 taken = take_checked_beside(school, answers.next())
                 if taken is not None:
@@ -784,11 +791,13 @@ def read_district(
 AHEAD_FROM = 24
 MAX_AHEAD = 4
 # A school none of whose workbooks changed: those unchanged (template, ref, version, as
-# remembered), those missing (template, ref, why), and the cycles it owes benchmarks for.
+# remembered), those missing (template, ref, why), the cycles it owes benchmarks for, and what
+# its kept findings must have been made from (findings.kept_fingerprint).
 _Unchanged = tuple[
     list[tuple[Template, WorkbookRef, str, Remembered]],
     list[tuple[Template, WorkbookRef, StoreError]],
     tuple[str, ...],
+    str,
 ]
 # Checks a school beside the sync (see _check_ahead), its tables unpacked from the state file.
 CheckAhead = Callable[[SchoolResult, FindingsAside], "_Ahead | None"]

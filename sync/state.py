@@ -395,15 +395,19 @@ class StateStore:
             "SELECT fingerprint, valid_until, findings, summary_key FROM schools WHERE school = ?",
             (school,),
         )
-        if row is None or row[0] != fingerprint:
-            return None
-        if row[1] is not None and dt.date.fromisoformat(row[1]) <= today:
+        if row is None or row[0] != fingerprint or not _holds(row[1], today):
             return None
         try:
             findings = unpack_value(row[2])
         except ValueError:
             return None
         return CachedFindings(findings, row[3], _packed_digest(row[2]))
+
+    def findings_held(self, today: dt.date) -> dict[str, str]:
+        """The fingerprint of each school's kept findings that still hold `today` (see
+        `findings`), in one query: a night asks of every school."""
+        rows = self._all("SELECT school, fingerprint, valid_until FROM schools", ())
+        return {school: fingerprint for school, fingerprint, until in rows if _holds(until, today)}
 
     def rollup_rows(self, school: str) -> Any:
         """The school's rollup rows saved with its findings; None when they were not kept (an
@@ -518,6 +522,16 @@ class FindingsAside(StateStore):
     ) -> str:
         self.aside = (school, fingerprint, valid_until, packed, rows)
         return super().save_packed_findings(school, fingerprint, valid_until, packed, rows)
+
+
+def _holds(valid_until: str | None, today: dt.date) -> bool:
+    """Whether findings kept as valid until `valid_until` (None: until an edit) hold `today`."""
+    if valid_until is None:
+        return True
+    try:
+        return dt.date.fromisoformat(valid_until) > today
+    except (TypeError, ValueError):
+        return False  # not as this version keeps it: checked again
 
 
 def _damaged(error: sqlite3.Error) -> bool:
