@@ -171,17 +171,16 @@ def _sync(
             if last_night is None:
                 _attach_last_night(result, history)
             made_from = _rollup_inputs(result, last_night)
-            if last_night is not None and not rollup_current(store, state, full, made_from):
-                # The rollup shows last night's figures. Read before the pages are drawn: what
-                # the sync holds then decides whether they are drawn beside it.
-                _attach_last_night(result, history)
             # One cron line does the whole night: the HTML pages follow the sync's findings,
-            # drawn beside the rollup (they are made from the same findings).
+            # drawn beside the rollup (they are made from the same findings), and begun first:
+            # they take longest.
             drawing = (
                 beside.enter_context(_draw_report(result, history, made_from, full))
                 if write_back
                 else None
             )
+            if last_night is not None and not rollup_current(store, state, full, made_from):
+                _attach_last_night(result, history)  # the rollup shows last night's figures
             result.rollup, result.rollup_written = write_rollup(
                 store, state, result, full, made_from
             )
