@@ -746,11 +746,12 @@ def read_district(
     # Taken in turn, after the processes beside the sync have their schools to check: the
     # findings of a school that needs no check are unpacked while they check.
     beside = [school for school in active if school.id in woken]
-    if ahead is None or len(beside) < AHEAD_FROM:
-        beside = []
+    processes = min(os.cpu_count() or 1, MAX_AHEAD)
+    if ahead is None or len(beside) < AHEAD_FROM or processes < 2:
+        beside = []  # on one core, the processes would only take turns with the sync
     with (
         state.writes_held() if beside else contextlib.nullcontext(),
-        ForkedMap(check_beside, beside, min(os.cpu_count() or 1, MAX_AHEAD)) as answers,
+        ForkedMap(check_beside, beside, processes) as answers,
     ):
         checked_beside = {school.id for school in beside}
         for school in active:

@@ -113,6 +113,7 @@ def test_schools_checked_beside_the_sync_give_what_a_full_run_gives(
     """The schools a day wakes (a step falls overdue) are checked in processes beside the
     sync, and the night's output is what a full run gives."""
     monkeypatch.setattr(nightly, "AHEAD_FROM", 1)
+    monkeypatch.setattr(nightly.os, "cpu_count", lambda: 2)  # as on a machine with two cores
     district = make_district()
     run_sync(district)
     later = dt.date(2026, 12, 10)  # a step of each school has fallen overdue by then
@@ -124,6 +125,17 @@ def test_schools_checked_beside_the_sync_give_what_a_full_run_gives(
     _same_as_a_full_run(district, edits, woken, later)
 
 
+def test_on_one_core_the_woken_schools_are_checked_in_the_sync(make_district, monkeypatch):
+    monkeypatch.setattr(nightly, "AHEAD_FROM", 1)
+    monkeypatch.setattr(nightly.os, "cpu_count", lambda: 1)
+    district = make_district()
+    run_sync(district)
+    checked_here = _checked(monkeypatch)
+    woken = run_sync(district, today=dt.date(2026, 12, 10))
+    assert sorted(checked_here) == sorted(school.id for school in district.schools)
+    assert all(school.summary_ahead is None for school in woken.schools)
+
+
 @pytest.mark.parametrize("fault", ["process dies", "state file locked"])
 def test_a_school_whose_check_beside_the_sync_fails_is_checked_in_it(
     make_district, edits, monkeypatch, fault
@@ -132,6 +144,7 @@ def test_a_school_whose_check_beside_the_sync_fails_is_checked_in_it(
     locked), gives its schools back to the sync, which checks them: never findings made from
     half of what was kept (a coach note's marks, say)."""
     monkeypatch.setattr(nightly, "AHEAD_FROM", 1)
+    monkeypatch.setattr(nightly.os, "cpu_count", lambda: 2)  # as on a machine with two cores
     district = make_district()
     run_sync(district)
     first = district.schools[0].id
