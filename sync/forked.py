@@ -192,14 +192,18 @@ def _start_serving(
 
 
 def _serve(work: Callable[[T], R | None], share: Sequence[T], sending: Connection) -> None:
-    """A child of ForkedMap: the answer to each of its items, in turn."""
-    for item in share:
-        try:
-            answer = work(item)
-        except Exception:  # noqa: BLE001 - the sync does this one itself, and says what failed
-            answer = None
-        try:
-            sending.send(answer)
-        except Exception:  # an answer that cannot be pickled
-            sending.send(None)
+    """A child of ForkedMap: the answer to each of its items, in turn. It ends quietly when the
+    sync no longer listens (it left early) or is interrupted: no traceback of a child's."""
+    with contextlib.suppress(OSError, KeyboardInterrupt):
+        for item in share:
+            try:
+                answer = work(item)
+            except Exception:  # noqa: BLE001 - the sync does this one itself
+                answer = None
+            try:
+                sending.send(answer)
+            except OSError:
+                raise  # the pipe is gone
+            except Exception:  # an answer that cannot be pickled
+                sending.send(None)
     sending.close()

@@ -4,14 +4,17 @@ what happens when the process dies before answering."""
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import signal
 import sys
+import time
 
 import pytest
 from district_helpers import run_sync
+from plansync import forked
 from plansync.errors import ReportNotWritten
-from plansync.forked import Pending
+from plansync.forked import ForkedMap, Pending
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
 
@@ -75,3 +78,31 @@ def test_the_sync_gives_back_what_it_set_aside_from_the_collector_and_leaves_a_c
         assert gc.get_freeze_count() >= aside
     finally:
         gc.unfreeze()
+
+
+def test_a_forked_map_left_early_ends_its_processes_quietly(capfd):
+    with ForkedMap(_slow_square, list(range(40)), 2) as answers:
+        assert [answers.next() for _ in range(3)] == [0, 1, 4]
+    assert capfd.readouterr().err == ""
+
+
+def test_a_child_whose_sync_stopped_listening_ends_without_a_traceback():
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    receiving.close()  # the sync left early
+    forked._serve(_slow_square, [1, 2, 3], sending)  # returns: no BrokenPipeError
+
+
+def test_a_forked_map_gives_none_where_the_work_failed():
+    with ForkedMap(_fails_on_three, [1, 2, 3, 4], 2) as answers:
+        assert [answers.next() for _ in range(4)] == [1, 2, None, 4]
+
+
+def _slow_square(number: int) -> int:
+    time.sleep(0.01)
+    return number * number
+
+
+def _fails_on_three(number: int) -> int:
+    if number == 3:
+        raise ValueError("three")
+    return number
