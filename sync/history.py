@@ -764,7 +764,8 @@ def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     if read_only:
         return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
     create_with_umask(path)
-    connection = sqlite3.connect(path, timeout=BUSY_SECONDS)
+    # The sync records a night from a thread of its own (see nightly._sync), one user at a time.
+    connection = sqlite3.connect(path, timeout=BUSY_SECONDS, check_same_thread=False)
     connection.execute("PRAGMA foreign_keys = OFF")
     return connection
 

@@ -9,6 +9,7 @@ on. The phases are timed so the benchmark can report them.
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import contextlib
 import datetime as dt
 import functools
@@ -35,7 +36,13 @@ from .checks import (
 from .config import District, School
 from .errors import StoreError, WorkbookOfAnotherSchool
 from .findings import keep_findings, kept_findings, kept_fingerprint, shared_fingerprint
-from .forked import ForkedMap, Pending, resident_memory, set_aside_from_the_collector
+from .forked import (
+    ForkedMap,
+    Pending,
+    collected_less_often,
+    resident_memory,
+    set_aside_from_the_collector,
+)
 from .grid import OutSheet, hash_of
 from .history import HISTORY_NAME, History, Recorded, ScoresBefore, last_year, open_history
 from .layout import INSTRUCTIONS_TAB, ROSTER_ROWS, STAMP_TAB, needs_migrate
@@ -107,7 +114,7 @@ def sync_district(
     the state or history file is held by another program past the wait or its folder is full.
     """
     check_folders(district, for_sync=True)
-    with district_lock(district.rollup_dir):
+    with district_lock(district.rollup_dir), collected_less_often():
         return _sync(district, today or dt.date.today(), store, write_back, full, progress)
 
 
@@ -181,17 +188,20 @@ def _sync(
             )
             if last_night is not None and not rollup_current(store, state, full, made_from):
                 _attach_last_night(result, history)  # the rollup shows last night's figures
-            result.rollup, result.rollup_written = write_rollup(
-                store, state, result, full, made_from
-            )
-            store.finish()
-            tick("rollup")
 
-            # A night is recorded after everything it found.
+            # The night is recorded from everything it found, while the rollup is written: the
+            # history's work is mostly SQLite's, which lets the rollup's Python run meanwhile.
             made_by = _NIGHT_MADE_FROM.format(today.isoformat())
             kept = None if full else Recorded.unpacked(state.output_hash(_NIGHT_RECORDED))
             same = kept is not None and state.output_hash(made_by) == made_from
-            recorded = history.record(result, kept=kept, same_findings=same)
+            with concurrent.futures.ThreadPoolExecutor(1) as recorder:
+                recording = recorder.submit(history.record, result, kept, same)
+                result.rollup, result.rollup_written = write_rollup(
+                    store, state, result, full, made_from
+                )
+                store.finish()
+                tick("rollup")
+                recorded = recording.result()
             if recorded is not None:
                 state.output_written(_NIGHT_STAMP.format(today.isoformat()), recorded.stamp)
                 state.output_written(_NIGHT_RECORDED, recorded.packed())
@@ -300,12 +310,16 @@ def read_and_check(
     store = store or open_store(district)
     tick = _Stopwatch(result.timings)
     if not keep_state:
-        with StateStore(district.rollup_dir / STATE_NAME, read_only=True) as state:
+        with (
+            StateStore(district.rollup_dir / STATE_NAME, read_only=True) as state,
+            collected_less_often(),
+        ):
             _run_out(_read_and_check(result, store, state, False, report, tick, False))
         return result
     with (
         district_lock(district.rollup_dir),  # it shares the state store with the nightly sync
         StateStore(district.rollup_dir / STATE_NAME) as state,
+        collected_less_often(),
     ):
         _run_out(_read_and_check(result, store, state, False, report, tick, False))
     store.finish()
