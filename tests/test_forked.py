@@ -106,3 +106,31 @@ def _fails_on_three(number: int) -> int:
     if number == 3:
         raise ValueError("three")
     return number
+
+
+def test_a_night_runs_the_cycle_collector_less_often_and_gives_its_pace_back(
+    make_district, monkeypatch
+):
+    from plansync import nightly
+
+    district = make_district()
+    seen = []
+    build = nightly.build_rollup
+
+    def noting_the_pace(result):
+        seen.append(gc.get_threshold())
+        return build(result)
+
+    monkeypatch.setattr(nightly, "build_rollup", noting_the_pace)
+    before = gc.get_threshold()
+    run_sync(district)
+    assert seen == [forked.NIGHT_THRESHOLDS]
+    assert gc.get_threshold() == before
+
+
+def test_the_collector_pace_comes_back_when_the_night_fails():
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), forked.collected_less_often():
+        assert gc.get_threshold() == forked.NIGHT_THRESHOLDS
+        raise RuntimeError("the night failed")
+    assert gc.get_threshold() == before

@@ -558,6 +558,31 @@ def test_a_full_rollup_folder_is_one_line_naming_it(make_district, monkeypatch):
     assert run_sync(district).rollup_written  # the next night works
 
 
+def test_a_rollup_that_cannot_be_written_leaves_the_night_recorded_in_a_sound_history(
+    make_district, monkeypatch
+):
+    # The night is recorded while the rollup is written: a rollup that fails does not leave the
+    # history half written, nor held, and the next night records over it as usual.
+    district = make_district()
+    run_sync(district)
+    with monkeypatch.context() as patched:
+        patched.setattr(files, "replace_keeping_owner", _full)
+        with pytest.raises(RollupNotWritten):
+            run_sync(district, today=TODAY.replace(day=28))
+    history_file = district.rollup_dir / history.HISTORY_NAME
+    recorded = history.open_history(history_file, writable=False)
+    assert [day.day for day in recorded.days()] == [27, 28]
+    assert {s.school_id for s in recorded.snapshots(on=TODAY.replace(day=28))} == {
+        "north",
+        "south",
+    }
+    recorded.close()
+    assert run_sync(district, today=TODAY.replace(day=28)).rollup_written
+    recorded = history.open_history(history_file, writable=False)
+    assert [day.day for day in recorded.days()] == [27, 28]
+    recorded.close()
+
+
 def test_a_disk_that_fills_while_the_rollup_is_saved_is_one_line_and_no_noise(
     make_district, monkeypatch
 ):
