@@ -58,6 +58,7 @@ from .reports.summary import build_summary, summary_content
 from .results import (
     Issue,
     SchoolResult,
+    SummaryAhead,
     SyncResult,
     WorkbookResult,
 )
@@ -449,11 +450,12 @@ def _check_read_school(
 @dataclass(frozen=True)
 class _Ahead:
     """A school checked ahead, beside the sync: the findings to keep (the arguments of
-    StateStore.save_packed_findings), its summary tab, and the templates of its workbooks that
-    hold one."""
+    StateStore.save_packed_findings), its summary tab and the hash of what it shows, and the
+    templates of its workbooks that hold one."""
 
     kept: tuple
     summary: OutSheet
+    shows: str
     holders: tuple[str, ...]
 
 
@@ -476,7 +478,7 @@ def _check_ahead(
     school.score_since = scores.since(school.school.id, school.completeness)
     summary = build_summary(school, result.district, result.today)
     holders = tuple(workbook.template.id for workbook, _version in _summary_holders(school))
-    return _Ahead(state.aside, summary, holders)
+    return _Ahead(state.aside, summary, _summary_shows(summary), holders)
 
 
 def _need_migrate(school: SchoolResult, district: District) -> int:
@@ -672,7 +674,7 @@ def read_district(
                 for workbook in kept.workbooks
                 if workbook.template.id in answer.holders
             ]
-            kept.summary_ahead = (answer.summary, holders)
+            kept.summary_ahead = SummaryAhead(answer.summary, answer.shows, holders)
         return kept
 
     for school in active:
@@ -1094,11 +1096,9 @@ def _plan_summary(
         key = hash_of((school.fingerprint, begun, school.score_since, district.district))
     if not full and key is not None and school.summary_key == key:
         return
-    if school.summary_ahead is not None:
-        sheet = school.summary_ahead[0]  # built where the school was checked, beside the sync
-    else:
-        sheet = build_summary(school, district, today)
-    _plan_summary_tab(plan, state, school, sheet, full)
+    ahead = school.summary_ahead  # built where the school was checked, beside the sync
+    sheet = ahead.sheet if ahead is not None else build_summary(school, district, today)
+    _plan_summary_tab(plan, state, school, sheet, full, ahead.shows if ahead else None)
     if key is not None:
         school_id = school.school.id
 
@@ -1121,10 +1121,15 @@ def write_summary(
 
 
 def _plan_summary_tab(
-    plan: SchoolWrites, state: StateStore, school: SchoolResult, sheet: OutSheet, force: bool
+    plan: SchoolWrites,
+    state: StateStore,
+    school: SchoolResult,
+    sheet: OutSheet,
+    force: bool,
+    shows: str | None = None,
 ) -> None:
-    # Leaving out the line that says when the tab last changed, which is the day it is written.
-    fingerprint = content_hash([summary_content(sheet)])
+    """`shows`: the sheet's _summary_shows, when made already."""
+    fingerprint = shows or _summary_shows(sheet)
     for workbook, version in _summary_holders(school):
         template = workbook.template
         location = workbook.ref.location
@@ -1163,11 +1168,17 @@ def _plan_summary_tab(
         plan.add(workbook.ref, SheetWrite("summary", version, sheet=sheet), record)
 
 
+def _summary_shows(sheet: OutSheet) -> str:
+    """A hash of what a summary tab shows, leaving out the line that says when it last changed
+    (the day it is written)."""
+    return content_hash([summary_content(sheet)])
+
+
 def _summary_holders(school: SchoolResult) -> list[tuple[WorkbookResult, str]]:
     """The school's own workbooks that have a summary tab, each with its version as read (never
     another school's file: this school's data is never written into it)."""
     if school.summary_ahead is not None:
-        return school.summary_ahead[1]
+        return school.summary_ahead.holders
     holders = []
     for workbook in school.workbooks:
         if not workbook.template.summary_tab:

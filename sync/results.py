@@ -358,6 +358,17 @@ class SchoolFacts:
 
 
 @dataclass
+class SummaryAhead:
+    """A school's summary tab as built where the school was checked, beside the sync."""
+
+    sheet: OutSheet
+    # A hash of what it shows (state.content_hash of its summary_content), made there too.
+    shows: str
+    # The school's workbooks that hold a summary tab, each with its version as read.
+    holders: list[tuple[WorkbookResult, str]]
+
+
+@dataclass
 class SchoolResult:
     school: School
     workbooks: list[WorkbookResult]
@@ -387,9 +398,8 @@ class SchoolResult:
     # Since when completeness has stood where it is (history.py), for the summary tab.
     score_since: ScoreSince | None = None
     # A school checked ahead in a process beside the sync (nightly.read_district): its summary
-    # tab as built there, and the workbooks that hold one with each one's version, so that its
-    # tables need not be unpacked here to write it.
-    summary_ahead: tuple[OutSheet, list[tuple[WorkbookResult, str]]] | None = None
+    # tab as built there, so that its tables need not be unpacked here to write it.
+    summary_ahead: SummaryAhead | None = None
     # Its tabs' headers (see `headers`), worked out when first asked for.
     _headers: dict[tuple[str, str], dict[int, str]] | None = field(
         default=None, init=False, repr=False, compare=False

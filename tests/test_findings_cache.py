@@ -121,6 +121,12 @@ def test_schools_checked_beside_the_sync_give_what_a_full_run_gives(
     woken = run_sync(district, today=later)
     assert checked_here == []  # every one was checked beside the sync
     assert all(school.summary_ahead is not None for school in woken.schools)
+    # What each tab shows was hashed where it was built, as the sync would hash it here.
+    assert all(
+        s.summary_ahead.shows == nightly._summary_shows(s.summary_ahead.sheet)
+        for s in woken.schools
+        if s.summary_ahead
+    )
     assert woken.summaries_written == len(district.schools)
     _same_as_a_full_run(district, edits, woken, later)
 
