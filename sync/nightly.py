@@ -192,6 +192,7 @@ def _sync(
 
             # The night is recorded from everything it found, while the rollup is written: the
             # history's work is mostly SQLite's, which lets the rollup's Python run meanwhile.
+            # Its thread starts after the night's last fork, and ends before anything else runs.
             made_by = _NIGHT_MADE_FROM.format(today.isoformat())
             kept = None if full else Recorded.unpacked(state.output_hash(_NIGHT_RECORDED))
             same = kept is not None and state.output_hash(made_by) == made_from
