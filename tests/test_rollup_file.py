@@ -78,6 +78,8 @@ def test_rows_of_every_kind_are_written_as_typed(tmp_path):
     for value in values:
         cell = value if isinstance(value, OutCell) else OutCell(value, "text")
         sheet.add(cell, type(cell.value).__name__)
+    # A text drawn once is drawn the same again (texts are cleaned once), in its cell's style.
+    sheet.add(OutCell("bell\x07 & <tag>", "bad"), OutCell(dt.date(2026, 11, 27), "bad"))
     for number in range(BATCH_ROWS + 5):
         sheet.add(number, "filler")
     write_rollup_file([sheet], tmp_path / "rows.xlsx")
@@ -97,6 +99,8 @@ def test_rows_of_every_kind_are_written_as_typed(tmp_path):
     assert rows[9][0] == "  spaced  "
     assert book["Rows"]["A11"].font.b
     assert rows[11] == ("inf", "float")  # no number a spreadsheet can hold: shown as text
+    assert rows[12] == ("bell  & <tag>", dt.datetime(2026, 11, 27))
+    assert book["Rows"]["A13"].font.b and book["Rows"]["B13"].font.b
     assert rows[-1] == (BATCH_ROWS + 4, "filler")
     assert book["Rows"].auto_filter.ref == f"A1:B{len(sheet.rows)}"
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import io
 import itertools
@@ -232,14 +233,19 @@ def _rows_xml(rows: list[list[OutCell]], first: int, formats: _Formats) -> Itera
 
 def _row_xml(row: list[OutCell], number: str, formats: _Formats) -> str:
     """One row's XML ('' when it holds nothing); `number` is its row number, or a mark for it.
-    Text and numbers, nearly every cell of a rollup, are drawn here; the rest by _cell_xml."""
+    Text, numbers and days, nearly every cell of a rollup, are drawn here; the rest by
+    _cell_xml."""
     cells = []
     for letter, (value, style, _link) in zip(_letters(len(row)), row, strict=False):
         if type(value) is str:
             if value:
-                cells.append(_text_xml(f"{letter}{number}", value, formats[(style, str)]))
+                tail = _text_tail(value)
+                cells.append(f'<c r="{letter}{number}"{formats[(style, str)]} t="inlineStr">{tail}')
         elif type(value) is int or (type(value) is float and math.isfinite(value)):
             cells.append(f'<c r="{letter}{number}"{formats[(style, str)]}><v>{value!r}</v></c>')
+        elif type(value) is dt.date:
+            day = _day_serial(value)
+            cells.append(f'<c r="{letter}{number}"{formats[(style, dt.date)]}><v>{day}</v></c>')
         elif value is not None:
             cells.append(_cell_xml(f"{letter}{number}", value, style, formats))
     return f'<row r="{number}">{"".join(cells)}</row>' if cells else ""
@@ -335,7 +341,7 @@ class _Blocks:
                 packed = zlib.compress(template.encode(), 1)
                 self.drawn.keep_drawn_rows(block.part, block.owner, key, packed)
         return "".join(
-            str(number).join(row.split(_NUMBER))
+            row.replace(_NUMBER, str(number))
             for number, row in enumerate(template.split(_ROW_BREAK), start=first)
         )
 
@@ -407,6 +413,12 @@ _SOURCE = Path(__file__).read_bytes()
 _DRAWER_SOURCE = Path(__file__).with_name("render.py").read_bytes()
 
 
+# Due dates repeat down a rollup, as its texts do.
+@functools.lru_cache(maxsize=1 << 12)
+def _day_serial(day: dt.date) -> str:
+    return repr(excel_serial(day))
+
+
 def _cell_xml(ref: str, value: object, style: Style, formats: _Formats) -> str:
     if isinstance(value, _DAYS_AND_TIMES):
         kind = next(k for k in _DAYS_AND_TIMES if isinstance(value, k))
@@ -422,6 +434,13 @@ def _cell_xml(ref: str, value: object, style: Style, formats: _Formats) -> str:
 
 def _text_xml(ref: str, text: str, s: str) -> str:
     """A text cell, written inline (so it is never read as a formula)."""
+    return f'<c r="{ref}"{s} t="inlineStr">{_text_tail(text)}'
+
+
+# A rollup's texts repeat: 2,000 schools' 1.3 million text cells held 18,000 different texts.
+@functools.lru_cache(maxsize=1 << 16)
+def _text_tail(text: str) -> str:
+    """A text cell's XML after its reference and style: the text cleaned and escaped."""
     if not plain_text(text):
         text = cell_text(text, MAX_CELL_TEXT)
     if "&" in text or "<" in text or ">" in text:
@@ -429,7 +448,7 @@ def _text_xml(ref: str, text: str, s: str) -> str:
     # Spreadsheet programs trim a text's outer spaces unless told not to; saying so only where
     # there are any keeps a fifth of the rollup's bytes out of every write.
     keep = _KEEP_SPACES if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{keep}>{text}</t></is></c>'
+    return f"<is><t{keep}>{text}</t></is></c>"
 
 
 _KEEP_SPACES = ' xml:space="preserve"'
