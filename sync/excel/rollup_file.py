@@ -233,8 +233,7 @@ def _rows_xml(rows: list[list[OutCell]], first: int, formats: _Formats) -> Itera
 
 def _row_xml(row: list[OutCell], number: str, formats: _Formats) -> str:
     """One row's XML ('' when it holds nothing); `number` is its row number, or a mark for it.
-    Text, numbers and days, nearly every cell of a rollup, are drawn here; the rest by
-    _cell_xml."""
+    Text and numbers, nearly every cell of a rollup, are drawn here; the rest by _cell_xml."""
     cells = []
     for letter, (value, style, _link) in zip(_letters(len(row)), row, strict=False):
         if type(value) is str:
@@ -243,9 +242,6 @@ def _row_xml(row: list[OutCell], number: str, formats: _Formats) -> str:
                 cells.append(f'<c r="{letter}{number}"{formats[(style, str)]} t="inlineStr">{tail}')
         elif type(value) is int or (type(value) is float and math.isfinite(value)):
             cells.append(f'<c r="{letter}{number}"{formats[(style, str)]}><v>{value!r}</v></c>')
-        elif type(value) is dt.date:
-            day = _day_serial(value)
-            cells.append(f'<c r="{letter}{number}"{formats[(style, dt.date)]}><v>{day}</v></c>')
         elif value is not None:
             cells.append(_cell_xml(f"{letter}{number}", value, style, formats))
     return f'<row r="{number}">{"".join(cells)}</row>' if cells else ""
@@ -415,14 +411,14 @@ _DRAWER_SOURCE = Path(__file__).with_name("render.py").read_bytes()
 
 # Due dates repeat down a rollup, as its texts do.
 @functools.lru_cache(maxsize=1 << 12)
-def _day_serial(day: dt.date) -> str:
-    return repr(excel_serial(day))
+def _serial_text(value: dt.date | dt.time | dt.timedelta) -> str:
+    return repr(excel_serial(value))
 
 
 def _cell_xml(ref: str, value: object, style: Style, formats: _Formats) -> str:
     if isinstance(value, _DAYS_AND_TIMES):
         kind = next(k for k in _DAYS_AND_TIMES if isinstance(value, k))
-        return f'<c r="{ref}"{formats[(style, kind)]}><v>{excel_serial(value)!r}</v></c>'
+        return f'<c r="{ref}"{formats[(style, kind)]}><v>{_serial_text(value)}</v></c>'
     s = formats[(style, str)]
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
