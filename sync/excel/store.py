@@ -360,14 +360,15 @@ class ExcelStore:
         dropdowns' choices beside it kept as they are): the stamp sheet alone, at the package
         level, replacing the file in one step, and only if nobody saved it since `version`."""
         path, still_as_read = self._rewritable(ref, version, _ROSTER_WORDS)
-        rows = _stamp_rows(path, ref)
-        if rows is None:
+        found = _package_and_stamp(path, ref)
+        if found is None:
             raise WorkbookBusy(
                 f"The workbook has no hidden {STAMP_TAB} tab, so the roster its person columns "
                 "offer was not updated. `plansync migrate` adds it."
             )
+        package, rows = found
         try:
-            put_sheet(path, STAMP_TAB, _stamp_xml(rows, names), still_as_read)
+            put_sheet(path, STAMP_TAB, _stamp_xml(rows, names), still_as_read, package)
             return _version(path, ref)
         except PackageError as error:
             raise WorkbookBusy(f"The roster could not be written: {error}.") from None
@@ -438,11 +439,12 @@ class ExcelStore:
         self, ref: WorkbookRef, sheet: OutSheet, names: tuple[str, ...], version: str
     ) -> str:
         path, still_as_read = self._rewritable(ref, version, _SUMMARY_WORDS)
-        rows = _stamp_rows(path, ref)
-        if rows is None:
+        found = _package_and_stamp(path, ref)
+        if found is None:
             raise WorkbookBusy("no stamp tab")
+        package, rows = found
         parts = {sheet.name: sheet_xml(sheet), STAMP_TAB: _stamp_xml(rows, names)}
-        put_sheets(path, parts, still_as_read)
+        put_sheets(path, parts, still_as_read, package)
         return _version(path, ref)
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
@@ -559,12 +561,22 @@ def _stamp_xml(rows: list[list[Any]], names: tuple[str, ...]) -> bytes:
 
 def _stamp_rows(path: Path, ref: WorkbookRef) -> list[list[Any]] | None:
     """The stamp tab's cells row by row (None for an empty one), or None when the workbook has
+    no stamp tab or cannot be read."""
+    found = _package_and_stamp(path, ref)
+    return found[1] if found else None
+
+
+def _package_and_stamp(
+    path: Path, ref: WorkbookRef
+) -> tuple[zipfile.ZipFile, list[list[Any]]] | None:
+    """The workbook's package (its bytes read once, within the budget, and held in memory: a
+    rewrite copies its parts from there) and its stamp tab's cells row by row; None when it has
     no stamp tab or cannot be read. Only that tab is parsed: a tenth of reading every tab, for
     each of a district's thousands of roster copies."""
     try:
         data = read_capped(path, ref.label, BUDGET)
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            check_expansion(package, ref.label, BUDGET)
+        package = zipfile.ZipFile(io.BytesIO(data))
+        check_expansion(package, ref.label, BUDGET)
         with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
             name = next((n for n in book.sheet_names if n.casefold() == STAMP_TAB), None)
             if name is None:
@@ -572,7 +584,7 @@ def _stamp_rows(path: Path, ref: WorkbookRef) -> list[list[Any]] | None:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception:  # noqa: BLE001 - unreadable, for whatever reason: no stamp to keep
         return None
-    return [[None if v == "" else v for v in row] for row in rows]
+    return package, [[None if v == "" else v for v in row] for row in rows]
 
 
 def read_xlsx(
