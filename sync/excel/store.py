@@ -368,7 +368,8 @@ class ExcelStore:
             )
         package, rows = found
         try:
-            put_sheet(path, STAMP_TAB, _stamp_xml(rows, names), still_as_read, package)
+            with package:
+                put_sheet(path, STAMP_TAB, _stamp_xml(rows, names), still_as_read, package)
             return _version(path, ref)
         except PackageError as error:
             raise WorkbookBusy(f"The roster could not be written: {error}.") from None
@@ -444,7 +445,8 @@ class ExcelStore:
             raise WorkbookBusy("no stamp tab")
         package, rows = found
         parts = {sheet.name: sheet_xml(sheet), STAMP_TAB: _stamp_xml(rows, names)}
-        put_sheets(path, parts, still_as_read, package)
+        with package:
+            put_sheets(path, parts, still_as_read, package)
         return _version(path, ref)
 
     def write_summary(self, ref: WorkbookRef, sheet: OutSheet, version: str) -> str | None:
@@ -563,7 +565,10 @@ def _stamp_rows(path: Path, ref: WorkbookRef) -> list[list[Any]] | None:
     """The stamp tab's cells row by row (None for an empty one), or None when the workbook has
     no stamp tab or cannot be read."""
     found = _package_and_stamp(path, ref)
-    return found[1] if found else None
+    if found is None:
+        return None
+    found[0].close()
+    return found[1]
 
 
 def _package_and_stamp(
