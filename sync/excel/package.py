@@ -199,7 +199,8 @@ def put_sheets(
     """`put_sheet` for several sheets in one rewrite of the package; at most one of them may be
     new (a new sheet changes the package's index parts)."""
     try:
-        with contextlib.nullcontext(opened) if opened else zipfile.ZipFile(path) as package:
+        opening = zipfile.ZipFile(path) if opened is None else contextlib.nullcontext(opened)
+        with opening as package:
             replacements: dict[str, bytes] = {}
             added = 0
             for name, xml in sheets.items():

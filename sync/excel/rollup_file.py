@@ -238,8 +238,7 @@ def _row_xml(row: list[OutCell], number: str, formats: _Formats) -> str:
     for letter, (value, style, _link) in zip(_letters(len(row)), row, strict=False):
         if type(value) is str:
             if value:
-                tail = _text_tail(value)
-                cells.append(f'<c r="{letter}{number}"{formats[(style, str)]} t="inlineStr">{tail}')
+                cells.append(_text_xml(f"{letter}{number}", value, formats[(style, str)]))
         elif type(value) is int or (type(value) is float and math.isfinite(value)):
             cells.append(f'<c r="{letter}{number}"{formats[(style, str)]}><v>{value!r}</v></c>')
         elif value is not None:
